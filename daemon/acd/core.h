@@ -1,0 +1,263 @@
+/* core.h - the pure ACD core: tenants, queues, agents, calls; apply(event, now) -> actions. */
+#ifndef ACD_ACD_CORE_H
+#define ACD_ACD_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The core does no I/O and reads no clock: every entry point takes `now` (wall-clock
+ * milliseconds since the Unix epoch) and answers with actions for the caller to carry
+ * out. The same event stream always produces the same actions, which is what makes
+ * replay, replication and tests deterministic. Nothing here is thread-safe.
+ */
+typedef int64_t acd_ms_t;
+
+#define ACD_ID_MAX 64     /* ids, names, numbers: at most 63 bytes + NUL */
+#define ACD_REASON_MAX 32
+
+typedef struct acd_core acd_core_t;
+
+/* ---- configuration (values copied in; the core keeps no pointer to them) ---- */
+
+typedef struct acd_core_tenant_cfg {
+    const char *name;
+    const char *const *dids; /* numbers this tenant answers */
+    size_t n_dids;
+    const char *queue;       /* queue new calls enter */
+    const char *language;    /* "en", "es" */
+} acd_core_tenant_cfg_t;
+
+typedef struct acd_core_queue_cfg {
+    const char *name;
+    const char *tenant;
+    const char *strategy;    /* a name from the strategy table: "longest-idle" */
+    int ring_timeout_ms;     /* an offer unanswered this long goes to the next agent */
+    int wrapup_ms;           /* after a call, before the agent is offered again */
+    int max_no_answer;       /* offers missed in a row before pausing "no-answer"; 0 = never */
+    int priority;            /* default priority of calls entering this queue */
+} acd_core_queue_cfg_t;
+
+typedef struct acd_core_agent_cfg {
+    const char *id;
+    const char *sip_user;
+    const char *const *queues;
+    size_t n_queues;
+} acd_core_agent_cfg_t;
+
+typedef struct acd_core_cfg {
+    const acd_core_tenant_cfg_t *tenants;
+    size_t n_tenants;
+    const acd_core_queue_cfg_t *queues;
+    size_t n_queues;
+    const acd_core_agent_cfg_t *agents;
+    size_t n_agents;
+} acd_core_cfg_t;
+
+/* ---- states ---- */
+
+#define ACD_AGENT_STATES(X)                                                               \
+    X(ACD_AGENT_LOGGED_OUT, "logged-out")                                                 \
+    X(ACD_AGENT_AVAILABLE, "available")                                                   \
+    X(ACD_AGENT_RINGING, "ringing")                                                       \
+    X(ACD_AGENT_ON_CALL, "on-call")                                                       \
+    X(ACD_AGENT_WRAPUP, "wrap-up")                                                        \
+    X(ACD_AGENT_PAUSED, "paused")
+
+typedef enum acd_agent_state {
+#define ACD__AS_ENUM(e, s) e,
+    ACD_AGENT_STATES(ACD__AS_ENUM)
+#undef ACD__AS_ENUM
+} acd_agent_state_t;
+
+#define ACD_CALL_STATES(X)                                                                \
+    X(ACD_CALL_QUEUED, "queued")                                                          \
+    X(ACD_CALL_OFFERED, "offered")                                                        \
+    X(ACD_CALL_CONNECTED, "connected")                                                    \
+    X(ACD_CALL_ENDED, "ended")
+
+typedef enum acd_call_state {
+#define ACD__CS_ENUM(e, s) e,
+    ACD_CALL_STATES(ACD__CS_ENUM)
+#undef ACD__CS_ENUM
+} acd_call_state_t;
+
+/* How a call ended, for CDRs. */
+#define ACD_DISPOSITIONS(X)                                                               \
+    X(ACD_DISP_NONE, "none")                                                              \
+    X(ACD_DISP_ANSWERED, "answered")       /* connected to an agent, then ended */        \
+    X(ACD_DISP_ABANDONED, "abandoned")     /* caller hung up while queued or offered */   \
+    X(ACD_DISP_FAILED, "failed")           /* ended by acdd: media/SIP failure, shutdown */
+
+typedef enum acd_disposition {
+#define ACD__D_ENUM(e, s) e,
+    ACD_DISPOSITIONS(ACD__D_ENUM)
+#undef ACD__D_ENUM
+} acd_disposition_t;
+
+const char *acd_agent_state_name(acd_agent_state_t s);
+const char *acd_call_state_name(acd_call_state_t s);
+const char *acd_disposition_name(acd_disposition_t d);
+
+/* ---- events: everything that changes the core ---- */
+
+typedef enum acd_event_type {
+    ACD_EV_CALL_ARRIVE,    /* a caller entered: call_id, did, caller, [queue], [priority] */
+    ACD_EV_CALL_HANGUP,    /* the caller hung up or the call failed: call_id, disposition hint */
+    ACD_EV_AGENT_LOGIN,    /* agent_id: phone registered / agent logged in */
+    ACD_EV_AGENT_LOGOUT,   /* agent_id */
+    ACD_EV_AGENT_PAUSE,    /* agent_id, reason */
+    ACD_EV_AGENT_UNPAUSE,  /* agent_id */
+    ACD_EV_OFFER_ANSWERED, /* call_id, agent_id: the agent's phone answered */
+    ACD_EV_OFFER_FAILED,   /* call_id, agent_id, reason: busy, rejected, unreachable */
+    ACD_EV_AGENT_HANGUP,   /* call_id, agent_id: the agent ended a connected call */
+    ACD_EV_TICK,           /* time passed: deadlines (ring timeout, wrap-up end) fire */
+} acd_event_type_t;
+
+typedef struct acd_event {
+    acd_event_type_t type;
+    char call_id[ACD_ID_MAX];
+    char agent_id[ACD_ID_MAX];
+    char did[ACD_ID_MAX];
+    char caller[ACD_ID_MAX];   /* caller's number (From user) */
+    char queue[ACD_ID_MAX];    /* empty: the tenant's queue */
+    char reason[ACD_REASON_MAX];
+    int priority;              /* higher first; 0 = queue default */
+    bool failed;               /* CALL_HANGUP: ended by a failure, not by the caller */
+} acd_event_t;
+
+/* ---- actions: what the caller must do ---- */
+
+typedef enum acd_action_type {
+    ACD_ACT_OFFER,          /* ring agent_id for call_id (send the agent INVITE) */
+    ACD_ACT_CANCEL_OFFER,   /* stop ringing agent_id for call_id (CANCEL; ring timeout) */
+    ACD_ACT_REJECT_ANSWER,  /* agent answered an offer that is no longer valid: hang it up */
+    ACD_ACT_CONNECT,        /* bridge call_id with agent_id (3PCC re-INVITE) */
+    ACD_ACT_END_CALL,       /* release the call's legs (caller and agent, when any) */
+    ACD_ACT_AGENT_STATE,    /* agent_id moved from old_state to new_state (reason) */
+    ACD_ACT_CDR,            /* the call ended: write cdr */
+} acd_action_type_t;
+
+typedef struct acd_cdr {
+    char call_id[ACD_ID_MAX];
+    char tenant[ACD_ID_MAX];
+    char did[ACD_ID_MAX];
+    char caller[ACD_ID_MAX];
+    char queue[ACD_ID_MAX];
+    char agent[ACD_ID_MAX];   /* empty when never connected */
+    acd_ms_t enqueue_ms;
+    acd_ms_t answer_ms;       /* 0 when never connected */
+    acd_ms_t end_ms;
+    int64_t wait_ms;          /* enqueue -> answer (or -> end when never answered) */
+    int64_t talk_ms;          /* answer -> end, 0 when never answered */
+    int offers;               /* agents rung for this call */
+    acd_disposition_t disposition;
+} acd_cdr_t;
+
+typedef struct acd_action {
+    acd_action_type_t type;
+    char call_id[ACD_ID_MAX];
+    char agent_id[ACD_ID_MAX];
+    char sip_user[ACD_ID_MAX];   /* OFFER: the agent's SIP user */
+    int ring_timeout_ms;         /* OFFER */
+    acd_agent_state_t old_state, new_state; /* AGENT_STATE */
+    char reason[ACD_REASON_MAX]; /* AGENT_STATE pause reason; CANCEL_OFFER "timeout" */
+    acd_cdr_t cdr;               /* CDR */
+} acd_action_t;
+
+/* A growable list of actions; zero-initialise, reuse with acd_actions_reset(). */
+typedef struct acd_actions {
+    acd_action_t *v;
+    size_t n, cap;
+} acd_actions_t;
+
+void acd_actions_reset(acd_actions_t *a);
+void acd_actions_fini(acd_actions_t *a);
+
+/* ---- lifecycle ---- */
+
+/* Creates an empty core. Returns 0 or -ENOMEM. */
+int acd_core_alloc(acd_core_t **cp);
+void acd_core_free(acd_core_t *c);
+
+/*
+ * Applies a whole configuration, live: adds what is new, updates what changed, removes
+ * what is gone. A removed queue keeps its waiting calls until they end (no new ones
+ * enter); a removed agent is logged out after its current call. Returns 0, -EINVAL
+ * (queue of unknown tenant, unknown strategy, duplicate DID ...; nothing is changed),
+ * -ENOMEM. Distribution it makes possible is reported in out.
+ */
+int acd_core_configure(acd_core_t *c, const acd_core_cfg_t *cfg, acd_ms_t now,
+                       acd_actions_t *out);
+
+/*
+ * Applies one event at time now and appends the resulting actions to out, in the order
+ * they must be carried out. Returns 0, or a negative code when the event is refused
+ * (ACD_ENOAGENT, ACD_ENOTENANT, ACD_ESTATE, -EEXIST, -EINVAL); a refused event changes
+ * nothing and appends nothing. Actions never re-enter the core: carry them out, and
+ * feed what they cause back as new events.
+ */
+int acd_core_apply(acd_core_t *c, const acd_event_t *ev, acd_ms_t now, acd_actions_t *out);
+
+/* The earliest pending deadline, or INT64_MAX when none: send ACD_EV_TICK then. */
+acd_ms_t acd_core_next_deadline(const acd_core_t *c);
+
+/* ---- lookups and read-only views for status, API and tests ---- */
+
+/* Finds the tenant answering did; NULL when none. The name stays valid until reconfigure. */
+const char *acd_core_tenant_for_did(const acd_core_t *c, const char *did);
+/* Finds the agent id whose SIP user is user; NULL when none. */
+const char *acd_core_agent_for_user(const acd_core_t *c, const char *user);
+/* Language of a tenant ("en" when unknown). */
+const char *acd_core_tenant_language(const acd_core_t *c, const char *tenant);
+
+typedef struct acd_agent_view {
+    const char *id;
+    const char *sip_user;
+    acd_agent_state_t state;
+    const char *pause_reason; /* "" unless paused */
+    acd_ms_t state_since;
+    acd_ms_t idle_since;      /* when the agent last became available */
+    const char *call_id;      /* "" unless ringing or on a call */
+    int missed_in_row;
+    unsigned calls_handled;
+} acd_agent_view_t;
+
+typedef struct acd_queue_view {
+    const char *name;
+    const char *tenant;
+    const char *strategy;
+    size_t waiting;           /* calls queued, not offered */
+    size_t offered;           /* calls ringing an agent */
+    size_t agents_logged_in;
+    size_t agents_available;
+    acd_ms_t oldest_enqueue;  /* 0 when nobody waits */
+} acd_queue_view_t;
+
+typedef struct acd_call_view {
+    const char *id;
+    const char *tenant;
+    const char *did;
+    const char *caller;
+    const char *queue;
+    acd_call_state_t state;
+    const char *agent;        /* "" unless offered or connected */
+    int priority;
+    acd_ms_t enqueue_ms;
+    acd_ms_t answer_ms;
+    int position;             /* 1-based place in its queue while queued, else 0 */
+} acd_call_view_t;
+
+/* Visit entities in a stable order (agents by id, queues by name, calls by queue order). */
+void acd_core_foreach_agent(const acd_core_t *c, void (*cb)(void *ud, const acd_agent_view_t *v),
+                            void *ud);
+void acd_core_foreach_queue(const acd_core_t *c, void (*cb)(void *ud, const acd_queue_view_t *v),
+                            void *ud);
+void acd_core_foreach_call(const acd_core_t *c, void (*cb)(void *ud, const acd_call_view_t *v),
+                           void *ud);
+/* One entity by id; return 0 and fill *v, or ACD_ENOAGENT / -ENOENT. */
+int acd_core_agent(const acd_core_t *c, const char *id, acd_agent_view_t *v);
+int acd_core_call(const acd_core_t *c, const char *id, acd_call_view_t *v);
+
+#endif

@@ -1,0 +1,48 @@
+/* admin.h - the admin HTTP endpoint on loopback (libh2o on the libuv loop). */
+#ifndef ACD_API_ADMIN_H
+#define ACD_API_ADMIN_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "acd/core.h"
+
+struct json_object;
+
+typedef struct acd_admin acd_admin_t;
+
+/* Site facts the endpoint reports beside the core's entities. */
+typedef struct acd_admin_site_info {
+    const char *site;
+    const char *version;
+    int64_t started_ms;
+    int draining;              /* 1 while draining */
+    uint64_t sip_rx, sip_tx;   /* transport counters */
+    uint64_t calls_in_progress;
+    uint64_t registrations;    /* agent contacts currently bound */
+} acd_admin_site_info_t;
+
+/* What the endpoint reads. Called on the loop thread, during a request. */
+typedef struct acd_admin_ops {
+    const acd_core_t *(*core)(void *ud);
+    void (*site_info)(void *ud, acd_admin_site_info_t *out);
+} acd_admin_ops_t;
+
+/*
+ * Listens on addr:port (loopback is expected) and serves, as JSON:
+ *   GET /v1/status   {site, queues[], agents[], calls[]} (see docs/api.md)
+ *   GET /healthz     {"status":"ok"|"draining"}
+ * Anything else gets a 404/405 with a JSON error body. *ap belongs to the caller.
+ * Returns 0, -EADDRINUSE, -EINVAL, -ENOMEM.
+ */
+int acd_admin_alloc(acd_admin_t **ap, uv_loop_t *loop, const char *addr, uint16_t port,
+                    const acd_admin_ops_t *ops, void *ud);
+
+/* The JSON document of GET /v1/status (caller puts it). */
+struct json_object *acd_admin_status_json(const acd_core_t *core, const acd_admin_site_info_t *info,
+                                          int64_t now_ms);
+
+/* Closes the listener and connections; frees when libuv is done, then cb (may be NULL). */
+void acd_admin_close(acd_admin_t *a, void (*cb)(void *ud), void *ud);
+
+#endif

@@ -1,0 +1,118 @@
+/* config.h - the site's YAML configuration: load, validate with file:line errors, free. */
+#ifndef ACD_CONFIG_CONFIG_H
+#define ACD_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* An IPv4 or IPv6 network, e.g. 127.0.0.0/8. */
+typedef struct acd_cidr {
+    int family;        /* AF_INET or AF_INET6 */
+    uint8_t addr[16];  /* network bytes, host bits cleared */
+    int prefix;
+} acd_cidr_t;
+
+/* True when addr (AF_INET/AF_INET6 sockaddr) lies inside net. */
+bool acd_cidr_contains(const acd_cidr_t *net, const struct sockaddr *addr);
+/* Parses "a.b.c.d/n", "a.b.c.d" (/32), IPv6 likewise. Returns 0 or -EINVAL. */
+int acd_cidr_parse(const char *text, acd_cidr_t *out);
+
+typedef struct acd_cfg_trunk {
+    char *name;
+    acd_cidr_t *networks;
+    size_t n_networks;
+} acd_cfg_trunk_t;
+
+typedef struct acd_cfg_tenant {
+    char *name;
+    char **dids;
+    size_t n_dids;
+    char *queue;     /* queue new calls enter */
+    char *language;  /* "en" (default) or "es" */
+    int answer_after_ms; /* yaml `answer_after` seconds: ring (180) this long before answering; default 0 */
+} acd_cfg_tenant_t;
+
+typedef struct acd_cfg_queue {
+    char *name;
+    char *tenant;
+    char *strategy;         /* default "longest-idle" */
+    int ring_timeout_ms;    /* yaml `ring_timeout` in seconds (may be fractional); default 15 s */
+    int wrapup_ms;          /* yaml `wrapup` seconds; default 5 s */
+    int max_no_answer;      /* default 3; 0 disables */
+    int priority;           /* default 0 */
+} acd_cfg_queue_t;
+
+typedef struct acd_cfg_agent {
+    char *id;
+    char *sip_user;         /* default: id */
+    char *password;         /* SIP digest password; NULL: no authentication */
+    char **queues;
+    size_t n_queues;
+} acd_cfg_agent_t;
+
+typedef struct acd_config {
+    char *path;             /* the file it came from */
+    /* site */
+    char *site_name;
+    char *site_address;     /* unicast address for Contact, Via and SDP */
+    /* sip */
+    char *sip_listen;       /* default: site_address */
+    uint16_t sip_port;      /* default 5060 */
+    bool sip_udp, sip_tcp;  /* `transports: [udp, tcp]`, default both */
+    int sip_t1_ms;          /* default 500 */
+    /* media */
+    uint16_t rtp_port_min, rtp_port_max; /* `rtp_ports: "20000-29999"` */
+    char *prompts_dir;      /* default /var/lib/acdd/prompts */
+    /* admin endpoint (loopback HTTP) */
+    char *admin_listen;     /* default 127.0.0.1 */
+    uint16_t admin_port;    /* default 8080; 0 disables */
+    /* output */
+    char *cdr_path;         /* default /var/lib/acdd/cdr.jsonl */
+    char *log_level;        /* default "info" */
+    int drain_timeout_ms;   /* yaml `drain_timeout` seconds; default 30 */
+    int register_max_expires; /* default 3600; min 60 */
+
+    acd_cfg_trunk_t *trunks;
+    size_t n_trunks;
+    acd_cfg_tenant_t *tenants;
+    size_t n_tenants;
+    acd_cfg_queue_t *queues;
+    size_t n_queues;
+    acd_cfg_agent_t *agents;
+    size_t n_agents;
+} acd_config_t;
+
+/* One problem found in a file: printed as "file:line: message". */
+typedef struct acd_config_error {
+    int line;          /* 1-based; 0 when it concerns the whole file */
+    char message[240];
+} acd_config_error_t;
+
+typedef struct acd_config_errors {
+    acd_config_error_t *v;
+    size_t n, cap;
+} acd_config_errors_t;
+
+void acd_config_errors_fini(acd_config_errors_t *e);
+/* Prints every error as "path:line: message\n" to f (a FILE *). */
+void acd_config_errors_print(const acd_config_errors_t *e, const char *path, void *f);
+
+/*
+ * Reads and validates the YAML file at path. Collects every error it can find (not just
+ * the first) into errs: YAML syntax, unknown keys, wrong types, out-of-range values,
+ * duplicates (tenant/queue/agent names, DIDs, SIP users), references to unknown tenants
+ * or queues, bad networks. On success (no errors) *cfgp is a new config the caller frees
+ * with acd_config_free(). Returns 0, ACD_ECONFIG (errs says why), -ENOENT/-EACCES
+ * (cannot open: also recorded in errs with line 0), -ENOMEM.
+ */
+int acd_config_load(const char *path, acd_config_t **cfgp, acd_config_errors_t *errs);
+
+/* Same, from a string in memory (name is used in messages only). */
+int acd_config_load_string(const char *yaml, size_t len, const char *name, acd_config_t **cfgp,
+                           acd_config_errors_t *errs);
+
+void acd_config_free(acd_config_t *cfg);
+
+#endif

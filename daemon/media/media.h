@@ -1,0 +1,75 @@
+/* media.h - acdd's own media: RTP streams paced by one 20 ms loop tick, prompts, music. */
+#ifndef ACD_MEDIA_MEDIA_H
+#define ACD_MEDIA_MEDIA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#include "sip/sdp.h"
+
+typedef struct acd_media acd_media_t;
+typedef struct acd_media_stream acd_media_stream_t;
+
+typedef struct acd_media_cfg {
+    const char *addr;        /* local IP to bind RTP sockets to (the site's media address) */
+    uint16_t port_min;       /* even RTP ports are taken from [port_min, port_max] */
+    uint16_t port_max;
+    const char *prompts_dir; /* <dir>/<lang>/<name>.wav, 8 kHz mono (see deploy/setup) */
+    const char *const *languages; /* languages to load, e.g. {"en","es"} */
+    size_t n_languages;
+} acd_media_cfg_t;
+
+/*
+ * Loads every prompt of every language and pre-encodes it as 20 ms G.711 frames (PCMU
+ * and PCMA, with spandsp), binds nothing yet, and arms the 20 ms tick on loop. Returns
+ * 0, -EINVAL, -ENOENT (a prompt file missing: the message names it in the log), -ENOMEM.
+ * Prompts: "greeting", "moh" (music on hold, looped) are required per language.
+ */
+int acd_media_alloc(acd_media_t **mp, uv_loop_t *loop, const acd_media_cfg_t *cfg);
+
+/*
+ * Closes all streams and the tick; frees once libuv has closed every handle, then cb
+ * (may be NULL). Idempotent.
+ */
+void acd_media_close(acd_media_t *m, void (*cb)(void *ud), void *ud);
+
+/*
+ * Opens a stream: binds an even RTP port (and reserves port+1 for RTCP) on the media
+ * address. *sp belongs to the caller until acd_media_stream_close(). Returns 0,
+ * -EADDRINUSE when the range is exhausted, -ENOMEM.
+ */
+int acd_media_stream_open(acd_media_t *m, acd_media_stream_t **sp);
+uint16_t acd_media_stream_port(const acd_media_stream_t *s);
+
+/*
+ * Starts sending to remote with codec: the prompt `first` (e.g. "greeting") once in
+ * language lang, then `loop` (e.g. "moh") repeated, until stopped. Restarting a playing
+ * stream switches playlist at the next frame; RTP sequence and timestamp continue (the
+ * marker bit is set on the first packet of each prompt). Returns 0, -ENOENT (unknown
+ * prompt or language), -EINVAL.
+ */
+int acd_media_stream_play(acd_media_stream_t *s, const struct sockaddr *remote, acd_codec_t codec,
+                          const char *lang, const char *first, const char *loop);
+
+/* Stops sending (the port stays bound: the caller's media may come back). */
+void acd_media_stream_stop(acd_media_stream_t *s);
+
+/* Releases the port; frees the stream when libuv is done with it. Idempotent per stream. */
+void acd_media_stream_close(acd_media_stream_t *s);
+
+typedef struct acd_media_stats {
+    uint64_t streams_open;
+    uint64_t streams_playing;
+    uint64_t rtp_sent;
+    uint64_t rtp_received;
+    uint64_t send_errors;
+    uint64_t ticks_late;  /* ticks that ran more than 10 ms late */
+} acd_media_stats_t;
+void acd_media_stats(const acd_media_t *m, acd_media_stats_t *out);
+
+/* Packets received on a stream (tests: the caller's RTP reached us). */
+uint64_t acd_media_stream_rx(const acd_media_stream_t *s);
+
+#endif
