@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/list.h" /* acd_container_of */
 #include "util/str.h"
 
 /*

@@ -1,0 +1,230 @@
+/* agent.c - the agent's leg: offer INVITE without SDP, CANCEL, answer, ACK with the caller's SDP. */
+#include "callctl/callctl_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+
+/*
+ * Agent legs may outlive their call: a leg whose INVITE transaction is still running
+ * when the call lets go of it becomes an orphan (leg->call == NULL) and frees itself
+ * when the transaction reports termination, answering a late 200 with ACK and BYE.
+ */
+static void agent_leg_free(acd_callctl_t *cc, leg_t *leg)
+{
+    acd__cc_leg_unlink(cc, leg);
+    acd_buf_fini(&leg->local_sdp);
+    free(leg);
+}
+
+static void agent_feed(acd_callctl_t *cc, acd_event_type_t type, const char *call_id,
+                       const char *agent_id, const char *reason)
+{
+    acd_event_t ev = acd__cc_event(type, call_id, agent_id);
+    if (reason)
+        snprintf(ev.reason, sizeof(ev.reason), "%s", reason);
+    acd__cc_feed(cc, &ev);
+}
+
+/* ACKs a 2xx we do not want with a refusing answer (port 0), then hangs up. */
+static void agent_refuse_answer(acd_callctl_t *cc, leg_t *leg)
+{
+    if (leg->ict && leg->state == LEG_ANSWERED) {
+        acd_buf_t sdp = {0};
+        acd_sdp_local_t l = {.origin_user = "acdd",
+                             .sess_id = leg->sess_id,
+                             .sess_version = 1,
+                             .addr = cc->cfg->site_address,
+                             .port = 0,
+                             .codec = leg->has_remote_sdp && leg->remote_sdp.fmt_count &&
+                                              leg->remote_sdp.fmts[0] == ACD_CODEC_PCMA
+                                          ? ACD_CODEC_PCMA
+                                          : ACD_CODEC_PCMU,
+                             .te_pt = -1,
+                             .dir = ACD_SDP_INACTIVE};
+        acd_sip_req_spec_t s;
+        acd_sip_dialog_request(&leg->dlg, ACD_SIP_ACK, leg->invite_cseq, &s);
+        if (acd_sdp_build(&sdp, &l) == 0) {
+            s.content_type = ACD_STR("application/sdp");
+            s.body = acd_buf_str(&sdp);
+        }
+        acd_sip_txn_send_ack(leg->ict, &leg->dlg.peer, &s);
+        acd_buf_fini(&sdp);
+        leg->state = LEG_CONFIRMED;
+    }
+    acd__cc_send_bye(cc, leg);
+}
+
+static void agent_orphan(acd_callctl_t *cc, leg_t *leg)
+{
+    if (leg->call && leg->call->agent == leg)
+        leg->call->agent = NULL;
+    leg->call = NULL;
+    acd__cc_leg_unlink(cc, leg);
+    if (!leg->ict)
+        agent_leg_free(cc, leg);
+}
+
+static void agent_invite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *resp, int status)
+{
+    leg_t *leg = ud;
+    call_t *call = leg->call;
+    acd_callctl_t *cc = leg->cc;
+    if (status == 0) {
+        leg->ict = NULL;
+        if (!call)
+            agent_leg_free(cc, leg);
+        return;
+    }
+    if (status < 200)
+        return;
+    if (status < 300 && resp) {
+        if (!leg->has_dialog || !leg->dlg.remote_tag[0]) {
+            acd_sip_peer_t to = *acd_sip_txn_peer(ct);
+            if (acd_sip_dialog_init_uac(&leg->dlg, acd_sip_txn_request(ct), resp, &to,
+                                        leg->dlg.local_contact) == 0 && call)
+                acd__cc_leg_link(cc, leg);
+        }
+        leg->has_remote_sdp = acd_sdp_parse(resp->body, &leg->remote_sdp) == 0;
+        bool wanted = call && leg->state == LEG_RINGING;
+        leg->state = LEG_ANSWERED;
+        if (!wanted || !leg->has_remote_sdp) {
+            agent_refuse_answer(cc, leg);
+            if (wanted)
+                agent_feed(cc, ACD_EV_OFFER_FAILED, call->id, leg->agent_id, "bad-sdp");
+            return;
+        }
+        acd_log_info("ACD-AGENT-ANSWERED", "call=%s agent=%s", call->id, leg->agent_id);
+        agent_feed(cc, ACD_EV_OFFER_ANSWERED, call->id, leg->agent_id, NULL);
+        return;
+    }
+    /* A final failure (busy, declined, 487 after our CANCEL, timeout, unreachable). */
+    bool was_ringing = leg->state == LEG_RINGING;
+    leg->state = LEG_ENDED;
+    if (call && was_ringing) {
+        char reason[16];
+        snprintf(reason, sizeof(reason), "sip-%d", status);
+        acd_log_info("ACD-AGENT-OFFER-FAILED", "call=%s agent=%s status=%d", call->id, leg->agent_id,
+                     status);
+        agent_feed(cc, ACD_EV_OFFER_FAILED, call->id, leg->agent_id, reason);
+    }
+}
+
+void acd__agent_offer(acd_callctl_t *cc, const acd_action_t *a)
+{
+    call_t *call = acd__cc_call(cc, a->call_id);
+    const acd_sip_binding_t *b = acd_registrar_lookup(cc->reg, a->sip_user);
+    if (!call || !b) {
+        acd_log_info("ACD-AGENT-UNREACHABLE", "call=%s agent=%s: no registered phone", a->call_id,
+                     a->agent_id);
+        agent_feed(cc, ACD_EV_OFFER_FAILED, a->call_id, a->agent_id, "unregistered");
+        return;
+    }
+    if (call->agent)
+        acd__agent_release(cc, call);
+    leg_t *leg = calloc(1, sizeof(*leg));
+    if (!leg) {
+        agent_feed(cc, ACD_EV_OFFER_FAILED, a->call_id, a->agent_id, "nomem");
+        return;
+    }
+    leg->cc = cc;
+    leg->call = call;
+    leg->role = LEG_AGENT;
+    leg->state = LEG_RINGING;
+    snprintf(leg->agent_id, sizeof(leg->agent_id), "%s", a->agent_id);
+    leg->sess_id = acd_hash_bytes(call->id, strlen(call->id)) >> 1;
+    snprintf(leg->dlg.local_contact, sizeof(leg->dlg.local_contact), "%s", cc->contact);
+    char tag[17], cid[33], from[160], to[160], hdrs[256];
+    acd_sip_random_token(tag, sizeof(tag));
+    acd_sip_random_token(cid, sizeof(cid));
+    snprintf(from, sizeof(from), "sip:%s@%s", call->caller_num[0] ? call->caller_num : "anonymous",
+             cc->cfg->site_address);
+    snprintf(to, sizeof(to), "sip:%s@%s", a->sip_user, cc->cfg->site_address);
+    snprintf(hdrs, sizeof(hdrs), "X-ACD-Call: %s\r\nX-ACD-Tenant: %s\r\nX-ACD-DID: %s\r\n", call->id,
+             call->tenant, call->did);
+    char callid[80];
+    snprintf(callid, sizeof(callid), "%s@%s", cid, cc->cfg->site_address);
+    acd_sip_req_spec_t s = {.method = ACD_SIP_INVITE,
+                            .ruri = acd_str_from(b->contact),
+                            .from = acd_str_from(from),
+                            .from_tag = acd_str_from(tag),
+                            .to = acd_str_from(to),
+                            .call_id = acd_str_from(callid),
+                            .cseq = 1,
+                            .contact = acd_str_from(cc->contact),
+                            .extra_headers = acd_str_from(hdrs)};
+    leg->invite_cseq = 1;
+    call->agent = leg;
+    int rc = acd_sip_txn_request_send(cc->txl, &b->peer, &s, agent_invite_cb, leg, &leg->ict);
+    if (rc < 0) {
+        call->agent = NULL;
+        free(leg);
+        acd_log_warn("ACD-AGENT-INVITE-FAILED", "call=%s agent=%s err=%s", a->call_id, a->agent_id,
+                     acd_errname(rc));
+        agent_feed(cc, ACD_EV_OFFER_FAILED, a->call_id, a->agent_id, "send-failed");
+        return;
+    }
+    acd_log_info("ACD-AGENT-OFFER", "call=%s agent=%s contact=%s", call->id, a->agent_id, b->contact);
+}
+
+void acd__agent_cancel(acd_callctl_t *cc, const acd_action_t *a)
+{
+    call_t *call = acd__cc_call(cc, a->call_id);
+    if (!call || !call->agent || strcmp(call->agent->agent_id, a->agent_id) != 0)
+        return;
+    leg_t *leg = call->agent;
+    acd_log_info("ACD-AGENT-OFFER-CANCELLED", "call=%s agent=%s reason=%s", call->id, leg->agent_id,
+                 a->reason[0] ? a->reason : "-");
+    acd__agent_release(cc, call);
+}
+
+void acd__agent_reject_answer(acd_callctl_t *cc, const acd_action_t *a)
+{
+    call_t *call = acd__cc_call(cc, a->call_id);
+    if (!call || !call->agent || strcmp(call->agent->agent_id, a->agent_id) != 0)
+        return;
+    acd__agent_release(cc, call);
+}
+
+void acd__agent_ack(acd_callctl_t *cc, call_t *call, const acd_sdp_t *caller_answer)
+{
+    leg_t *leg = call->agent;
+    if (!leg || leg->state != LEG_ANSWERED || !leg->ict)
+        return;
+    acd_buf_reset(&leg->local_sdp);
+    int rc = acd_sdp_build_relayed(&leg->local_sdp, caller_answer, "acdd", leg->sess_id, 1,
+                                   cc->cfg->site_address);
+    acd_sip_req_spec_t s;
+    acd_sip_dialog_request(&leg->dlg, ACD_SIP_ACK, leg->invite_cseq, &s);
+    if (rc == 0) {
+        s.content_type = ACD_STR("application/sdp");
+        s.body = acd_buf_str(&leg->local_sdp);
+    }
+    rc = acd_sip_txn_send_ack(leg->ict, &leg->dlg.peer, &s);
+    if (rc < 0)
+        acd_log_warn("ACD-AGENT-ACK-FAILED", "call=%s err=%s", call->id, acd_errname(rc));
+    leg->state = LEG_CONFIRMED;
+}
+
+void acd__agent_release(acd_callctl_t *cc, call_t *call)
+{
+    leg_t *leg = call->agent;
+    if (!leg)
+        return;
+    switch (leg->state) {
+    case LEG_RINGING:
+        if (leg->ict && acd_sip_txn_cancel(leg->ict) == 0)
+            leg->state = LEG_CANCELLING;
+        break;
+    case LEG_ANSWERED:
+    case LEG_CONFIRMED:
+        agent_refuse_answer(cc, leg);
+        break;
+    default:
+        break;
+    }
+    agent_orphan(cc, leg);
+}

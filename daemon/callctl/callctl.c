@@ -1,0 +1,373 @@
+/* callctl.c - site lifecycle, SIP request routing, and the core's event/action loop. */
+#include "callctl/callctl_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "util/err.h"
+#include "util/log.h"
+
+#define CC_ALLOW "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO\r\n"
+
+int64_t acd__cc_now(const acd_callctl_t *cc)
+{
+    (void)cc;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+acd_event_t acd__cc_event(acd_event_type_t type, const char *call_id, const char *agent_id)
+{
+    acd_event_t ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = type;
+    if (call_id)
+        snprintf(ev.call_id, sizeof(ev.call_id), "%s", call_id);
+    if (agent_id)
+        snprintf(ev.agent_id, sizeof(ev.agent_id), "%s", agent_id);
+    return ev;
+}
+
+call_t *acd__cc_call(acd_callctl_t *cc, const char *id)
+{
+    acd_hmap_node_t *n = acd_hmap_get(&cc->calls, acd_str_from(id));
+    return n ? acd_container_of(n, call_t, node) : NULL;
+}
+
+void acd__cc_leg_link(acd_callctl_t *cc, leg_t *leg)
+{
+    snprintf(leg->key, sizeof(leg->key), "%s|%s", leg->dlg.call_id, leg->dlg.local_tag);
+    if (acd_hmap_insert(&cc->legs, &leg->node, acd_str_from(leg->key)) == 0)
+        leg->has_dialog = true;
+}
+
+void acd__cc_leg_unlink(acd_callctl_t *cc, leg_t *leg)
+{
+    if (leg->has_dialog) {
+        acd_hmap_remove(&cc->legs, &leg->node);
+        leg->has_dialog = false;
+    }
+}
+
+/* Sends BYE on leg's dialog without waiting for the answer (no callback). */
+void acd__cc_send_bye(acd_callctl_t *cc, leg_t *leg)
+{
+    if (leg->state == LEG_ENDED || !leg->dlg.call_id[0])
+        return;
+    leg->state = LEG_ENDED;
+    acd_sip_req_spec_t s;
+    acd_sip_dialog_request(&leg->dlg, ACD_SIP_BYE, 0, &s);
+    int rc = acd_sip_txn_request_send(cc->txl, &leg->dlg.peer, &s, NULL, NULL, NULL);
+    if (rc < 0)
+        acd_log_warn("ACD-CALL-BYE-FAILED", "call=%s err=%s", leg->call ? leg->call->id : "-",
+                     acd_errname(rc));
+}
+
+static void cc_call_free_cb(uv_handle_t *h)
+{
+    call_t *call = h->data;
+    acd_buf_fini(&call->caller.local_sdp);
+    free(call);
+}
+
+/* Frees a call once the core is done with it and no transaction refers to its legs. */
+void acd__cc_call_maybe_free(acd_callctl_t *cc, call_t *call)
+{
+    if (!call->ended)
+        return;
+    if (call->caller.ist)
+        return; /* a final response is still owed to the caller */
+    if (call->agent) {
+        acd__cc_leg_unlink(cc, call->agent);
+        if (call->agent->ict)
+            acd_sip_txn_forget(call->agent->ict);
+        acd_buf_fini(&call->agent->local_sdp);
+        free(call->agent);
+        call->agent = NULL;
+    }
+    if (call->caller.ict)
+        acd_sip_txn_forget(call->caller.ict);
+    acd__cc_leg_unlink(cc, &call->caller);
+    if (call->ring_key[0])
+        acd_hmap_remove(&cc->ringing, &call->ring_node);
+    call->ring_key[0] = '\0';
+    if (call->media)
+        acd_media_stream_close(call->media);
+    call->media = NULL;
+    acd_hmap_remove(&cc->calls, &call->node);
+    uv_close((uv_handle_t *)&call->answer_timer, cc_call_free_cb);
+    if (cc->draining && cc->calls.count == 0 && cc->drain_cb) {
+        void (*cb)(void *) = cc->drain_cb;
+        cc->drain_cb = NULL;
+        uv_timer_stop(&cc->drain_timer);
+        cb(cc->drain_ud);
+    }
+}
+
+/* ---- the core: events in, actions out ---- */
+
+static void cc_core_timer_cb(uv_timer_t *h)
+{
+    acd_callctl_t *cc = h->data;
+    acd_event_t ev = acd__cc_event(ACD_EV_TICK, NULL, NULL);
+    acd__cc_feed(cc, &ev);
+}
+
+static void cc_rearm(acd_callctl_t *cc)
+{
+    acd_ms_t d = acd_core_next_deadline(cc->core);
+    if (d == INT64_MAX) {
+        uv_timer_stop(&cc->core_timer);
+        return;
+    }
+    int64_t delay = d - acd__cc_now(cc);
+    uv_timer_start(&cc->core_timer, cc_core_timer_cb, delay > 0 ? (uint64_t)delay : 0, 0);
+}
+
+static void cc_end_call(acd_callctl_t *cc, const acd_action_t *a)
+{
+    call_t *call = acd__cc_call(cc, a->call_id);
+    if (!call)
+        return;
+    acd__agent_release(cc, call);
+    acd__caller_release(cc, call);
+}
+
+static void cc_cdr(acd_callctl_t *cc, const acd_action_t *a)
+{
+    if (cc->cdr) {
+        int rc = acd_cdr_write(cc->cdr, &a->cdr);
+        if (rc < 0)
+            acd_log_err("ACD-CDR-WRITE-FAILED", "call=%s err=%s", a->cdr.call_id, acd_errname(rc));
+    }
+    acd_log_info("ACD-CALL-END", "call=%s tenant=%s queue=%s agent=%s disposition=%s wait_ms=%lld talk_ms=%lld",
+                 a->cdr.call_id, a->cdr.tenant, a->cdr.queue, a->cdr.agent[0] ? a->cdr.agent : "-",
+                 acd_disposition_name(a->cdr.disposition), (long long)a->cdr.wait_ms,
+                 (long long)a->cdr.talk_ms);
+    call_t *call = acd__cc_call(cc, a->call_id);
+    if (call) {
+        /* Whatever the core asked before, no leg of an ended call stays up. */
+        acd__agent_release(cc, call);
+        acd__caller_release(cc, call);
+        call->in_core = false;
+        call->ended = true;
+        acd__cc_call_maybe_free(cc, call);
+    }
+}
+
+static void cc_do_action(acd_callctl_t *cc, const acd_action_t *a)
+{
+    switch (a->type) {
+    case ACD_ACT_OFFER:
+        acd__agent_offer(cc, a);
+        break;
+    case ACD_ACT_CANCEL_OFFER:
+        acd__agent_cancel(cc, a);
+        break;
+    case ACD_ACT_REJECT_ANSWER:
+        acd__agent_reject_answer(cc, a);
+        break;
+    case ACD_ACT_CONNECT: {
+        call_t *call = acd__cc_call(cc, a->call_id);
+        if (call)
+            acd__caller_connect(cc, call);
+        break;
+    }
+    case ACD_ACT_END_CALL:
+        cc_end_call(cc, a);
+        break;
+    case ACD_ACT_AGENT_STATE:
+        acd_log_info("ACD-AGENT-STATE", "agent=%s from=%s to=%s reason=%s", a->agent_id,
+                     acd_agent_state_name(a->old_state), acd_agent_state_name(a->new_state),
+                     a->reason[0] ? a->reason : "-");
+        break;
+    case ACD_ACT_CDR:
+        cc_cdr(cc, a);
+        break;
+    }
+}
+
+/*
+ * Applies ev and carries out the actions. Actions may raise further events (an offer
+ * to an agent with no phone fails at once); those are queued and applied in order
+ * after the current batch, never recursively.
+ */
+void acd__cc_feed(acd_callctl_t *cc, const acd_event_t *ev)
+{
+    if (cc->npending == cc->cappending) {
+        size_t cap = cc->cappending ? cc->cappending * 2 : 16;
+        acd_event_t *p = realloc(cc->pending, cap * sizeof(*p));
+        if (!p) {
+            acd_log_err("ACD-CALL-NOMEM", "event dropped type=%d", (int)ev->type);
+            return;
+        }
+        cc->pending = p;
+        cc->cappending = cap;
+    }
+    cc->pending[cc->npending++] = *ev;
+    if (cc->feeding)
+        return;
+    cc->feeding = true;
+    for (size_t i = 0; i < cc->npending; i++) {
+        acd_event_t cur = cc->pending[i];
+        acd_actions_reset(&cc->acts);
+        int rc = acd_core_apply(cc->core, &cur, acd__cc_now(cc), &cc->acts);
+        if (rc < 0 && cur.type != ACD_EV_TICK)
+            acd_log_debug("ACD-CORE-REFUSED", "type=%d call=%s agent=%s err=%s", (int)cur.type,
+                          cur.call_id, cur.agent_id, acd_errname(rc));
+        /* Copy: actions may feed events, which reuse cc->acts on the next round. */
+        size_t n = cc->acts.n;
+        acd_action_t *copy = n ? malloc(n * sizeof(*copy)) : NULL;
+        if (n && !copy) {
+            acd_log_err("ACD-CALL-NOMEM", "actions dropped n=%zu", n);
+            continue;
+        }
+        if (n)
+            memcpy(copy, cc->acts.v, n * sizeof(*copy));
+        for (size_t j = 0; j < n; j++)
+            cc_do_action(cc, &copy[j]);
+        free(copy);
+    }
+    cc->npending = 0;
+    cc->feeding = false;
+    cc_rearm(cc);
+}
+
+/* ---- SIP requests from the transaction layer ---- */
+
+static void cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t *req)
+{
+    char key[ACD_SIP_DIALOG_STR + 80];
+    snprintf(key, sizeof(key), "%.*s|%.*s", ACD_STR_FMT(req->call_id), ACD_STR_FMT(req->to.tag));
+    acd_hmap_node_t *n = acd_hmap_get(&cc->legs, acd_str_from(key));
+    leg_t *leg = n ? acd_container_of(n, leg_t, node) : NULL;
+    if (req->method == ACD_SIP_ACK) {
+        if (leg && leg->role == LEG_CALLER)
+            acd__caller_ack(cc, leg, req);
+        return;
+    }
+    if (!leg) {
+        acd_sip_txn_respond(st, 481, NULL, NULL);
+        return;
+    }
+    if (acd_sip_dialog_remote_cseq(&leg->dlg, req->cseq) < 0) {
+        acd_sip_txn_respond(st, 500, "CSeq out of order", NULL);
+        return;
+    }
+    call_t *call = leg->call;
+    switch (req->method) {
+    case ACD_SIP_BYE: {
+        acd_sip_txn_respond(st, 200, NULL, NULL);
+        leg->state = LEG_ENDED;
+        acd_event_t ev = acd__cc_event(leg->role == LEG_CALLER ? ACD_EV_CALL_HANGUP : ACD_EV_AGENT_HANGUP,
+                                       call->id, leg->role == LEG_AGENT ? leg->agent_id : NULL);
+        acd__cc_feed(cc, &ev);
+        break;
+    }
+    case ACD_SIP_INVITE: {
+        /* A refresh or hold from the party: answer with the session as it stands. */
+        acd_sip_resp_opts_t o = {.contact = acd_str_from(cc->contact),
+                                 .content_type = ACD_STR("application/sdp"),
+                                 .body = acd_buf_str(&leg->local_sdp)};
+        acd_sip_txn_respond(st, leg->local_sdp.n ? 200 : 488, NULL, &o);
+        break;
+    }
+    case ACD_SIP_OPTIONS:
+    case ACD_SIP_INFO:
+        acd_sip_txn_respond(st, 200, NULL, NULL);
+        break;
+    default:
+        acd_sip_txn_respond(st, 501, NULL, NULL);
+        break;
+    }
+}
+
+static void cc_tu_request(void *ud, acd_sip_txn_t *st, const acd_sip_msg_t *req,
+                          const acd_sip_peer_t *from)
+{
+    acd_callctl_t *cc = ud;
+    if (acd_str_present(req->to.tag) && req->method != ACD_SIP_REGISTER &&
+        req->method != ACD_SIP_OPTIONS) {
+        cc_in_dialog(cc, st, req);
+        return;
+    }
+    switch (req->method) {
+    case ACD_SIP_ACK:
+        return; /* an ACK outside any dialog: nothing to do */
+    case ACD_SIP_INVITE:
+        acd__caller_invite(cc, st, req, from);
+        return;
+    case ACD_SIP_REGISTER:
+        acd_registrar_handle(cc->reg, st, req, from);
+        return;
+    case ACD_SIP_OPTIONS: {
+        acd_sip_resp_opts_t o = {.extra_headers = ACD_STR(CC_ALLOW "Accept: application/sdp\r\n")};
+        acd_sip_txn_respond(st, cc->draining ? 503 : 200, NULL, &o);
+        return;
+    }
+    case ACD_SIP_BYE:
+    case ACD_SIP_INFO:
+        acd_sip_txn_respond(st, 481, NULL, NULL);
+        return;
+    case ACD_SIP_UNKNOWN: {
+        acd_sip_resp_opts_t o = {.extra_headers = ACD_STR(CC_ALLOW)};
+        acd_sip_txn_respond(st, 501, NULL, &o);
+        return;
+    }
+    default: {
+        acd_sip_resp_opts_t o = {.extra_headers = ACD_STR(CC_ALLOW)};
+        acd_sip_txn_respond(st, 405, NULL, &o);
+        return;
+    }
+    }
+}
+
+static void cc_tu_cancel(void *ud, acd_sip_txn_t *ist)
+{
+    acd__caller_cancelled(ud, ist);
+}
+
+static void cc_tu_timeout(void *ud, acd_sip_txn_t *st, const acd_sip_msg_t *req)
+{
+    if (req->method == ACD_SIP_INVITE)
+        acd__caller_timeout(ud, req);
+}
+
+/* ---- registrar policy ---- */
+
+static bool cc_reg_known(void *ud, const char *user)
+{
+    acd_callctl_t *cc = ud;
+    return acd_core_agent_for_user(cc->core, user) != NULL;
+}
+
+static void cc_reg_changed(void *ud, const char *user, bool bound)
+{
+    acd_callctl_t *cc = ud;
+    const char *agent = acd_core_agent_for_user(cc->core, user);
+    if (!agent)
+        return;
+    acd_event_t ev = acd__cc_event(bound ? ACD_EV_AGENT_LOGIN : ACD_EV_AGENT_LOGOUT, NULL, agent);
+    acd__cc_feed(cc, &ev);
+}
+
+const acd_sip_tu_ops_t acd__cc_tu_ops = {
+    .request = cc_tu_request,
+    .cancel = cc_tu_cancel,
+    .server_timeout = cc_tu_timeout,
+};
+
+const acd_registrar_ops_t acd__cc_reg_ops = {
+    .known = cc_reg_known,
+    .changed = cc_reg_changed,
+};
+
+void acd__cc_core_timer_init(acd_callctl_t *cc)
+{
+    uv_timer_init(cc->loop, &cc->core_timer);
+    cc->core_timer.data = cc;
+}

@@ -1,0 +1,138 @@
+/* callctl_int.h - private structures of call control (calls, legs) shared by its files. */
+#ifndef ACD_CALLCTL_CALLCTL_INT_H
+#define ACD_CALLCTL_CALLCTL_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "acd/core.h"
+#include "api/admin.h"
+#include "callctl/callctl.h"
+#include "media/media.h"
+#include "report/cdr.h"
+#include "sip/dialog.h"
+#include "sip/registrar.h"
+#include "sip/sdp.h"
+#include "sip/txn.h"
+#include "sip/transport.h"
+#include "util/buf.h"
+#include "util/hmap.h"
+
+typedef struct call call_t;
+
+typedef enum leg_role {
+    LEG_CALLER, /* the carrier's INVITE: we are the UAS */
+    LEG_AGENT,  /* our INVITE to an agent phone: we are the UAC */
+} leg_role_t;
+
+typedef enum leg_state {
+    LEG_RINGING,    /* caller: INVITE received, not answered; agent: INVITE sent */
+    LEG_ANSWERED,   /* caller: 200 sent, ACK awaited; agent: 200 received, ACK not sent */
+    LEG_CONFIRMED,  /* ACK exchanged: in dialog */
+    LEG_CANCELLING, /* agent: CANCEL sent, final awaited */
+    LEG_ENDED,      /* BYE sent or received */
+} leg_state_t;
+
+typedef struct leg {
+    acd_callctl_t *cc;           /* the site (agent legs may outlive their call) */
+    call_t *call;
+    leg_role_t role;
+    leg_state_t state;
+    acd_sip_dialog_t dlg;
+    bool has_dialog;
+    acd_hmap_node_t node;        /* in cc->legs by key while in a dialog */
+    char key[ACD_SIP_DIALOG_STR + 80];
+    acd_sip_txn_t *ist;          /* caller: the INVITE server transaction until final */
+    acd_sip_txn_t *ict;          /* our INVITE (agent offer, or re-INVITE to the caller) */
+    acd_sdp_t remote_sdp;        /* the party's media */
+    bool has_remote_sdp;
+    uint64_t sess_id, sess_ver;  /* our o= toward this party */
+    acd_buf_t local_sdp;         /* the last SDP we sent this party */
+    char agent_id[ACD_ID_MAX];
+    uint32_t invite_cseq;        /* agent: the CSeq of our INVITE (for its ACK) */
+} leg_t;
+
+struct call {
+    acd_callctl_t *cc;           /* the site that owns the call */
+    acd_hmap_node_t node;        /* in cc->calls by id */
+    char id[ACD_ID_MAX];
+    char tenant[ACD_ID_MAX];
+    char lang[8];
+    char did[ACD_ID_MAX];
+    char caller_num[ACD_ID_MAX];
+    leg_t caller;
+    leg_t *agent;                /* the agent leg being offered or connected */
+    acd_media_stream_t *media;
+    acd_codec_t codec;
+    int te_pt;
+    uv_timer_t answer_timer;     /* answer_after ringing delay */
+    bool in_core;                /* the core knows this call */
+    bool bridge_pending;         /* CONNECT arrived before the caller's ACK */
+    bool bridged;
+    bool ended;                  /* END_CALL/CDR done: free when legs are quiet */
+    acd_hmap_node_t ring_node;   /* in cc->ringing by Call-ID|From-tag until answered */
+    char ring_key[ACD_SIP_DIALOG_STR + 80];
+};
+
+struct acd_callctl {
+    uv_loop_t *loop;
+    acd_config_t *cfg;
+    acd_sip_transport_t *tp;
+    acd_sip_txl_t *txl;
+    acd_registrar_t *reg;
+    acd_media_t *media;
+    acd_core_t *core;
+    acd_cdr_writer_t *cdr;
+    acd_admin_t *admin;
+    acd_actions_t acts;
+    acd_event_t *pending;        /* events raised while actions run */
+    size_t npending, cappending;
+    bool feeding;
+    uv_timer_t core_timer;
+    acd_hmap_t calls;            /* call_t by id */
+    acd_hmap_t legs;             /* leg_t by Call-ID|local-tag */
+    acd_hmap_t ringing;          /* call_t by Call-ID|From-tag until the caller is answered */
+    uint64_t next_call;
+    char call_prefix[48];
+    char contact[128];           /* sip:acdd@addr:port */
+    int64_t started_ms;
+    bool draining;
+    uv_timer_t drain_timer;
+    void (*drain_cb)(void *ud);
+    void *drain_ud;
+    bool closing;
+    int open_closes;
+    void (*close_cb)(void *ud);
+    void *close_ud;
+};
+
+/* callctl.c */
+int64_t acd__cc_now(const acd_callctl_t *cc);
+void acd__cc_feed(acd_callctl_t *cc, const acd_event_t *ev);
+acd_event_t acd__cc_event(acd_event_type_t type, const char *call_id, const char *agent_id);
+call_t *acd__cc_call(acd_callctl_t *cc, const char *id);
+void acd__cc_leg_link(acd_callctl_t *cc, leg_t *leg);
+void acd__cc_leg_unlink(acd_callctl_t *cc, leg_t *leg);
+void acd__cc_call_maybe_free(acd_callctl_t *cc, call_t *call);
+void acd__cc_send_bye(acd_callctl_t *cc, leg_t *leg);
+void acd__cc_core_timer_init(acd_callctl_t *cc);
+extern const acd_sip_tu_ops_t acd__cc_tu_ops;
+extern const acd_registrar_ops_t acd__cc_reg_ops;
+
+/* caller.c */
+void acd__caller_invite(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t *req,
+                        const acd_sip_peer_t *from);
+void acd__caller_cancelled(acd_callctl_t *cc, acd_sip_txn_t *ist);
+void acd__caller_ack(acd_callctl_t *cc, leg_t *leg, const acd_sip_msg_t *ack);
+void acd__caller_connect(acd_callctl_t *cc, call_t *call);
+void acd__caller_timeout(acd_callctl_t *cc, const acd_sip_msg_t *req);
+void acd__caller_release(acd_callctl_t *cc, call_t *call);
+
+/* agent.c */
+void acd__agent_offer(acd_callctl_t *cc, const acd_action_t *a);
+void acd__agent_cancel(acd_callctl_t *cc, const acd_action_t *a);
+void acd__agent_reject_answer(acd_callctl_t *cc, const acd_action_t *a);
+void acd__agent_ack(acd_callctl_t *cc, call_t *call, const acd_sdp_t *caller_answer);
+void acd__agent_release(acd_callctl_t *cc, call_t *call);
+
+#endif

@@ -1,0 +1,354 @@
+/* site.c - a site's lifecycle: start from config, live reload, drain, close. */
+#include "callctl/callctl_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+
+#ifndef ACD_VERSION
+#define ACD_VERSION "0.1.0"
+#endif
+
+/* The core's view of a config; arrays point into cfg and into the returned holder. */
+typedef struct site_core_cfg {
+    acd_core_cfg_t cc;
+    acd_core_tenant_cfg_t *tenants;
+    acd_core_queue_cfg_t *queues;
+    acd_core_agent_cfg_t *agents;
+} site_core_cfg_t;
+
+static void site_core_cfg_fini(site_core_cfg_t *s)
+{
+    free(s->tenants);
+    free(s->queues);
+    free(s->agents);
+}
+
+static int site_core_cfg(const acd_config_t *cfg, site_core_cfg_t *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->tenants = calloc(cfg->n_tenants + 1, sizeof(*s->tenants));
+    s->queues = calloc(cfg->n_queues + 1, sizeof(*s->queues));
+    s->agents = calloc(cfg->n_agents + 1, sizeof(*s->agents));
+    if (!s->tenants || !s->queues || !s->agents) {
+        site_core_cfg_fini(s);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        const acd_cfg_tenant_t *t = &cfg->tenants[i];
+        s->tenants[i] = (acd_core_tenant_cfg_t){.name = t->name,
+                                                .dids = (const char *const *)t->dids,
+                                                .n_dids = t->n_dids,
+                                                .queue = t->queue,
+                                                .language = t->language};
+    }
+    for (size_t i = 0; i < cfg->n_queues; i++) {
+        const acd_cfg_queue_t *q = &cfg->queues[i];
+        s->queues[i] = (acd_core_queue_cfg_t){.name = q->name,
+                                              .tenant = q->tenant,
+                                              .strategy = q->strategy,
+                                              .ring_timeout_ms = q->ring_timeout_ms,
+                                              .wrapup_ms = q->wrapup_ms,
+                                              .max_no_answer = q->max_no_answer,
+                                              .priority = q->priority};
+    }
+    for (size_t i = 0; i < cfg->n_agents; i++) {
+        const acd_cfg_agent_t *a = &cfg->agents[i];
+        s->agents[i] = (acd_core_agent_cfg_t){.id = a->id,
+                                              .sip_user = a->sip_user,
+                                              .queues = (const char *const *)a->queues,
+                                              .n_queues = a->n_queues};
+    }
+    s->cc = (acd_core_cfg_t){.tenants = s->tenants,
+                             .n_tenants = cfg->n_tenants,
+                             .queues = s->queues,
+                             .n_queues = cfg->n_queues,
+                             .agents = s->agents,
+                             .n_agents = cfg->n_agents};
+    return 0;
+}
+
+/* Configures the core from cfg and carries out what that makes possible. */
+static int site_configure(acd_callctl_t *cc, const acd_config_t *cfg)
+{
+    site_core_cfg_t s;
+    int rc = site_core_cfg(cfg, &s);
+    if (rc < 0)
+        return rc;
+    acd_actions_reset(&cc->acts);
+    rc = acd_core_configure(cc->core, &s.cc, acd__cc_now(cc), &cc->acts);
+    site_core_cfg_fini(&s);
+    if (rc < 0)
+        return rc;
+    /* Distribution enabled by the change (new agents in a queue ...) runs on the next tick. */
+    acd_event_t tick = acd__cc_event(ACD_EV_TICK, NULL, NULL);
+    acd__cc_feed(cc, &tick);
+    return 0;
+}
+
+/* The transport's receive callback: hands datagrams and framed messages to the layer. */
+static void site_sip_recv(void *ud, const acd_sip_peer_t *from, const char *data, size_t len)
+{
+    acd_callctl_t *cc = ud;
+    if (cc->txl)
+        acd_sip_txl_on_recv(cc->txl, from, data, len);
+}
+
+static const acd_core_t *site_admin_core(void *ud)
+{
+    return ((acd_callctl_t *)ud)->core;
+}
+
+static void site_admin_info(void *ud, acd_admin_site_info_t *out)
+{
+    acd_callctl_t *cc = ud;
+    acd_sip_transport_stats_t ts;
+    acd_sip_transport_stats(cc->tp, &ts);
+    *out = (acd_admin_site_info_t){.site = cc->cfg->site_name,
+                                   .version = ACD_VERSION,
+                                   .started_ms = cc->started_ms,
+                                   .draining = cc->draining,
+                                   .sip_rx = ts.rx_msgs,
+                                   .sip_tx = ts.tx_msgs,
+                                   .calls_in_progress = cc->calls.count,
+                                   .registrations = acd_registrar_count(cc->reg)};
+}
+
+static const acd_admin_ops_t site_admin_ops = {
+    .core = site_admin_core,
+    .site_info = site_admin_info,
+};
+
+int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)
+{
+    int rc = 0;
+    acd_callctl_t *cc = NULL;
+    if (!cp || !loop || !cfg) {
+        rc = -EINVAL;
+        goto out;
+    }
+    cc = calloc(1, sizeof(*cc));
+    if (!cc) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    cc->loop = loop;
+    cc->cfg = cfg;
+    cc->started_ms = acd__cc_now(cc);
+    acd_hmap_init(&cc->calls);
+    acd_hmap_init(&cc->legs);
+    acd_hmap_init(&cc->ringing);
+    acd__cc_core_timer_init(cc);
+    uv_timer_init(loop, &cc->drain_timer);
+    cc->drain_timer.data = cc;
+    cc->open_closes = 2;
+    snprintf(cc->call_prefix, sizeof(cc->call_prefix), "%s-%llx", cfg->site_name,
+             (unsigned long long)(cc->started_ms / 1000));
+    snprintf(cc->contact, sizeof(cc->contact), "sip:acdd@%s:%u", cfg->site_address, cfg->sip_port);
+
+    if ((rc = acd_core_alloc(&cc->core)) < 0)
+        goto fail;
+    if ((rc = site_configure(cc, cfg)) < 0) {
+        acd_log_err("ACD-SITE-CONFIG", "the core refused the configuration: %s", acd_strerror(rc));
+        goto fail;
+    }
+    static const char *const langs[] = {"en", "es"};
+    acd_media_cfg_t mc = {.addr = cfg->site_address,
+                          .port_min = cfg->rtp_port_min,
+                          .port_max = cfg->rtp_port_max,
+                          .prompts_dir = cfg->prompts_dir,
+                          .languages = langs,
+                          .n_languages = 2};
+    if ((rc = acd_media_alloc(&cc->media, loop, &mc)) < 0) {
+        acd_log_err("ACD-SITE-MEDIA", "media engine failed to start: %s (prompts in %s)",
+                    acd_strerror(rc), cfg->prompts_dir);
+        goto fail;
+    }
+    if ((rc = acd_cdr_writer_open(&cc->cdr, cfg->cdr_path, cfg->site_name)) < 0) {
+        acd_log_err("ACD-SITE-CDR", "cannot open CDR file %s: %s", cfg->cdr_path, acd_strerror(rc));
+        goto fail;
+    }
+    acd_sip_transport_cfg_t tc = {.listen_addr = cfg->sip_listen,
+                                  .port = cfg->sip_port,
+                                  .udp = cfg->sip_udp,
+                                  .tcp = cfg->sip_tcp};
+    if ((rc = acd_sip_transport_alloc(&cc->tp, loop, &tc, site_sip_recv, cc)) < 0) {
+        acd_log_err("ACD-SITE-SIP-BIND", "cannot listen on %s:%u: %s", cfg->sip_listen, cfg->sip_port,
+                    acd_strerror(rc));
+        goto fail;
+    }
+    acd_sip_txl_cfg_t xc = {.t1_ms = cfg->sip_t1_ms,
+                            .via_host = cfg->site_address,
+                            .via_port = cfg->sip_port,
+                            .server_name = "acdd/" ACD_VERSION};
+    if ((rc = acd_sip_txl_alloc(&cc->txl, loop, cc->tp, &xc, &acd__cc_tu_ops, cc)) < 0)
+        goto fail;
+    if ((rc = acd_registrar_alloc(&cc->reg, loop, &acd__cc_reg_ops, cc, cfg->register_max_expires)) < 0)
+        goto fail;
+    if (cfg->admin_port) {
+        rc = acd_admin_alloc(&cc->admin, loop, cfg->admin_listen, cfg->admin_port, &site_admin_ops, cc);
+        if (rc < 0) {
+            acd_log_err("ACD-SITE-ADMIN-BIND", "cannot listen on %s:%u: %s", cfg->admin_listen,
+                        cfg->admin_port, acd_strerror(rc));
+            goto fail;
+        }
+    }
+    acd_log_notice("ACD-SITE-STARTED", "sip=%s:%u udp=%d tcp=%d admin=%s:%u tenants=%zu queues=%zu agents=%zu",
+                   cfg->sip_listen, cfg->sip_port, cfg->sip_udp, cfg->sip_tcp, cfg->admin_listen,
+                   cfg->admin_port, cfg->n_tenants, cfg->n_queues, cfg->n_agents);
+    *cp = cc;
+    return 0;
+fail:
+    cc->cfg = NULL; /* ownership stays with the caller on failure */
+    acd_callctl_close(cc, NULL, NULL);
+out:
+    return rc;
+}
+
+int acd_callctl_reload(acd_callctl_t *cc, acd_config_t *cfg)
+{
+    const acd_config_t *old = cc->cfg;
+    if (strcmp(old->sip_listen, cfg->sip_listen) || old->sip_port != cfg->sip_port ||
+        strcmp(old->site_address, cfg->site_address) || old->admin_port != cfg->admin_port)
+        acd_log_warn("ACD-SITE-RELOAD-STATIC", "listen addresses and ports change only on restart");
+    int rc = site_configure(cc, cfg);
+    if (rc < 0) {
+        acd_log_err("ACD-SITE-RELOAD-REFUSED", "the core refused the new configuration: %s",
+                    acd_strerror(rc));
+        return rc;
+    }
+    acd_registrar_set_max_expires(cc->reg, cfg->register_max_expires);
+    /* Keep the addresses the running sockets use; take everything else from cfg. */
+    acd_config_t *prev = cc->cfg;
+    cc->cfg = cfg;
+    acd_config_free(prev);
+    acd_log_notice("ACD-SITE-RELOADED", "tenants=%zu queues=%zu agents=%zu", cfg->n_tenants,
+                   cfg->n_queues, cfg->n_agents);
+    return 0;
+}
+
+size_t acd_callctl_calls(const acd_callctl_t *cc)
+{
+    return cc->calls.count;
+}
+
+static void site_drain_timeout_cb(uv_timer_t *h)
+{
+    acd_callctl_t *cc = h->data;
+    acd_log_warn("ACD-SITE-DRAIN-TIMEOUT", "calls_left=%zu: releasing them", cc->calls.count);
+    acd_hmap_iter_t it;
+    acd_hmap_node_t *n;
+    acd_hmap_iter_init(&it, &cc->calls);
+    while ((n = acd_hmap_iter_next(&it))) {
+        call_t *call = acd_container_of(n, call_t, node);
+        if (call->in_core) {
+            acd_event_t ev = acd__cc_event(ACD_EV_CALL_HANGUP, call->id, NULL);
+            ev.failed = true;
+            acd__cc_feed(cc, &ev);
+        }
+    }
+    if (cc->drain_cb) {
+        void (*cb)(void *) = cc->drain_cb;
+        cc->drain_cb = NULL;
+        cb(cc->drain_ud);
+    }
+}
+
+void acd_callctl_drain(acd_callctl_t *cc, void (*done_cb)(void *ud), void *ud)
+{
+    if (cc->draining)
+        return;
+    cc->draining = true;
+    cc->drain_cb = done_cb;
+    cc->drain_ud = ud;
+    acd_sip_transport_stop_accepting(cc->tp);
+    acd_log_notice("ACD-SITE-DRAINING", "calls=%zu timeout_ms=%d", cc->calls.count,
+                   cc->cfg->drain_timeout_ms);
+    if (cc->calls.count == 0) {
+        cc->drain_cb = NULL;
+        if (done_cb)
+            done_cb(ud);
+        return;
+    }
+    uv_timer_start(&cc->drain_timer, site_drain_timeout_cb, (uint64_t)cc->cfg->drain_timeout_ms, 0);
+}
+
+static void site_part_closed(void *ud)
+{
+    acd_callctl_t *cc = ud;
+    if (--cc->open_closes > 0)
+        return;
+    void (*cb)(void *) = cc->close_cb;
+    void *cud = cc->close_ud;
+    acd_hmap_fini(&cc->calls);
+    acd_hmap_fini(&cc->legs);
+    acd_hmap_fini(&cc->ringing);
+    acd_actions_fini(&cc->acts);
+    free(cc->pending);
+    if (cc->core)
+        acd_core_free(cc->core);
+    if (cc->cfg)
+        acd_config_free(cc->cfg);
+    free(cc);
+    if (cb)
+        cb(cud);
+}
+
+static void site_handle_closed(uv_handle_t *h)
+{
+    site_part_closed(h->data);
+}
+
+static void site_txl_closed(void *ud)
+{
+    acd_callctl_t *cc = ud;
+    if (cc->tp) {
+        cc->open_closes++;
+        acd_sip_transport_close(cc->tp, site_part_closed, cc);
+    }
+    site_part_closed(cc);
+}
+
+void acd_callctl_close(acd_callctl_t *cc, void (*cb)(void *ud), void *ud)
+{
+    if (!cc || cc->closing)
+        return;
+    cc->closing = true;
+    cc->close_cb = cb;
+    cc->close_ud = ud;
+    /* Calls first: their legs and media refer to everything below. */
+    acd_hmap_iter_t it;
+    acd_hmap_node_t *n;
+    acd_hmap_iter_init(&it, &cc->calls);
+    while ((n = acd_hmap_iter_next(&it))) {
+        call_t *call = acd_container_of(n, call_t, node);
+        call->ended = true;
+        call->caller.ist = NULL;
+        acd__cc_call_maybe_free(cc, call);
+    }
+    uv_close((uv_handle_t *)&cc->core_timer, site_handle_closed);
+    uv_close((uv_handle_t *)&cc->drain_timer, site_handle_closed);
+    if (cc->admin) {
+        cc->open_closes++;
+        acd_admin_close(cc->admin, site_part_closed, cc);
+    }
+    if (cc->reg)
+        acd_registrar_close(cc->reg);
+    if (cc->media) {
+        cc->open_closes++;
+        acd_media_close(cc->media, site_part_closed, cc);
+    }
+    if (cc->cdr)
+        acd_cdr_writer_close(cc->cdr);
+    cc->cdr = NULL;
+    if (cc->txl) {
+        cc->open_closes++;
+        acd_sip_txl_close(cc->txl, site_txl_closed, cc);
+    } else if (cc->tp) {
+        cc->open_closes++;
+        acd_sip_transport_close(cc->tp, site_part_closed, cc);
+    }
+}

@@ -1,0 +1,198 @@
+/* main.c - acdd: command line, signals, systemd notification, and the one event loop. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <uv.h>
+
+#include "callctl/callctl.h"
+#include "config/config.h"
+#include "util/err.h"
+#include "util/log.h"
+
+typedef struct acdd {
+    uv_loop_t loop;
+    uv_signal_t sighup, sigterm, sigint;
+    uv_timer_t watchdog;
+    acd_callctl_t *site;
+    const char *config_path;
+    int exit_code;
+    bool stopping;
+} acdd_t;
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: acdd --config FILE [--log-level LEVEL]\n"
+               "       acdd --check-config FILE\n"
+               "\n"
+               "  -c, --config FILE        run a site from this YAML configuration\n"
+               "  -t, --check-config FILE  validate FILE, print file:line: message per error\n"
+               "  -l, --log-level LEVEL    override log.level (debug|info|notice|warn|error)\n"
+               "  -h, --help               this text\n"
+               "\n"
+               "Signals: SIGHUP reloads the configuration; SIGTERM/SIGINT drain then exit 0.\n");
+}
+
+static acd_config_t *load_config(const char *path)
+{
+    acd_config_t *cfg = NULL;
+    acd_config_errors_t errs = {0};
+    int rc = acd_config_load(path, &cfg, &errs);
+    if (rc < 0) {
+        acd_config_errors_print(&errs, path, stderr);
+        if (errs.n == 0)
+            fprintf(stderr, "%s: %s\n", path, acd_strerror(rc));
+        cfg = NULL;
+    }
+    acd_config_errors_fini(&errs);
+    return cfg;
+}
+
+static void on_closed(void *ud)
+{
+    acdd_t *d = ud;
+    d->site = NULL;
+    uv_close((uv_handle_t *)&d->sighup, NULL);
+    uv_close((uv_handle_t *)&d->sigterm, NULL);
+    uv_close((uv_handle_t *)&d->sigint, NULL);
+    uv_close((uv_handle_t *)&d->watchdog, NULL);
+}
+
+static void on_drained(void *ud)
+{
+    acdd_t *d = ud;
+    acd_log_notice("ACD-MAIN-DRAINED", "calls=%zu: stopping", acd_callctl_calls(d->site));
+    acd_callctl_close(d->site, on_closed, d);
+}
+
+static void on_sigterm(uv_signal_t *h, int signum)
+{
+    acdd_t *d = h->data;
+    if (d->stopping) {
+        acd_log_warn("ACD-MAIN-SIGNAL-AGAIN", "signal=%d: still draining", signum);
+        return;
+    }
+    d->stopping = true;
+    sd_notify(0, "STOPPING=1");
+    acd_log_notice("ACD-MAIN-STOPPING", "signal=%d calls=%zu", signum, acd_callctl_calls(d->site));
+    acd_callctl_drain(d->site, on_drained, d);
+}
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    acdd_t *d = h->data;
+    (void)signum;
+    sd_notify(0, "RELOADING=1");
+    acd_log_notice("ACD-MAIN-RELOAD", "config=%s", d->config_path);
+    acd_config_t *cfg = load_config(d->config_path);
+    if (!cfg) {
+        acd_log_err("ACD-MAIN-RELOAD-INVALID", "config=%s: keeping the running configuration",
+                    d->config_path);
+    } else if (acd_callctl_reload(d->site, cfg) < 0) {
+        acd_config_free(cfg);
+    } else {
+        acd_log_level_t lvl;
+        if (acd_log_level_parse(cfg->log_level, &lvl) == 0)
+            acd_log_init(NULL, lvl, cfg->site_name);
+    }
+    sd_notify(0, "READY=1");
+}
+
+static void on_watchdog(uv_timer_t *h)
+{
+    (void)h;
+    sd_notify(0, "WATCHDOG=1");
+}
+
+static int run(const char *path, const char *level_override)
+{
+    acdd_t d;
+    memset(&d, 0, sizeof(d));
+    d.config_path = path;
+    acd_config_t *cfg = load_config(path);
+    if (!cfg)
+        return 2;
+    acd_log_level_t lvl = ACD_LOG_INFO;
+    if (acd_log_level_parse(level_override ? level_override : cfg->log_level, &lvl) < 0) {
+        fprintf(stderr, "acdd: unknown log level '%s'\n", level_override);
+        acd_config_free(cfg);
+        return 2;
+    }
+    acd_log_init(NULL, lvl, cfg->site_name);
+    signal(SIGPIPE, SIG_IGN);
+    uv_loop_init(&d.loop);
+    int rc = acd_callctl_alloc(&d.site, &d.loop, cfg);
+    if (rc < 0) {
+        acd_config_free(cfg);
+        uv_run(&d.loop, UV_RUN_DEFAULT); /* let the partial site close its handles */
+        uv_loop_close(&d.loop);
+        fprintf(stderr, "acdd: cannot start: %s\n", acd_strerror(rc));
+        return 1;
+    }
+    uv_signal_init(&d.loop, &d.sighup);
+    uv_signal_init(&d.loop, &d.sigterm);
+    uv_signal_init(&d.loop, &d.sigint);
+    d.sighup.data = d.sigterm.data = d.sigint.data = &d;
+    uv_signal_start(&d.sighup, on_sighup, SIGHUP);
+    uv_signal_start(&d.sigterm, on_sigterm, SIGTERM);
+    uv_signal_start(&d.sigint, on_sigterm, SIGINT);
+    uv_timer_init(&d.loop, &d.watchdog);
+    uint64_t wd_usec = 0;
+    if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)
+        uv_timer_start(&d.watchdog, on_watchdog, wd_usec / 2000, wd_usec / 2000);
+    sd_notify(0, "READY=1");
+    uv_run(&d.loop, UV_RUN_DEFAULT);
+    rc = uv_loop_close(&d.loop);
+    if (rc != 0)
+        acd_log_warn("ACD-MAIN-LOOP-BUSY", "handles left at exit: %s", uv_strerror(rc));
+    acd_log_notice("ACD-MAIN-EXIT", "code=%d", d.exit_code);
+    return d.exit_code;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"check-config", required_argument, NULL, 't'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config = NULL, *check = NULL, *level = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:t:l:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 't':
+            check = optarg;
+            break;
+        case 'l':
+            level = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc || (!config && !check) || (config && check)) {
+        usage(stderr);
+        return 2;
+    }
+    if (check) {
+        acd_config_t *cfg = load_config(check);
+        if (!cfg)
+            return 1;
+        printf("%s: OK (site %s, %zu tenants, %zu queues, %zu agents)\n", check, cfg->site_name,
+               cfg->n_tenants, cfg->n_queues, cfg->n_agents);
+        acd_config_free(cfg);
+        return 0;
+    }
+    return run(config, level);
+}
