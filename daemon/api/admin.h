@@ -29,7 +29,8 @@ typedef struct acd_admin_ops {
 } acd_admin_ops_t;
 
 /*
- * Listens on addr:port (loopback is expected) and serves, as JSON:
+ * Listens on addr:port (loopback is expected; port 0 picks a free port, see
+ * acd_admin_port()) and serves, as JSON:
  *   GET /v1/status   {site, queues[], agents[], calls[]} (see docs/api.md)
  *   GET /healthz     {"status":"ok"|"draining"}
  * Anything else gets a 404/405 with a JSON error body. *ap belongs to the caller.
@@ -38,11 +39,17 @@ typedef struct acd_admin_ops {
 int acd_admin_alloc(acd_admin_t **ap, uv_loop_t *loop, const char *addr, uint16_t port,
                     const acd_admin_ops_t *ops, void *ud);
 
+/* The TCP port actually bound (useful when acd_admin_alloc() was given port 0). */
+uint16_t acd_admin_port(const acd_admin_t *a);
+
 /* The JSON document of GET /v1/status (caller puts it). */
 struct json_object *acd_admin_status_json(const acd_core_t *core, const acd_admin_site_info_t *info,
                                           int64_t now_ms);
 
-/* Closes the listener and connections; frees when libuv is done, then cb (may be NULL). */
+/*
+ * Closes the listener and connections; frees when libuv is done, then cb (may be NULL).
+ * Later calls do nothing (their cb is never called).
+ */
 void acd_admin_close(acd_admin_t *a, void (*cb)(void *ud), void *ud);
 
 #endif

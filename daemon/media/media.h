@@ -31,7 +31,8 @@ int acd_media_alloc(acd_media_t **mp, uv_loop_t *loop, const acd_media_cfg_t *cf
 
 /*
  * Closes all streams and the tick; frees once libuv has closed every handle, then cb
- * (may be NULL). Idempotent.
+ * (may be NULL). Idempotent. Streams still open are closed as by
+ * acd_media_stream_close(): the caller's pointers to them are dead after this call.
  */
 void acd_media_close(acd_media_t *m, void (*cb)(void *ud), void *ud);
 

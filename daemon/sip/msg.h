@@ -111,7 +111,11 @@ typedef struct acd_sip_msg {
 int acd_sip_msg_parse(acd_sip_msg_t **mp, const char *data, size_t len);
 void acd_sip_msg_free(acd_sip_msg_t *m);
 
-/* Value of the first header called name (case-insensitive; compact forms matched). */
+/*
+ * Value of the first header called name (case-insensitive; compact forms matched). For
+ * list-valued headers (Via, Contact, Route, Record-Route, Accept, Require, Supported,
+ * Allow ...) each comma-separated element is one value, here and in _headers().
+ */
 acd_str_t acd_sip_msg_header(const acd_sip_msg_t *m, const char *name);
 
 /* Fills out[] with every value of header name in order; returns how many (<= max). */

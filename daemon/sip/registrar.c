@@ -196,10 +196,8 @@ void acd_registrar_handle(acd_registrar_t *r, acd_sip_txn_t *st, const acd_sip_m
         }
     }
     acd_str_copy(e->b.contact, sizeof(e->b.contact), req->contact.uri.raw);
+    /* The connection the REGISTER came on is kept only when the Contact names its address. */
     acd_sip_peer_for_uri(&req->contact.uri, from, &e->b.peer);
-    if (from->proto == ACD_SIP_TCP && e->b.peer.proto == ACD_SIP_TCP &&
-        !acd_str_ieqc(req->contact.uri.transport, "udp"))
-        e->b.peer = *from; /* reuse the connection the phone keeps open */
     e->b.expires_at = uv_now(r->loop) + (uint64_t)expires * 1000;
     char hdr[ACD_SIP_DIALOG_STR + 40];
     snprintf(hdr, sizeof(hdr), "Contact: <%s>;expires=%d\r\n", e->b.contact, expires);

@@ -27,6 +27,9 @@ typedef struct acd_sip_verdict {
  * Judges raw bytes as received (one datagram or one framed stream message) and parses
  * them. On ACCEPT and REJECT *mp holds the parsed message (the caller frees it), so a
  * REJECT can be answered; on DROP *mp is NULL. Never modifies anything else.
+ * verdict->reason is a static string; verdict->extra_header is static or lives in *mp
+ * (valid until acd_sip_msg_free()). A REJECT always has a top Via to answer to; requests
+ * without one, ACKs and all bad responses are DROPs instead.
  *
  * Syntax checks the parser lets through (RFC 4475 3.1.2): Content-Length vs body,
  * negative or overflowing numbers, unbalanced quotes, unescaped spaces or angle

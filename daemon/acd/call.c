@@ -1,0 +1,239 @@
+/* call.c - ACD calls: arrival, answer, failed offers, hangups and their CDRs. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acd/core_int.h"
+#include "util/err.h"
+
+acd__call_t *acd__call_find(const acd_core_t *c, const char *id)
+{
+    acd_hmap_node_t *n = acd_hmap_get(&c->calls, acd_str_from(id));
+    return n ? acd_container_of(n, acd__call_t, node) : NULL;
+}
+
+static void call_emit_pair(acd_core_t *c, acd_action_type_t t, const char *call_id,
+                           const char *agent_id, const char *reason)
+{
+    acd_action_t *act = acd__core_emit(c, t);
+    acd__core_copy(act->call_id, sizeof(act->call_id), call_id);
+    acd__core_copy(act->agent_id, sizeof(act->agent_id), agent_id);
+    acd__core_copy(act->reason, sizeof(act->reason), reason);
+}
+
+acd__agent_t *acd__call_unoffer(acd_core_t *c, acd__call_t *call)
+{
+    acd__agent_t *a = call->agent;
+    acd__agent_deadline_clear(c, a);
+    a->call = NULL;
+    call->agent = NULL;
+    call->state = ACD_CALL_QUEUED;
+    call->queue->n_offered--;
+    acd__queue_wait(c, call->queue, call);
+    return a;
+}
+
+/* Emits the call's one CDR, ended at now with disposition disp. */
+static void call_emit_cdr(acd_core_t *c, const acd__call_t *call, acd_disposition_t disp,
+                          acd_ms_t now)
+{
+    acd_action_t *act = acd__core_emit(c, ACD_ACT_CDR);
+    acd_cdr_t *cdr = &act->cdr;
+    bool answered = call->answered_by[0] != '\0';
+    acd__core_copy(act->call_id, sizeof(act->call_id), call->id);
+    acd__core_copy(act->agent_id, sizeof(act->agent_id), call->answered_by);
+    acd__core_copy(cdr->call_id, sizeof(cdr->call_id), call->id);
+    acd__core_copy(cdr->tenant, sizeof(cdr->tenant), call->tenant);
+    acd__core_copy(cdr->did, sizeof(cdr->did), call->did);
+    acd__core_copy(cdr->caller, sizeof(cdr->caller), call->caller);
+    acd__core_copy(cdr->queue, sizeof(cdr->queue), call->queue->name);
+    acd__core_copy(cdr->agent, sizeof(cdr->agent), call->answered_by);
+    cdr->enqueue_ms = call->enqueue_ms;
+    cdr->answer_ms = answered ? call->answer_ms : 0;
+    cdr->end_ms = now;
+    cdr->wait_ms = (answered ? call->answer_ms : now) - call->enqueue_ms;
+    cdr->talk_ms = answered ? now - call->answer_ms : 0;
+    cdr->offers = call->offers;
+    cdr->disposition = disp;
+}
+
+/*
+ * Ends call at now: releases what it holds (its place in the queue, the ringing agent,
+ * or the connected agent, who goes to wrap-up), emits its CDR and frees it. A removed
+ * queue whose last call this was is freed too.
+ */
+static void call_end(acd_core_t *c, acd__call_t *call, acd_disposition_t disp, acd_ms_t now)
+{
+    acd__queue_t *q = call->queue;
+    acd__agent_t *a = call->agent;
+    switch (call->state) {
+    case ACD_CALL_QUEUED:
+        acd__queue_unwait(c, call);
+        break;
+    case ACD_CALL_OFFERED:
+        call_emit_pair(c, ACD_ACT_CANCEL_OFFER, call->id, a->id, acd_disposition_name(disp));
+        acd__agent_deadline_clear(c, a);
+        a->call = NULL;
+        call->agent = NULL;
+        q->n_offered--;
+        /* Not a miss, and not handled: the agent keeps its idle_since. */
+        acd__agent_set_state(c, a, ACD_AGENT_AVAILABLE, now, NULL);
+        break;
+    case ACD_CALL_CONNECTED:
+        call_emit_pair(c, ACD_ACT_END_CALL, call->id, a->id, acd_disposition_name(disp));
+        a->call = NULL;
+        call->agent = NULL;
+        a->calls_handled++;
+        acd__agent_after_call(c, a, q, now); /* may free a removed agent */
+        break;
+    case ACD_CALL_ENDED:
+        break;
+    }
+    call->state = ACD_CALL_ENDED;
+    call_emit_cdr(c, call, disp, now);
+    acd_hmap_remove(&c->calls, &call->node);
+    acd_list_remove(&call->queue_link);
+    q->n_calls--;
+    free(call);
+    if (q->removed && q->n_calls == 0)
+        acd__queue_destroy(c, q);
+}
+
+/* ---- events ---- */
+
+/*
+ * CALL_ARRIVE: the tenant comes from ev->did (ACD_ENOTENANT), the queue from ev->queue
+ * or the tenant's queue (ACD_ENOQUEUE when there is none, it was removed, or it is
+ * another tenant's); priority from ev->priority or the queue's default. A call id
+ * already present gives -EEXIST, an empty one -EINVAL.
+ */
+int acd__call_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
+{
+    int rc = 0;
+    acd__call_t *call = NULL;
+    if (!ev->call_id[0])
+        return -EINVAL;
+    if (acd__call_find(c, ev->call_id))
+        return -EEXIST;
+    acd_hmap_node_t *n = acd_hmap_get(&c->tenants.by_did, acd_str_from(ev->did));
+    if (!n)
+        return ACD_ENOTENANT;
+    const acd__tenant_t *t = acd_container_of(n, acd__did_t, node)->tenant;
+    const char *qname = ev->queue[0] ? ev->queue : t->queue;
+    n = acd_hmap_get(&c->queues, acd_str_from(qname));
+    acd__queue_t *q = n ? acd_container_of(n, acd__queue_t, node) : NULL;
+    if (!q || q->removed || strcmp(q->tenant, t->name) != 0)
+        return ACD_ENOQUEUE;
+
+    /* Room for every call of q in its waiting heap, so a requeue can never fail. */
+    rc = acd__heap_reserve(&q->waiting, q->n_calls + 1);
+    if (rc < 0)
+        goto out;
+    call = calloc(1, sizeof(*call));
+    if (!call) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    acd__core_copy(call->id, sizeof(call->id), ev->call_id);
+    acd__core_copy(call->tenant, sizeof(call->tenant), t->name);
+    acd__core_copy(call->did, sizeof(call->did), ev->did);
+    acd__core_copy(call->caller, sizeof(call->caller), ev->caller);
+    acd__heap_node_init(&call->wait_node);
+    acd_list_init(&call->queue_link);
+    rc = acd_hmap_insert(&c->calls, &call->node, acd_str_from(call->id));
+    if (rc < 0)
+        goto out;
+
+    call->queue = q;
+    call->state = ACD_CALL_QUEUED;
+    call->priority = ev->priority ? ev->priority : q->priority;
+    call->enqueue_ms = now;
+    call->seq = c->next_seq++;
+    acd_list_push_back(&q->calls, &call->queue_link);
+    q->n_calls++;
+    acd__queue_wait(c, q, call);
+    call = NULL;
+out:
+    free(call);
+    return rc;
+}
+
+/*
+ * CALL_HANGUP: the caller left (or, with ev->failed, the call failed). Queued or
+ * offered: abandoned (an offer is cancelled, the agent is available again without a
+ * miss). Connected: answered; END_CALL releases the agent's leg and the agent goes to
+ * wrap-up. ev->failed makes the disposition "failed" in every state.
+ */
+int acd__call_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
+{
+    acd__call_t *call = acd__call_find(c, ev->call_id);
+    if (!call)
+        return -ENOENT;
+    acd_disposition_t disp = ACD_DISP_ABANDONED;
+    if (ev->failed)
+        disp = ACD_DISP_FAILED;
+    else if (call->state == ACD_CALL_CONNECTED)
+        disp = ACD_DISP_ANSWERED;
+    call_end(c, call, disp, now);
+    return 0;
+}
+
+/*
+ * OFFER_ANSWERED: when call is offered to this agent right now, connect them (CONNECT,
+ * agent on-call, its misses forgotten). Otherwise the answer is stale - the offer timed
+ * out, was cancelled, the call is gone or rings someone else - and the only action is
+ * REJECT_ANSWER, so the agent's answered leg gets hung up; this is not a refusal.
+ */
+int acd__call_answered(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
+{
+    acd__call_t *call = acd__call_find(c, ev->call_id);
+    acd__agent_t *a = acd__agent_find_any(c, ev->agent_id);
+    if (!call || !a || call->state != ACD_CALL_OFFERED || call->agent != a) {
+        call_emit_pair(c, ACD_ACT_REJECT_ANSWER, ev->call_id, ev->agent_id, "stale");
+        return 0;
+    }
+    acd__agent_deadline_clear(c, a);
+    call->state = ACD_CALL_CONNECTED;
+    call->answer_ms = now;
+    acd__core_copy(call->answered_by, sizeof(call->answered_by), a->id);
+    call->queue->n_offered--;
+    a->missed_in_row = 0;
+    call_emit_pair(c, ACD_ACT_CONNECT, call->id, a->id, NULL);
+    acd__agent_set_state(c, a, ACD_AGENT_ON_CALL, now, NULL);
+    return 0;
+}
+
+/*
+ * OFFER_FAILED: the agent's phone was busy, rejected or unreachable. Like a ring
+ * timeout: the call goes back to its place and the agent counts a miss. A failure of
+ * an offer that is not current is refused (ACD_ESTATE).
+ */
+int acd__call_offer_failed(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
+{
+    acd__call_t *call = acd__call_find(c, ev->call_id);
+    if (!call)
+        return -ENOENT;
+    acd__agent_t *a = acd__agent_find_any(c, ev->agent_id);
+    if (!a)
+        return ACD_ENOAGENT;
+    if (call->state != ACD_CALL_OFFERED || call->agent != a)
+        return ACD_ESTATE;
+    acd__call_unoffer(c, call);
+    acd__agent_missed(c, a, call, call->queue, now);
+    return 0;
+}
+
+/* AGENT_HANGUP: the agent ended its connected call: END_CALL, wrap-up, CDR answered. */
+int acd__call_agent_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
+{
+    acd__call_t *call = acd__call_find(c, ev->call_id);
+    if (!call)
+        return -ENOENT;
+    acd__agent_t *a = acd__agent_find_any(c, ev->agent_id);
+    if (!a)
+        return ACD_ENOAGENT;
+    if (call->state != ACD_CALL_CONNECTED || call->agent != a)
+        return ACD_ESTATE;
+    call_end(c, call, ACD_DISP_ANSWERED, now);
+    return 0;
+}

@@ -1,0 +1,153 @@
+/* check.c - a full consistency check of the ACD core's invariants, for tests. */
+#include <string.h>
+
+#include "acd/core_int.h"
+
+static const char *check_heap(const acd__heap_t *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        if (h->v[i]->idx != i)
+            return "heap node index out of step";
+        if (i > 0 && h->less(h->v[i], h->v[(i - 1) / 2]))
+            return "heap order broken";
+    }
+    return NULL;
+}
+
+static const char *check_agent(const acd_core_t *c, const acd__agent_t *a, size_t *available)
+{
+    bool busy = a->state == ACD_AGENT_RINGING || a->state == ACD_AGENT_ON_CALL;
+    bool timed = a->state == ACD_AGENT_RINGING || a->state == ACD_AGENT_WRAPUP;
+    if (busy != (a->call != NULL))
+        return "agent call link does not match its state";
+    if (a->call && a->call->agent != a)
+        return "agent's call points at another agent";
+    if (a->state == ACD_AGENT_RINGING && a->call->state != ACD_CALL_OFFERED)
+        return "ringing agent's call is not offered";
+    if (a->state == ACD_AGENT_ON_CALL && a->call->state != ACD_CALL_CONNECTED)
+        return "on-call agent's call is not connected";
+    if (timed != acd__heap_linked(&a->deadline_node))
+        return "agent deadline does not match its state";
+    if (timed && c->deadlines.v[a->deadline_node.idx] != &a->deadline_node)
+        return "agent deadline node not in the deadline heap";
+    if (a->removed && (a->state != ACD_AGENT_ON_CALL || a->n_queues))
+        return "removed agent is not a member-less agent on a call";
+    if (a->logout_pending && a->state != ACD_AGENT_ON_CALL)
+        return "logout pending off a call";
+    if (a->state != ACD_AGENT_PAUSED && a->pause_reason[0])
+        return "pause reason outside paused";
+    *available += a->state == ACD_AGENT_AVAILABLE;
+    return NULL;
+}
+
+static const char *check_call(const acd__call_t *call, size_t *waiting)
+{
+    bool has_agent = call->state == ACD_CALL_OFFERED || call->state == ACD_CALL_CONNECTED;
+    if (has_agent != (call->agent != NULL))
+        return "call agent link does not match its state";
+    if (call->agent && call->agent->call != call)
+        return "call's agent points at another call";
+    bool queued = call->state == ACD_CALL_QUEUED;
+    if (queued != acd__heap_linked(&call->wait_node))
+        return "call waiting link does not match its state";
+    if (queued && call->queue->waiting.v[call->wait_node.idx] != &call->wait_node)
+        return "waiting call not in its queue's heap";
+    if (call->state == ACD_CALL_CONNECTED && strcmp(call->answered_by, call->agent->id) != 0)
+        return "connected call answered by someone else";
+    if (!acd_list_linked(&call->queue_link))
+        return "call not in its queue's call list";
+    *waiting += queued;
+    return NULL;
+}
+
+static const char *check_queue(const acd_core_t *c, const acd__queue_t *q)
+{
+    size_t n_calls = 0, n_offered = 0, n_available = 0;
+    const acd_list_t *pos;
+    for (pos = q->calls.next; pos != &q->calls; pos = pos->next) {
+        const acd__call_t *call = acd_container_of(pos, acd__call_t, queue_link);
+        if (call->queue != q)
+            return "call listed in another queue";
+        n_calls++;
+        n_offered += call->state == ACD_CALL_OFFERED;
+    }
+    if (n_calls != q->n_calls || n_offered != q->n_offered)
+        return "queue call counters wrong";
+    if (q->removed && (q->n_calls == 0 || q->n_members))
+        return "removed queue kept without calls, or with members";
+    for (size_t i = 0; i < q->n_members; i++) {
+        const acd__agent_t *a = q->members[i];
+        if (i > 0 && strcmp(q->members[i - 1]->id, a->id) >= 0)
+            return "queue members not sorted by id";
+        bool back = false;
+        for (size_t j = 0; j < a->n_queues; j++)
+            back |= a->queues[j] == q;
+        if (!back)
+            return "member agent does not list the queue";
+        n_available += a->state == ACD_AGENT_AVAILABLE;
+    }
+    if (n_available != q->n_available)
+        return "queue available counter wrong";
+    const char *err = check_heap(&q->waiting);
+    if (err)
+        return err;
+    if (q->waiting.n && q->n_available)
+        return "queue has a waiting call and an available member after dispatch";
+    if (acd__heap_linked(&q->ready_node) || q->skipped)
+        return "queue left in the ready heap";
+    (void)c;
+    return NULL;
+}
+
+const char *acd__core_check(const acd_core_t *c)
+{
+    size_t available = 0, waiting = 0, n = 0;
+    const char *err;
+    acd_hmap_iter_t it;
+    acd_hmap_node_t *node;
+
+    acd_hmap_iter_init(&it, &c->agents);
+    while ((node = acd_hmap_iter_next(&it)) != NULL) {
+        err = check_agent(c, acd_container_of(node, acd__agent_t, node), &available);
+        if (err)
+            return err;
+        n++;
+    }
+    if (n != c->n_agents)
+        return "sorted agent array does not hold every agent";
+    for (size_t i = 1; i < c->n_agents; i++) {
+        if (strcmp(c->agents_sorted[i - 1]->id, c->agents_sorted[i]->id) >= 0)
+            return "agents not sorted by id";
+    }
+    if (available != c->n_available)
+        return "global available counter wrong";
+
+    acd_hmap_iter_init(&it, &c->calls);
+    while ((node = acd_hmap_iter_next(&it)) != NULL) {
+        err = check_call(acd_container_of(node, acd__call_t, node), &waiting);
+        if (err)
+            return err;
+    }
+    if (waiting != c->n_waiting)
+        return "global waiting counter wrong";
+
+    n = 0;
+    acd_hmap_iter_init(&it, &c->queues);
+    while ((node = acd_hmap_iter_next(&it)) != NULL) {
+        err = check_queue(c, acd_container_of(node, acd__queue_t, node));
+        if (err)
+            return err;
+        n++;
+    }
+    if (n != c->n_queues)
+        return "sorted queue array does not hold every queue";
+    for (size_t i = 1; i < c->n_queues; i++) {
+        if (strcmp(c->queues_sorted[i - 1]->name, c->queues_sorted[i]->name) >= 0)
+            return "queues not sorted by name";
+    }
+    if (c->ready.n)
+        return "ready heap not empty after dispatch";
+    if (c->unreserved_actions || c->lost_actions)
+        return "an action found no reserved room";
+    return check_heap(&c->deadlines);
+}

@@ -1,0 +1,267 @@
+/* core.c - the ACD core's lifecycle, action list, event entry point and deadlines. */
+#include "acd/core.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acd/core_int.h"
+#include "util/err.h"
+
+/* ---- names ---- */
+
+const char *acd_agent_state_name(acd_agent_state_t s)
+{
+    switch (s) {
+#define CORE_AS_NAME(e, str)                                                                       \
+    case e:                                                                                        \
+        return str;
+        ACD_AGENT_STATES(CORE_AS_NAME)
+#undef CORE_AS_NAME
+    }
+    return "unknown";
+}
+
+const char *acd_call_state_name(acd_call_state_t s)
+{
+    switch (s) {
+#define CORE_CS_NAME(e, str)                                                                       \
+    case e:                                                                                        \
+        return str;
+        ACD_CALL_STATES(CORE_CS_NAME)
+#undef CORE_CS_NAME
+    }
+    return "unknown";
+}
+
+const char *acd_disposition_name(acd_disposition_t d)
+{
+    switch (d) {
+#define CORE_D_NAME(e, str)                                                                        \
+    case e:                                                                                        \
+        return str;
+        ACD_DISPOSITIONS(CORE_D_NAME)
+#undef CORE_D_NAME
+    }
+    return "unknown";
+}
+
+/* ---- actions ---- */
+
+void acd_actions_reset(acd_actions_t *a)
+{
+    a->n = 0;
+}
+
+void acd_actions_fini(acd_actions_t *a)
+{
+    free(a->v);
+    a->v = NULL;
+    a->n = a->cap = 0;
+}
+
+int acd__actions_reserve(acd_actions_t *a, size_t extra)
+{
+    if (extra > SIZE_MAX / 2 / sizeof(*a->v) - a->n)
+        return -ENOMEM;
+    size_t need = a->n + extra;
+    if (need <= a->cap)
+        return 0;
+    size_t nc = a->cap ? a->cap : 16;
+    while (nc < need)
+        nc *= 2;
+    acd_action_t *v = realloc(a->v, nc * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    a->v = v;
+    a->cap = nc;
+    return 0;
+}
+
+acd_action_t *acd__core_emit(acd_core_t *c, acd_action_type_t t)
+{
+    acd_actions_t *out = c->out;
+    acd_action_t *act;
+    if (out && out->n == out->cap)
+        c->unreserved_actions++; /* the entry point's reservation was too small: a bug */
+    if (out && acd__actions_reserve(out, 1) == 0) {
+        act = &out->v[out->n++];
+    } else {
+        c->lost_actions++;
+        act = &c->scratch;
+    }
+    memset(act, 0, sizeof(*act));
+    act->type = t;
+    return act;
+}
+
+void acd__core_copy(char *dst, size_t len, const char *src)
+{
+    acd_str_copy(dst, len, acd_str_from(src ? src : ""));
+}
+
+/* ---- lifecycle ---- */
+
+int acd_core_alloc(acd_core_t **cp)
+{
+    int rc = 0;
+    acd_core_t *c = NULL;
+    if (!cp) {
+        rc = -EINVAL;
+        goto out;
+    }
+    c = calloc(1, sizeof(*c));
+    if (!c) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    acd_hmap_init(&c->tenants.by_name);
+    acd_hmap_init(&c->tenants.by_did);
+    acd_hmap_init(&c->users.map);
+    acd_hmap_init(&c->queues);
+    acd_hmap_init(&c->agents);
+    acd_hmap_init(&c->calls);
+    acd__heap_init(&c->ready, acd__ready_less);
+    acd__heap_init(&c->deadlines, acd__deadline_less);
+    c->next_seq = 1;
+    c->next_serial = 1;
+    *cp = c;
+out:
+    return rc;
+}
+
+void acd_core_free(acd_core_t *c)
+{
+    if (!c)
+        return;
+    acd_hmap_iter_t it;
+    acd_hmap_node_t *n;
+    acd_hmap_iter_init(&it, &c->calls);
+    while ((n = acd_hmap_iter_next(&it)) != NULL)
+        free(acd_container_of(n, acd__call_t, node));
+    acd_hmap_iter_init(&it, &c->agents);
+    while ((n = acd_hmap_iter_next(&it)) != NULL)
+        acd__agent_free(acd_container_of(n, acd__agent_t, node));
+    acd_hmap_iter_init(&it, &c->queues);
+    while ((n = acd_hmap_iter_next(&it)) != NULL)
+        acd__queue_free(acd_container_of(n, acd__queue_t, node));
+    acd_hmap_fini(&c->calls);
+    acd_hmap_fini(&c->agents);
+    acd_hmap_fini(&c->queues);
+    acd_hmap_fini(&c->tenants.by_name);
+    acd_hmap_fini(&c->tenants.by_did);
+    free(c->tenants.v);
+    free(c->tenants.dids);
+    acd_hmap_fini(&c->users.map);
+    free(c->users.v);
+    free(c->queues_sorted);
+    free(c->agents_sorted);
+    free(c->ready.v);
+    free(c->deadlines.v);
+    free(c);
+}
+
+/* ---- deadlines ---- */
+
+acd_ms_t acd_core_next_deadline(const acd_core_t *c)
+{
+    acd__heap_node_t *top = acd__heap_top(&c->deadlines);
+    if (!top)
+        return INT64_MAX;
+    return acd_container_of(top, acd__agent_t, deadline_node)->deadline;
+}
+
+/* Counts the deadlines <= now below heap slot i (the subtree of a later one is skipped). */
+static size_t core_count_due(const acd__heap_t *h, size_t i, acd_ms_t now)
+{
+    if (i >= h->n)
+        return 0;
+    const acd__agent_t *a = acd_container_of(h->v[i], acd__agent_t, deadline_node);
+    if (a->deadline > now)
+        return 0;
+    return 1 + core_count_due(h, 2 * i + 1, now) + core_count_due(h, 2 * i + 2, now);
+}
+
+/*
+ * Fires every deadline <= now, earliest first; each transition is stamped with its own
+ * deadline, not with now, so a late TICK records what should have happened when.
+ */
+static int core_tick(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
+{
+    acd__heap_node_t *top;
+    while ((top = acd__heap_top(&c->deadlines)) != NULL) {
+        acd__agent_t *a = acd_container_of(top, acd__agent_t, deadline_node);
+        if (a->deadline > now)
+            break;
+        acd__agent_deadline_fire(c, a, a->deadline);
+    }
+    return 0;
+}
+
+/* ---- events ---- */
+
+typedef int (*core_handler_fn)(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+
+/* clang-format off */
+static const core_handler_fn core_handlers[] = {
+    [ACD_EV_CALL_ARRIVE] = acd__call_arrive,
+    [ACD_EV_CALL_HANGUP] = acd__call_hangup,
+    [ACD_EV_AGENT_LOGIN] = acd__agent_login,
+    [ACD_EV_AGENT_LOGOUT] = acd__agent_logout,
+    [ACD_EV_AGENT_PAUSE] = acd__agent_pause,
+    [ACD_EV_AGENT_UNPAUSE] = acd__agent_unpause,
+    [ACD_EV_OFFER_ANSWERED] = acd__call_answered,
+    [ACD_EV_OFFER_FAILED] = acd__call_offer_failed,
+    [ACD_EV_AGENT_HANGUP] = acd__call_agent_hangup,
+    [ACD_EV_TICK] = core_tick,
+};
+/* clang-format on */
+
+static bool core_terminated(const char *s, size_t len)
+{
+    return memchr(s, '\0', len) != NULL;
+}
+
+static size_t core_min(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+int acd_core_apply(acd_core_t *c, const acd_event_t *ev, acd_ms_t now, acd_actions_t *out)
+{
+    if (!c || !ev || !out)
+        return -EINVAL;
+    if ((unsigned)ev->type >= sizeof(core_handlers) / sizeof(core_handlers[0]) ||
+        !core_handlers[ev->type])
+        return -EINVAL;
+    if (!core_terminated(ev->call_id, sizeof(ev->call_id)) ||
+        !core_terminated(ev->agent_id, sizeof(ev->agent_id)) ||
+        !core_terminated(ev->did, sizeof(ev->did)) ||
+        !core_terminated(ev->caller, sizeof(ev->caller)) ||
+        !core_terminated(ev->queue, sizeof(ev->queue)) ||
+        !core_terminated(ev->reason, sizeof(ev->reason)))
+        return -EINVAL;
+
+    /*
+     * Room for every action this event can cause, reserved before anything changes:
+     * at most 4 for the event itself, 2 per due deadline plus 1 spare, and 2 per offer.
+     * Offers are bounded by the agents that can be available and the calls that can
+     * wait afterwards: the event frees at most one agent and requeues at most one call,
+     * every due deadline at most one of each.
+     */
+    size_t due = ev->type == ACD_EV_TICK ? core_count_due(&c->deadlines, 0, now) : 0;
+    size_t offers = core_min(c->n_available + 1 + due, c->n_waiting + 1 + due);
+    int rc = acd__actions_reserve(out, 4 + 3 * due + 2 * offers);
+    if (rc < 0)
+        return rc;
+
+    size_t n0 = out->n;
+    c->out = out;
+    rc = core_handlers[ev->type](c, ev, now);
+    if (rc == 0)
+        acd__dispatch(c, now);
+    else
+        out->n = n0; /* handlers refuse before changing anything; nothing was emitted */
+    c->out = NULL;
+    return rc;
+}

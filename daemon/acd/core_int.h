@@ -1,0 +1,257 @@
+/* core_int.h - private structures and internal calls shared by the ACD core's files. */
+#ifndef ACD_ACD_CORE_INT_H
+#define ACD_ACD_CORE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acd/core.h"
+#include "acd/heap.h"
+#include "acd/strategy.h"
+#include "util/hmap.h"
+#include "util/list.h"
+
+/*
+ * Ownership: the core owns every tenant, queue, agent and call; all strings are copied
+ * into fixed arrays. Calls point at their queue and, while offered or connected, at
+ * their agent; agents point back at that call. A queue removed from the configuration
+ * lives on (flag removed) until its last call ends; an agent removed while on a call
+ * lives on (flag removed) until that call ends. Nothing points at tenants, so the tenant
+ * set is rebuilt as a whole on every configure.
+ *
+ * Invariants after every public entry point (acd__core_check() tests them):
+ *   - agent RINGING <=> agent->call is OFFERED to it; ON_CALL <=> CONNECTED to it;
+ *   - agent RINGING or WRAPUP <=> it is in c->deadlines;
+ *   - call QUEUED <=> it is in its queue's waiting heap;
+ *   - no queue has both a waiting call and an available member (dispatch ran; this
+ *     holds for strategies that pick whenever an eligible member exists, as all the
+ *     built-in ones do);
+ *   - the counters below equal what they count.
+ */
+
+typedef struct acd__tenant {
+    acd_hmap_node_t node; /* in acd__tenants_t.by_name */
+    char name[ACD_ID_MAX];
+    char queue[ACD_ID_MAX]; /* "" when the tenant names no queue */
+    char language[ACD_ID_MAX];
+} acd__tenant_t;
+
+typedef struct acd__did {
+    acd_hmap_node_t node; /* in acd__tenants_t.by_did */
+    char number[ACD_ID_MAX];
+    acd__tenant_t *tenant;
+} acd__did_t;
+
+/* Tenants and DIDs of one configuration, built and replaced as a whole. */
+typedef struct acd__tenants {
+    acd__tenant_t *v;
+    size_t n;
+    acd__did_t *dids;
+    size_t n_dids;
+    acd_hmap_t by_name;
+    acd_hmap_t by_did;
+} acd__tenants_t;
+
+/* SIP user -> agent, rebuilt as a whole on every configure. */
+typedef struct acd__user {
+    acd_hmap_node_t node;
+    char user[ACD_ID_MAX];
+    acd__agent_t *agent;
+} acd__user_t;
+
+typedef struct acd__users {
+    acd__user_t *v;
+    size_t n;
+    acd_hmap_t map;
+} acd__users_t;
+
+struct acd__queue {
+    acd_hmap_node_t node; /* in c->queues, keyed by name */
+    char name[ACD_ID_MAX];
+    char tenant[ACD_ID_MAX];
+    const acd_strategy_ops_t *strategy;
+    uint64_t strategy_state; /* the strategy's own; zeroed when the strategy changes */
+    int ring_timeout_ms;
+    int wrapup_ms;
+    int max_no_answer;
+    int priority;
+    bool removed;           /* gone from the configuration; lives while n_calls > 0 */
+    bool skipped;           /* dispatch: strategy found nobody this pass */
+    acd__heap_t waiting;    /* QUEUED calls, first by acd__call_before() */
+    acd_list_t calls;       /* every call of this queue, in arrival order */
+    size_t n_calls;         /* calls in any state */
+    size_t n_offered;       /* OFFERED calls */
+    size_t n_available;     /* AVAILABLE members */
+    acd__agent_t **members; /* sorted by agent id */
+    size_t n_members;
+    acd__heap_node_t ready_node; /* in c->ready while waiting.n > 0 && n_available > 0 */
+    acd_list_t skip_link;        /* dispatch: in the skipped list */
+};
+
+struct acd__agent {
+    acd_hmap_node_t node; /* in c->agents, keyed by id */
+    char id[ACD_ID_MAX];
+    char sip_user[ACD_ID_MAX];
+    uint64_t serial; /* creation order: breaks deadline ties deterministically */
+    acd_agent_state_t state;
+    char pause_reason[ACD_REASON_MAX];
+    acd_ms_t state_since;
+    acd_ms_t idle_since;
+    acd__call_t *call; /* the call ringing or connected, else NULL */
+    int missed_in_row;
+    unsigned calls_handled;
+    bool logout_pending;   /* log out when the current call ends */
+    bool removed;          /* gone from the configuration; lives until its call ends */
+    acd__queue_t **queues; /* memberships, in configuration order */
+    size_t n_queues;
+    acd__heap_node_t deadline_node; /* in c->deadlines while RINGING or WRAPUP */
+    acd_ms_t deadline;
+    /* The last call this agent missed and that call's round then (see acd__agent_eligible). */
+    uint64_t missed_call;
+    uint64_t missed_round;
+};
+
+struct acd__call {
+    acd_hmap_node_t node; /* in c->calls, keyed by id */
+    char id[ACD_ID_MAX];
+    char tenant[ACD_ID_MAX];
+    char did[ACD_ID_MAX];
+    char caller[ACD_ID_MAX];
+    char answered_by[ACD_ID_MAX]; /* agent id once connected, for the CDR */
+    acd__queue_t *queue;
+    acd_list_t queue_link; /* in queue->calls */
+    acd_call_state_t state;
+    int priority;
+    acd_ms_t enqueue_ms;
+    acd_ms_t answer_ms;
+    uint64_t seq;               /* arrival order, from 1; unique */
+    uint64_t round;             /* bumped when every available member has missed this call */
+    acd__heap_node_t wait_node; /* in queue->waiting while QUEUED */
+    acd__agent_t *agent;        /* OFFERED or CONNECTED: that agent */
+    int offers;
+};
+
+struct acd_core {
+    acd__tenants_t tenants;
+    acd__users_t users;
+    acd_hmap_t queues;            /* acd__queue_t by name, removed ones included */
+    acd_hmap_t agents;            /* acd__agent_t by id, removed ones included */
+    acd_hmap_t calls;             /* acd__call_t by id */
+    acd__queue_t **queues_sorted; /* every queue in c->queues, by name */
+    size_t n_queues;
+    acd__agent_t **agents_sorted; /* every agent in c->agents, by id */
+    size_t n_agents;
+    acd__heap_t ready;     /* queues with a waiting call and an available member */
+    acd__heap_t deadlines; /* agents ringing (ring timeout) or in wrap-up (its end) */
+    uint64_t next_seq;
+    uint64_t next_serial;
+    size_t n_available;   /* AVAILABLE agents */
+    size_t n_waiting;     /* QUEUED calls */
+    acd_actions_t *out;   /* where the running entry point appends actions */
+    acd_action_t scratch; /* sink for an action that found no room (never expected) */
+    size_t lost_actions;
+    size_t unreserved_actions; /* actions that found no reserved room (checked by tests) */
+};
+
+/* ---- core.c ---- */
+
+/*
+ * Appends a zeroed action of type t to c->out and returns it. The entry points reserve
+ * room for every action they can produce before they change anything, so this does
+ * not fail; should room still run out and growing fail, the action is counted in
+ * c->lost_actions and written to a scratch slot.
+ */
+acd_action_t *acd__core_emit(acd_core_t *c, acd_action_type_t t);
+/* Makes room for extra more actions in a. Returns 0 or -ENOMEM. */
+int acd__actions_reserve(acd_actions_t *a, size_t extra);
+/* Copies a C string into a fixed array, truncating; NULL copies "". */
+void acd__core_copy(char *dst, size_t len, const char *src);
+
+/* ---- queue.c ---- */
+
+/* The total order of waiting calls: priority desc, then enqueue time, then arrival. */
+bool acd__call_before(const acd__call_t *a, const acd__call_t *b);
+bool acd__ready_less(const acd__heap_node_t *a, const acd__heap_node_t *b);
+/* Allocates an empty queue named name (not yet in any map). Returns 0 or -ENOMEM. */
+int acd__queue_alloc(acd__queue_t **qp, const char *name);
+void acd__queue_free(acd__queue_t *q);
+/* The first waiting call of q, or NULL. */
+acd__call_t *acd__queue_head(const acd__queue_t *q);
+/* Puts call (QUEUED, in no heap) into q's waiting order at its own place. */
+void acd__queue_wait(acd_core_t *c, acd__queue_t *q, acd__call_t *call);
+/* Takes call out of its queue's waiting order. */
+void acd__queue_unwait(acd_core_t *c, acd__call_t *call);
+/* Puts q in or out of c->ready, or re-sorts it, after its head or counters changed. */
+void acd__queue_refresh(acd_core_t *c, acd__queue_t *q);
+/* Forgets a queue for good: out of every map, heap and sorted array, then freed. */
+void acd__queue_destroy(acd_core_t *c, acd__queue_t *q);
+
+/* ---- agent.c ---- */
+
+bool acd__deadline_less(const acd__heap_node_t *a, const acd__heap_node_t *b);
+int acd__agent_alloc(acd__agent_t **ap, const char *id, uint64_t serial);
+void acd__agent_free(acd__agent_t *a);
+/* Forgets an agent for good: out of every map, heap and sorted array, then freed. */
+void acd__agent_destroy(acd_core_t *c, acd__agent_t *a);
+/*
+ * Moves a to state st at time at, keeps every availability counter and c->ready right,
+ * and emits ACD_ACT_AGENT_STATE. reason is kept as the pause reason when st is PAUSED.
+ */
+void acd__agent_set_state(acd_core_t *c, acd__agent_t *a, acd_agent_state_t st, acd_ms_t at,
+                          const char *reason);
+void acd__agent_deadline_set(acd_core_t *c, acd__agent_t *a, acd_ms_t when);
+void acd__agent_deadline_clear(acd_core_t *c, acd__agent_t *a);
+/*
+ * a just finished a connected call of queue q at time at: logged out (when asked to,
+ * or removed from the configuration: then destroyed), wrap-up, or available.
+ */
+void acd__agent_after_call(acd_core_t *c, acd__agent_t *a, const acd__queue_t *q, acd_ms_t at);
+/* a, ringing, lost its offer unanswered at time at: count the miss, then available or paused. */
+void acd__agent_missed(acd_core_t *c, acd__agent_t *a, const acd__call_t *call,
+                       const acd__queue_t *q, acd_ms_t at);
+/* Handles a's due deadline (ring timeout or end of wrap-up), due at time at. */
+void acd__agent_deadline_fire(acd_core_t *c, acd__agent_t *a, acd_ms_t at);
+/* Event handlers for LOGIN, LOGOUT, PAUSE and UNPAUSE. */
+int acd__agent_login(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+int acd__agent_logout(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+int acd__agent_pause(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+int acd__agent_unpause(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+/* Finds a configured agent (not one removed and waiting for its call to end). */
+acd__agent_t *acd__agent_find(const acd_core_t *c, const char *id);
+/* Finds any agent, removed ones included. */
+acd__agent_t *acd__agent_find_any(const acd_core_t *c, const char *id);
+
+/* ---- call.c ---- */
+
+acd__call_t *acd__call_find(const acd_core_t *c, const char *id);
+/*
+ * Ends the ringing offer of call without an answer: the call goes back to its own place
+ * in its queue; its agent keeps its state (the caller moves it) and loses its deadline.
+ * Returns that agent.
+ */
+acd__agent_t *acd__call_unoffer(acd_core_t *c, acd__call_t *call);
+/* Event handlers. */
+int acd__call_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+int acd__call_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+int acd__call_answered(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+int acd__call_offer_failed(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+int acd__call_agent_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+
+/* ---- dispatch.c ---- */
+
+/*
+ * Offers waiting calls to available agents until no queue has both, globally first call
+ * first: see dispatch.c for the rule.
+ */
+void acd__dispatch(acd_core_t *c, acd_ms_t now);
+
+/* ---- check.c ---- */
+
+/*
+ * Verifies every invariant listed above and the links between entities. Returns NULL
+ * when all hold, else a static description of the first one broken. For tests.
+ */
+const char *acd__core_check(const acd_core_t *c);
+
+#endif

@@ -1,0 +1,589 @@
+/* acdctl.c - the command-line client: asks a running acdd's admin endpoint, prints the answer. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "config/config.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+/* Exit codes: scripts rely on them (see the usage text). */
+enum {
+    CTL_EXIT_OK = 0,
+    CTL_EXIT_USAGE = 1,       /* bad arguments, unreadable config */
+    CTL_EXIT_UNREACHABLE = 2, /* acdd does not answer at the address */
+    CTL_EXIT_BAD_RESPONSE = 3 /* acdd answered, but not with what we asked for */
+};
+
+#define CTL_DEFAULT_HOST "127.0.0.1"
+#define CTL_DEFAULT_PORT 8080
+#define CTL_HOST_MAX 256
+#define CTL_CONNECT_TIMEOUT_MS 2000L
+#define CTL_TIMEOUT_MS 5000L
+
+/* Where the admin endpoint is. */
+typedef struct ctl_endpoint {
+    char host[CTL_HOST_MAX];
+    uint16_t port;
+} ctl_endpoint_t;
+
+static void ctl_usage(FILE *f)
+{
+    fputs("Usage: acdctl [--admin HOST:PORT] [--config FILE] COMMAND [ARGS]\n"
+          "\n"
+          "Asks a running acdd through its admin endpoint (HTTP on loopback).\n"
+          "\n"
+          "Options:\n"
+          "  -a, --admin HOST:PORT  admin endpoint (default " CTL_DEFAULT_HOST ":8080;\n"
+          "                         IPv6 as [::1]:8080); wins over --config\n"
+          "  -c, --config FILE      take the admin address and port from acdd's config\n"
+          "  -h, --help             show this help\n"
+          "\n"
+          "Commands:\n"
+          "  status [--json]        site, queues, agents and calls\n"
+          "\n"
+          "Exit status: 0 ok, 1 usage error, 2 cannot reach acdd, 3 bad response.\n",
+          f);
+}
+
+static void ctl_status_usage(FILE *f)
+{
+    fputs("Usage: acdctl [--admin HOST:PORT] [--config FILE] status [--json]\n"
+          "\n"
+          "Shows the site, its queues, agents and calls in progress (GET /v1/status).\n"
+          "\n"
+          "Options:\n"
+          "  -j, --json   print acdd's JSON document (pretty) instead of tables\n"
+          "  -h, --help   show this help\n",
+          f);
+}
+
+/* ---- where to connect ---- */
+
+/* Parses "HOST:PORT" or "[V6ADDR]:PORT" into ep. Returns 0 or -EINVAL. */
+static int ctl_parse_endpoint(const char *text, ctl_endpoint_t *ep)
+{
+    const char *host = text, *colon;
+    size_t host_len;
+
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || close[1] != ':')
+            return -EINVAL;
+        host = text + 1;
+        host_len = (size_t)(close - host);
+        colon = close + 1;
+    } else {
+        colon = strrchr(text, ':');
+        if (!colon || memchr(text, ':', (size_t)(colon - text)))
+            return -EINVAL; /* no port, or an IPv6 address without brackets */
+        host_len = (size_t)(colon - text);
+    }
+    if (host_len == 0 || host_len >= sizeof(ep->host))
+        return -EINVAL;
+
+    char *end;
+    errno = 0;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (errno || end == colon + 1 || *end || port == 0 || port > 65535)
+        return -EINVAL;
+    memcpy(ep->host, host, host_len);
+    ep->host[host_len] = '\0';
+    ep->port = (uint16_t)port;
+    return 0;
+}
+
+/*
+ * Reads the admin address from acdd's config file. An unspecified listen address (acdd
+ * listening on all of them) is reached through loopback. Returns an exit code.
+ */
+static int ctl_endpoint_from_config(const char *path, ctl_endpoint_t *ep)
+{
+    acd_config_errors_t errs = {0};
+    acd_config_t *cfg = NULL;
+    int rc = acd_config_load(path, &cfg, &errs);
+
+    if (rc) {
+        if (errs.n)
+            acd_config_errors_print(&errs, path, stderr);
+        else
+            fprintf(stderr, "acdctl: %s: %s\n", path, acd_strerror(rc));
+        acd_config_errors_fini(&errs);
+        return CTL_EXIT_USAGE;
+    }
+    acd_config_errors_fini(&errs);
+
+    const char *listen = cfg->admin_listen ? cfg->admin_listen : CTL_DEFAULT_HOST;
+    if (strcmp(listen, "0.0.0.0") == 0)
+        listen = "127.0.0.1";
+    else if (strcmp(listen, "::") == 0)
+        listen = "::1";
+    rc = CTL_EXIT_OK;
+    if (cfg->admin_port == 0) {
+        fprintf(stderr,
+                "acdctl: cannot reach acdd: the admin endpoint is disabled in %s "
+                "(admin port 0)\n",
+                path);
+        rc = CTL_EXIT_UNREACHABLE;
+    } else if (strlen(listen) >= sizeof(ep->host)) {
+        fprintf(stderr, "acdctl: %s: admin listen address too long\n", path);
+        rc = CTL_EXIT_USAGE;
+    } else {
+        snprintf(ep->host, sizeof(ep->host), "%s", listen);
+        ep->port = cfg->admin_port;
+    }
+    acd_config_free(cfg);
+    return rc;
+}
+
+/* "127.0.0.1:8080", "[::1]:8080": how the endpoint is shown to people and put in URLs. */
+static void ctl_endpoint_str(const ctl_endpoint_t *ep, char *buf, size_t len)
+{
+    bool v6 = strchr(ep->host, ':') != NULL;
+    snprintf(buf, len, "%s%s%s:%u", v6 ? "[" : "", ep->host, v6 ? "]" : "", ep->port);
+}
+
+/* ---- HTTP ---- */
+
+/* The one place libcurl's codes become ours: "not reachable" errnos, or ACD_EPROTO. */
+static int ctl_curl_err(CURLcode c)
+{
+    switch (c) {
+    case CURLE_OK:
+        return 0;
+    case CURLE_OUT_OF_MEMORY:
+        return -ENOMEM;
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return -EHOSTUNREACH;
+    case CURLE_COULDNT_CONNECT:
+        return -ECONNREFUSED;
+    case CURLE_OPERATION_TIMEDOUT:
+        return -ETIMEDOUT;
+    case CURLE_GOT_NOTHING:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+        return -ECONNRESET;
+    default:
+        return ACD_EPROTO;
+    }
+}
+
+static size_t ctl_on_body(char *data, size_t size, size_t n, void *ud)
+{
+    return acd_buf_append(ud, data, size * n) == 0 ? size * n : 0;
+}
+
+/*
+ * GETs path from the endpoint into body and *status. Returns 0 (any HTTP status), or
+ * the translated curl error with curl's own words in errbuf (CURL_ERROR_SIZE bytes).
+ */
+static int ctl_http_get(const ctl_endpoint_t *ep, const char *path, acd_buf_t *body, long *status,
+                        char *errbuf)
+{
+    char where[CTL_HOST_MAX + 16], url[CTL_HOST_MAX + 64];
+    CURL *h = curl_easy_init();
+    int rc;
+
+    errbuf[0] = '\0';
+    if (!h) {
+        snprintf(errbuf, CURL_ERROR_SIZE, "cannot create a curl handle");
+        return -ENOMEM;
+    }
+    ctl_endpoint_str(ep, where, sizeof(where));
+    snprintf(url, sizeof(url), "http://%s%s", where, path);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PROXY, ""); /* never through an http_proxy from the environment */
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CTL_CONNECT_TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, CTL_TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "acdctl");
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, ctl_on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+    CURLcode c = curl_easy_perform(h);
+    rc = ctl_curl_err(c);
+    if (rc == 0)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    else if (!errbuf[0])
+        snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_easy_strerror(c));
+    curl_easy_cleanup(h);
+    return rc;
+}
+
+/* ---- reading the document ---- */
+
+/* The string at key, or "-" when absent or null. */
+static const char *ctl_str(json_object *o, const char *key)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !v)
+        return "-";
+    return json_object_get_string(v);
+}
+
+static int64_t ctl_int(json_object *o, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+/* Parses the RFC 3339 UTC times acdd writes (2026-11-22T13:04:14.123Z); -1 when not one. */
+static int64_t ctl_time(json_object *o, const char *key)
+{
+    struct tm tm;
+    int ms = 0, n = 0;
+    const char *s = ctl_str(o, key);
+
+    memset(&tm, 0, sizeof(tm));
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &n) != 6)
+        return -1;
+    if (s[n] == '.')
+        sscanf(s + n + 1, "%3d", &ms);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+/* 45s, 4m05s, 2h03m, 3d04h. */
+static void ctl_duration(char *buf, size_t len, int64_t s)
+{
+    if (s < 0)
+        s = 0;
+    if (s < 60)
+        snprintf(buf, len, "%llds", (long long)s);
+    else if (s < 3600)
+        snprintf(buf, len, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+    else if (s < 86400)
+        snprintf(buf, len, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+    else
+        snprintf(buf, len, "%lldd%02lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
+}
+
+/* ---- tables ---- */
+
+#define CTL_COLS_MAX 8
+#define CTL_CELL_MAX 72
+
+typedef struct ctl_row {
+    char cell[CTL_COLS_MAX][CTL_CELL_MAX];
+} ctl_row_t;
+
+/* A table printed with each column as wide as its widest cell. */
+typedef struct ctl_table {
+    const char *title;
+    const char *const *heads;
+    size_t ncols;
+    ctl_row_t *rows;
+    size_t nrows, cap;
+} ctl_table_t;
+
+/* Appends an empty row and returns it, or NULL when out of memory. */
+static ctl_row_t *ctl_table_row(ctl_table_t *t)
+{
+    if (t->nrows == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        ctl_row_t *rows = realloc(t->rows, cap * sizeof(*rows));
+        if (!rows)
+            return NULL;
+        t->rows = rows;
+        t->cap = cap;
+    }
+    ctl_row_t *r = &t->rows[t->nrows++];
+    memset(r, 0, sizeof(*r));
+    return r;
+}
+
+/* One line: every column but the last padded to its width, two spaces apart. */
+static void ctl_table_line(FILE *f, const ctl_table_t *t, const size_t *width,
+                           const char *const *cells)
+{
+    for (size_t c = 0; c + 1 < t->ncols; c++)
+        fprintf(f, "%-*s  ", (int)width[c], cells[c]);
+    fprintf(f, "%s\n", cells[t->ncols - 1]);
+}
+
+static void ctl_table_print(const ctl_table_t *t, FILE *f)
+{
+    size_t width[CTL_COLS_MAX];
+
+    for (size_t c = 0; c < t->ncols; c++) {
+        width[c] = strlen(t->heads[c]);
+        for (size_t r = 0; r < t->nrows; r++) {
+            size_t w = strlen(t->rows[r].cell[c]);
+            if (w > width[c])
+                width[c] = w;
+        }
+    }
+    fprintf(f, "\n%s\n", t->title);
+    ctl_table_line(f, t, width, t->heads);
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *cells[CTL_COLS_MAX];
+        for (size_t c = 0; c < t->ncols; c++)
+            cells[c] = t->rows[r].cell[c];
+        ctl_table_line(f, t, width, cells);
+    }
+    if (t->nrows == 0)
+        fputs("(none)\n", f);
+}
+
+/* Fills one row per element of the array at key; fill writes the cells. Returns 0 or -ENOMEM. */
+static int ctl_table_fill(ctl_table_t *t, json_object *doc, const char *key, int64_t now,
+                          void (*fill)(ctl_row_t *r, json_object *o, int64_t now))
+{
+    json_object *arr;
+    if (!json_object_object_get_ex(doc, key, &arr))
+        return 0;
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        ctl_row_t *r = ctl_table_row(t);
+        if (!r)
+            return -ENOMEM;
+        fill(r, json_object_array_get_idx(arr, i), now);
+    }
+    return 0;
+}
+
+#define CTL_CELL(r, i, ...) snprintf((r)->cell[i], CTL_CELL_MAX, __VA_ARGS__)
+
+static void ctl_fill_queue(ctl_row_t *r, json_object *q, int64_t now)
+{
+    CTL_CELL(r, 0, "%s", ctl_str(q, "name"));
+    CTL_CELL(r, 1, "%s", ctl_str(q, "tenant"));
+    CTL_CELL(r, 2, "%lld", (long long)ctl_int(q, "waiting"));
+    CTL_CELL(r, 3, "%lld", (long long)ctl_int(q, "offered"));
+    CTL_CELL(r, 4, "%lld/%lld", (long long)ctl_int(q, "agents_available"),
+             (long long)ctl_int(q, "agents_logged_in"));
+    ctl_duration(r->cell[5], CTL_CELL_MAX, ctl_int(q, "longest_wait_s"));
+}
+
+static void ctl_fill_agent(ctl_row_t *r, json_object *a, int64_t now)
+{
+    int64_t since = ctl_time(a, "state_since");
+    CTL_CELL(r, 0, "%s", ctl_str(a, "id"));
+    CTL_CELL(r, 1, "%s", ctl_str(a, "state"));
+    CTL_CELL(r, 2, "%s", ctl_str(a, "pause_reason"));
+    if (since > 0)
+        ctl_duration(r->cell[3], CTL_CELL_MAX, (now - since) / 1000);
+    else
+        CTL_CELL(r, 3, "-");
+    CTL_CELL(r, 4, "%s", ctl_str(a, "call_id"));
+}
+
+static void ctl_fill_call(ctl_row_t *r, json_object *c, int64_t now)
+{
+    CTL_CELL(r, 0, "%s", ctl_str(c, "id"));
+    CTL_CELL(r, 1, "%s", ctl_str(c, "tenant"));
+    CTL_CELL(r, 2, "%s", ctl_str(c, "caller"));
+    CTL_CELL(r, 3, "%s", ctl_str(c, "queue"));
+    CTL_CELL(r, 4, "%s", ctl_str(c, "state"));
+    CTL_CELL(r, 5, "%s", ctl_str(c, "agent"));
+    ctl_duration(r->cell[6], CTL_CELL_MAX, ctl_int(c, "wait_s"));
+}
+
+/* Prints the status document as a site line and three tables. Returns 0 or -ENOMEM. */
+static int ctl_print_status(json_object *doc, FILE *f)
+{
+    /* AVAIL/IN: agents available / agents logged in */
+    static const char *const queue_heads[] = {"NAME",    "TENANT",   "WAITING",
+                                              "OFFERED", "AVAIL/IN", "LONGEST"};
+    static const char *const agent_heads[] = {"ID", "STATE", "REASON", "SINCE", "CALL"};
+    static const char *const call_heads[] = {"ID",    "TENANT", "CALLER", "QUEUE",
+                                             "STATE", "AGENT",  "WAIT"};
+    ctl_table_t tables[] = {
+        {.title = "QUEUES", .heads = queue_heads, .ncols = 6},
+        {.title = "AGENTS", .heads = agent_heads, .ncols = 5},
+        {.title = "CALLS", .heads = call_heads, .ncols = 7},
+    };
+    json_object *site = NULL, *sip = NULL;
+    char uptime[32];
+    int rc = 0;
+
+    json_object_object_get_ex(doc, "site", &site);
+    json_object_object_get_ex(site, "sip", &sip);
+    /* acdd says what time it is; an older acdd does not, and then our clock will do. */
+    int64_t now = ctl_time(site, "now");
+    if (now < 0)
+        now = (int64_t)time(NULL) * 1000;
+    ctl_duration(uptime, sizeof(uptime), ctl_int(site, "uptime_s"));
+    json_object *draining = NULL;
+    json_object_object_get_ex(site, "draining", &draining);
+    fprintf(f, "site %s  acdd %s  up %s  %s  calls %lld  registrations %lld  sip rx %lld tx %lld\n",
+            ctl_str(site, "name"), ctl_str(site, "version"), uptime,
+            json_object_get_boolean(draining) ? "DRAINING" : "serving",
+            (long long)ctl_int(site, "calls_in_progress"),
+            (long long)ctl_int(site, "registrations"), (long long)ctl_int(sip, "rx"),
+            (long long)ctl_int(sip, "tx"));
+
+    if (!rc)
+        rc = ctl_table_fill(&tables[0], doc, "queues", now, ctl_fill_queue);
+    if (!rc)
+        rc = ctl_table_fill(&tables[1], doc, "agents", now, ctl_fill_agent);
+    if (!rc)
+        rc = ctl_table_fill(&tables[2], doc, "calls", now, ctl_fill_call);
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        if (!rc)
+            ctl_table_print(&tables[i], f);
+        free(tables[i].rows);
+    }
+    return rc;
+}
+
+/* True when doc has the shape of a status document: an object with site and the three lists. */
+static bool ctl_is_status(json_object *doc)
+{
+    static const char *const lists[] = {"queues", "agents", "calls"};
+    json_object *v;
+    if (!json_object_is_type(doc, json_type_object) ||
+        !json_object_object_get_ex(doc, "site", &v) || !json_object_is_type(v, json_type_object))
+        return false;
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        if (!json_object_object_get_ex(doc, lists[i], &v) ||
+            !json_object_is_type(v, json_type_array))
+            return false;
+    }
+    return true;
+}
+
+/* ---- commands ---- */
+
+static int ctl_cmd_status(const ctl_endpoint_t *ep, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool json = false;
+    int c;
+
+    optind = 0; /* glibc: start over on the command's own arguments */
+    while ((c = getopt_long(argc, argv, "+:jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            ctl_status_usage(stdout);
+            return CTL_EXIT_OK;
+        default:
+            fprintf(stderr, "acdctl status: unknown option '%s'\n", argv[optind - 1]);
+            ctl_status_usage(stderr);
+            return CTL_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "acdctl status: unexpected argument '%s'\n", argv[optind]);
+        ctl_status_usage(stderr);
+        return CTL_EXIT_USAGE;
+    }
+
+    char where[CTL_HOST_MAX + 16], errbuf[CURL_ERROR_SIZE];
+    acd_buf_t body = {0};
+    long status = 0;
+    int rc = ctl_http_get(ep, "/v1/status", &body, &status, errbuf);
+    int code = CTL_EXIT_OK;
+
+    ctl_endpoint_str(ep, where, sizeof(where));
+    if (rc == -ENOMEM || rc == ACD_EPROTO) {
+        fprintf(stderr, "acdctl: bad response from acdd at %s: %s\n", where, errbuf);
+        code = CTL_EXIT_BAD_RESPONSE;
+    } else if (rc) {
+        fprintf(stderr, "acdctl: cannot reach acdd at %s: %s\n", where, errbuf);
+        code = CTL_EXIT_UNREACHABLE;
+    } else if (status != 200) {
+        fprintf(stderr, "acdctl: acdd at %s answered HTTP %ld: %.200s\n", where, status,
+                body.p ? body.p : "");
+        code = CTL_EXIT_BAD_RESPONSE;
+    } else {
+        json_object *doc = body.p ? json_tokener_parse(body.p) : NULL;
+        if (!doc || !ctl_is_status(doc)) {
+            fprintf(stderr,
+                    "acdctl: acdd at %s answered something that is not a status "
+                    "document\n",
+                    where);
+            code = CTL_EXIT_BAD_RESPONSE;
+        } else if (json) {
+            puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+                                                         JSON_C_TO_STRING_SPACED |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+        } else if (ctl_print_status(doc, stdout) != 0) {
+            fprintf(stderr, "acdctl: out of memory\n");
+            code = CTL_EXIT_BAD_RESPONSE;
+        }
+        json_object_put(doc);
+    }
+    acd_buf_fini(&body);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"admin", required_argument, NULL, 'a'},
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    ctl_endpoint_t ep = {.host = CTL_DEFAULT_HOST, .port = CTL_DEFAULT_PORT};
+    const char *admin = NULL, *config = NULL;
+    int c;
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+:a:c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a':
+            admin = optarg;
+            break;
+        case 'c':
+            config = optarg;
+            break;
+        case 'h':
+            ctl_usage(stdout);
+            return CTL_EXIT_OK;
+        case ':':
+            fprintf(stderr, "acdctl: option '%s' needs an argument\n", argv[optind - 1]);
+            ctl_usage(stderr);
+            return CTL_EXIT_USAGE;
+        default:
+            fprintf(stderr, "acdctl: unknown option '%s'\n", argv[optind - 1]);
+            ctl_usage(stderr);
+            return CTL_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "acdctl: no command given\n");
+        ctl_usage(stderr);
+        return CTL_EXIT_USAGE;
+    }
+    if (admin && ctl_parse_endpoint(admin, &ep) != 0) {
+        fprintf(stderr, "acdctl: --admin wants HOST:PORT (or [IPV6]:PORT), not '%s'\n", admin);
+        return CTL_EXIT_USAGE;
+    }
+    if (config && !admin) {
+        int rc = ctl_endpoint_from_config(config, &ep);
+        if (rc != CTL_EXIT_OK)
+            return rc;
+    }
+
+    const char *cmd = argv[optind];
+    if (strcmp(cmd, "status") == 0) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            fprintf(stderr, "acdctl: cannot initialise libcurl\n");
+            return CTL_EXIT_UNREACHABLE;
+        }
+        int rc = ctl_cmd_status(&ep, argc - optind, argv + optind);
+        curl_global_cleanup();
+        return rc;
+    }
+    fprintf(stderr, "acdctl: unknown command '%s'\n", cmd);
+    ctl_usage(stderr);
+    return CTL_EXIT_USAGE;
+}

@@ -1,0 +1,477 @@
+/* admin.c - the admin HTTP endpoint: a libuv listener feeding libh2o, its routes, its teardown. */
+#include "api/admin.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <h2o.h>
+#include <json-c/json.h>
+
+#include "util/err.h"
+#include "util/list.h"
+#include "util/log.h"
+
+/*
+ * admin_h2o_context_fini() below repeats what h2o_context_dispose() does in libh2o 0.13
+ * (h2o 2.2) and reads fields of h2o_context_t that other versions lay out differently.
+ * Refuse to build against anything else rather than tear down the wrong thing.
+ */
+#if H2O_LIBRARY_VERSION_MAJOR != 0 || H2O_LIBRARY_VERSION_MINOR != 13
+#error "daemon/api/admin.c knows the teardown of libh2o 0.13 (h2o 2.2.x) only"
+#endif
+
+#define ADMIN_BACKLOG 64
+
+/* The one h2o handler, mounted at "/"; it routes by path itself. */
+typedef struct admin_handler {
+    h2o_handler_t super;
+    acd_admin_t *admin;
+} admin_handler_t;
+
+/*
+ * One accepted connection. h2o owns the protocol state and closes the handle when it is
+ * done with it; we only keep the handle's memory and a link so that close can find it.
+ */
+typedef struct admin_conn {
+    acd_list_t link; /* in acd_admin.conns */
+    acd_admin_t *admin;
+    uv_tcp_t tcp;
+} admin_conn_t;
+
+struct acd_admin {
+    uv_loop_t *loop;
+    acd_admin_ops_t ops;
+    void *ud;
+    uint16_t port;
+
+    uv_tcp_t listener;
+    uv_timer_t fin[2]; /* never started: closed one after the other to order the teardown */
+    h2o_globalconf_t config;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+
+    acd_list_t conns; /* admin_conn_t, until their close callback */
+    size_t n_conns;
+
+    bool closing, listener_closed, finishing;
+    void (*close_cb)(void *ud);
+    void *close_ud;
+};
+
+/* A GET route: fills the response of req. */
+typedef struct admin_route {
+    const char *path;
+    void (*get)(acd_admin_t *a, h2o_req_t *req);
+} admin_route_t;
+
+static void admin_get_status(acd_admin_t *a, h2o_req_t *req);
+static void admin_get_healthz(acd_admin_t *a, h2o_req_t *req);
+
+static const admin_route_t admin_routes[] = {
+    {.path = "/v1/status", .get = admin_get_status},
+    {.path = "/healthz", .get = admin_get_healthz},
+};
+
+/* ---- responses ---- */
+
+static int64_t admin_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Sends doc as the whole response with the given status. The text is copied into the
+ * request's pool, so the caller still owns doc (and puts it) afterwards.
+ */
+static void admin_send_json(h2o_req_t *req, int status, const char *reason, json_object *doc)
+{
+    static const char fallback[] = "{\"error\":\"out of memory\"}";
+    size_t len = 0;
+    const char *text = doc ? json_object_to_json_string_length(
+                                 doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len)
+                           : NULL;
+    if (!text) {
+        status = 500;
+        reason = "Internal Server Error";
+        text = fallback;
+        len = sizeof(fallback) - 1;
+    }
+    req->res.status = status;
+    req->res.reason = reason;
+    req->res.content_length = len;
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("application/json"));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+                   H2O_STRLIT("no-store"));
+    h2o_send_inline(req, text, len);
+}
+
+/* Sends {"error": message}. */
+static void admin_send_error(h2o_req_t *req, int status, const char *reason, const char *message)
+{
+    json_object *doc = json_object_new_object();
+    if (doc && json_object_object_add(doc, "error", json_object_new_string(message)) != 0) {
+        json_object_put(doc);
+        doc = NULL;
+    }
+    admin_send_json(req, status, reason, doc);
+    json_object_put(doc);
+}
+
+static void admin_get_status(acd_admin_t *a, h2o_req_t *req)
+{
+    acd_admin_site_info_t info;
+    memset(&info, 0, sizeof(info));
+    a->ops.site_info(a->ud, &info);
+    json_object *doc = acd_admin_status_json(a->ops.core(a->ud), &info, admin_now_ms());
+    if (!doc) {
+        admin_send_error(req, 500, "Internal Server Error", "out of memory");
+        return;
+    }
+    admin_send_json(req, 200, "OK", doc);
+    json_object_put(doc);
+}
+
+/* 200 {"status":"ok"} while serving, 503 {"status":"draining"} while draining. */
+static void admin_get_healthz(acd_admin_t *a, h2o_req_t *req)
+{
+    acd_admin_site_info_t info;
+    memset(&info, 0, sizeof(info));
+    a->ops.site_info(a->ud, &info);
+    json_object *doc = json_object_new_object();
+    if (doc && json_object_object_add(doc, "status",
+                                      json_object_new_string(info.draining ? "draining" : "ok"))) {
+        json_object_put(doc);
+        doc = NULL;
+    }
+    if (info.draining)
+        admin_send_json(req, 503, "Service Unavailable", doc);
+    else
+        admin_send_json(req, 200, "OK", doc);
+    json_object_put(doc);
+}
+
+/* The handler h2o calls for every request on every path: route, check the method, answer. */
+static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+    acd_admin_t *a = ((admin_handler_t *)self)->admin;
+    const admin_route_t *route = NULL;
+
+    for (size_t i = 0; i < sizeof(admin_routes) / sizeof(admin_routes[0]); i++) {
+        if (h2o_memis(req->path_normalized.base, req->path_normalized.len, admin_routes[i].path,
+                      strlen(admin_routes[i].path))) {
+            route = &admin_routes[i];
+            break;
+        }
+    }
+    if (!route) {
+        admin_send_error(req, 404, "Not Found", "not found");
+    } else if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"))) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("GET"));
+        admin_send_error(req, 405, "Method Not Allowed", "method not allowed");
+    } else {
+        route->get(a, req);
+    }
+    acd_log_debug("ACD-API-ADMIN-REQUEST", "method=%.*s path=%.*s status=%d", (int)req->method.len,
+                  req->method.base, (int)req->path.len, req->path.base, req->res.status);
+    return 0;
+}
+
+/* ---- connections ---- */
+
+static void admin_maybe_finish(acd_admin_t *a);
+
+/* h2o (or a failed accept) closed the connection's handle: forget it. */
+static void admin_on_conn_closed(uv_handle_t *h)
+{
+    admin_conn_t *c = acd_container_of(h, admin_conn_t, tcp);
+    acd_admin_t *a = c->admin;
+    acd_list_remove(&c->link);
+    a->n_conns--;
+    free(c);
+    if (a->closing)
+        admin_maybe_finish(a);
+}
+
+static void admin_on_connection(uv_stream_t *server, int status)
+{
+    acd_admin_t *a = acd_container_of((uv_tcp_t *)server, acd_admin_t, listener);
+    if (status < 0) {
+        acd_log_warn("ACD-API-ADMIN-ACCEPT-FAILED", "err=%s", uv_err_name(status));
+        return;
+    }
+    admin_conn_t *c = calloc(1, sizeof(*c));
+    if (!c) {
+        /* Without a handle we cannot accept; libuv retries when the next one arrives. */
+        acd_log_err("ACD-API-ADMIN-ACCEPT-FAILED", "err=ENOMEM");
+        return;
+    }
+    int rc = uv_tcp_init(a->loop, &c->tcp);
+    if (rc) {
+        free(c);
+        acd_log_err("ACD-API-ADMIN-ACCEPT-FAILED", "err=%s", uv_err_name(rc));
+        return;
+    }
+    c->admin = a;
+    acd_list_push_back(&a->conns, &c->link);
+    a->n_conns++;
+    rc = uv_accept(server, (uv_stream_t *)&c->tcp);
+    if (rc) {
+        acd_log_warn("ACD-API-ADMIN-ACCEPT-FAILED", "err=%s", uv_err_name(rc));
+        uv_close((uv_handle_t *)&c->tcp, admin_on_conn_closed);
+        return;
+    }
+    /* From here h2o owns the connection and closes the handle with admin_on_conn_closed. */
+    h2o_socket_t *sock = h2o_uv_socket_create((uv_stream_t *)&c->tcp, admin_on_conn_closed);
+    h2o_accept(&a->accept_ctx, sock);
+}
+
+/* ---- setup ---- */
+
+static int admin_parse_addr(const char *addr, uint16_t port, struct sockaddr_storage *ss,
+                            bool *loopback)
+{
+    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+    memset(ss, 0, sizeof(*ss));
+    if (uv_ip4_addr(addr, port, sin) == 0) {
+        *loopback = (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+        return 0;
+    }
+    if (uv_ip6_addr(addr, port, sin6) == 0) {
+        *loopback = memcmp(&sin6->sin6_addr, &in6addr_loopback, sizeof(in6addr_loopback)) == 0;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+static int admin_read_port(acd_admin_t *a)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    int rc = uv_tcp_getsockname(&a->listener, (struct sockaddr *)&ss, &len);
+    if (rc)
+        return rc;
+    if (ss.ss_family == AF_INET)
+        a->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    else
+        a->port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return 0;
+}
+
+/* h2o allocates with abort-on-failure helpers, so this cannot fail. */
+static void admin_h2o_init(acd_admin_t *a)
+{
+    h2o_config_init(&a->config);
+    a->config.server_name = h2o_iovec_init(H2O_STRLIT("acdd"));
+    a->config.http1.upgrade_to_http2 = 0;
+    h2o_hostconf_t *host =
+        h2o_config_register_host(&a->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+    h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
+    admin_handler_t *h = (admin_handler_t *)h2o_create_handler(path, sizeof(*h));
+    h->super.on_req = admin_on_req;
+    h->admin = a;
+
+    h2o_context_init(&a->ctx, a->loop, &a->config);
+    a->accept_ctx.ctx = &a->ctx;
+    a->accept_ctx.hosts = a->config.hosts;
+}
+
+/* The listener failed during alloc: nothing else exists yet. */
+static void admin_on_failed_listener_closed(uv_handle_t *h)
+{
+    free(acd_container_of((uv_tcp_t *)h, acd_admin_t, listener));
+}
+
+int acd_admin_alloc(acd_admin_t **ap, uv_loop_t *loop, const char *addr, uint16_t port,
+                    const acd_admin_ops_t *ops, void *ud)
+{
+    struct sockaddr_storage ss;
+    bool loopback = false;
+    acd_admin_t *a = NULL;
+    int rc;
+
+    if (!ap || !loop || !addr || !ops || !ops->core || !ops->site_info) {
+        rc = -EINVAL;
+        goto out;
+    }
+    rc = admin_parse_addr(addr, port, &ss, &loopback);
+    if (rc)
+        goto out;
+    a = calloc(1, sizeof(*a));
+    if (!a) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    a->loop = loop;
+    a->ops = *ops;
+    a->ud = ud;
+    acd_list_init(&a->conns);
+
+    rc = uv_tcp_init(loop, &a->listener);
+    if (rc) {
+        free(a);
+        goto out;
+    }
+    /* libuv reports EADDRINUSE from bind or from listen, depending on the platform. */
+    rc = uv_tcp_bind(&a->listener, (const struct sockaddr *)&ss, 0);
+    if (!rc)
+        rc = uv_listen((uv_stream_t *)&a->listener, ADMIN_BACKLOG, admin_on_connection);
+    if (!rc)
+        rc = admin_read_port(a);
+    if (rc) {
+        acd_log_err("ACD-API-ADMIN-LISTEN-FAILED", "addr=%s port=%u err=%s", addr, port,
+                    uv_err_name(rc));
+        uv_close((uv_handle_t *)&a->listener, admin_on_failed_listener_closed);
+        goto out;
+    }
+    uv_timer_init(loop, &a->fin[0]);
+    uv_timer_init(loop, &a->fin[1]);
+    admin_h2o_init(a);
+
+    if (!loopback)
+        acd_log_warn("ACD-API-ADMIN-NOT-LOOPBACK",
+                     "addr=%s the admin endpoint has no "
+                     "authentication; bind it to loopback",
+                     addr);
+    acd_log_info("ACD-API-ADMIN-LISTEN", "addr=%s port=%u", addr, a->port);
+    *ap = a;
+out:
+    return rc;
+}
+
+uint16_t acd_admin_port(const acd_admin_t *a)
+{
+    return a->port;
+}
+
+/* ---- teardown ---- */
+
+/*
+ * h2o_context_dispose() of h2o 2.2 ends with uv_run(loop, UV_RUN_NOWAIT) "to free the
+ * handles" it closed. Calling uv_run from inside a loop callback re-enters libuv (and
+ * every other module's callbacks) mid-iteration, so we do the same teardown, step by
+ * step with h2o's public functions, and leave the closing of its timer handles to the
+ * running loop. The timers are closed without a callback: acd_admin_t, which embeds them,
+ * is freed two close passes later (see admin_on_fin0/1).
+ */
+static void admin_h2o_context_fini(h2o_context_t *ctx)
+{
+    h2o_globalconf_t *config = ctx->globalconf;
+
+    for (size_t i = 0; config->hosts[i] != NULL; i++) {
+        h2o_hostconf_t *host = config->hosts[i];
+        for (size_t j = 0; j < host->paths.size; j++)
+            h2o_context_dispose_pathconf_context(ctx, &host->paths.entries[j]);
+        h2o_context_dispose_pathconf_context(ctx, &host->fallback_path);
+    }
+    free(ctx->_pathconfs_inited.entries);
+    free(ctx->_module_configs);
+
+    h2o_timeout_t *timeouts[] = {
+        &ctx->zero_timeout,
+        &ctx->one_sec_timeout,
+        &ctx->hundred_ms_timeout,
+        &ctx->handshake_timeout,
+        &ctx->http1.req_timeout,
+        &ctx->http2.idle_timeout,
+        &ctx->http2.graceful_shutdown_timeout,
+        &ctx->proxy.io_timeout,
+    };
+    for (size_t i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++)
+        h2o_timeout_dispose(ctx->loop, timeouts[i]);
+
+    h2o_filecache_destroy(ctx->filecache);
+    ctx->filecache = NULL;
+    for (size_t i = 0; i < ctx->storage.size; i++) {
+        if (ctx->storage.entries[i].dispose)
+            ctx->storage.entries[i].dispose(ctx->storage.entries[i].data);
+    }
+    free(ctx->storage.entries);
+
+    /* The queue frees itself when libuv has closed its async handle. */
+    h2o_multithread_unregister_receiver(ctx->queue, &ctx->receivers.hostinfo_getaddr);
+    h2o_multithread_destroy_queue(ctx->queue);
+    if (ctx->_timestamp_cache.value)
+        h2o_mem_release_shared(ctx->_timestamp_cache.value);
+}
+
+/*
+ * Second close pass after the h2o context went: its timers, closed in the previous pass,
+ * are gone now, so nothing refers to a any more.
+ */
+static void admin_on_fin1(uv_handle_t *h)
+{
+    acd_admin_t *a = acd_container_of((uv_timer_t *)h, acd_admin_t, fin[1]);
+    void (*cb)(void *) = a->close_cb;
+    void *ud = a->close_ud;
+
+    h2o_config_dispose(&a->config);
+    acd_log_info("ACD-API-ADMIN-CLOSED", "port=%u", a->port);
+    free(a);
+    if (cb)
+        cb(ud);
+}
+
+/*
+ * First close pass: libuv finishes the handles of one pass in an unspecified order, so
+ * h2o's timers (closed in the same pass as fin[0]) may still be pending here. Closing
+ * fin[1] now puts it in the next pass, after all of them.
+ */
+static void admin_on_fin0(uv_handle_t *h)
+{
+    acd_admin_t *a = acd_container_of((uv_timer_t *)h, acd_admin_t, fin[0]);
+    uv_close((uv_handle_t *)&a->fin[1], admin_on_fin1);
+}
+
+/* Once the listener and every connection are closed, the h2o context can go. */
+static void admin_maybe_finish(acd_admin_t *a)
+{
+    if (!a->listener_closed || a->n_conns > 0 || a->finishing)
+        return;
+    a->finishing = true;
+    admin_h2o_context_fini(&a->ctx);
+    uv_close((uv_handle_t *)&a->fin[0], admin_on_fin0);
+}
+
+static void admin_on_listener_closed(uv_handle_t *h)
+{
+    acd_admin_t *a = acd_container_of((uv_tcp_t *)h, acd_admin_t, listener);
+    a->listener_closed = true;
+    admin_maybe_finish(a);
+}
+
+/*
+ * h2o 2.2 has no call that closes its connections: h2o_context_request_shutdown() only
+ * turns keep-alive off for the next HTTP/1 response (and starts HTTP/2's GOAWAY), so an
+ * idle keep-alive connection would linger until the request timeout (10 s). Shutting the
+ * socket down makes h2o see end-of-file (or a failed write) on its next I/O and close the
+ * connection through its own path, which ends in admin_on_conn_closed.
+ */
+void acd_admin_close(acd_admin_t *a, void (*cb)(void *ud), void *ud)
+{
+    acd_list_t *pos, *tmp;
+
+    if (!a || a->closing)
+        return;
+    a->closing = true;
+    a->close_cb = cb;
+    a->close_ud = ud;
+    acd_log_info("ACD-API-ADMIN-CLOSING", "port=%u connections=%zu", a->port, a->n_conns);
+    a->ctx.shutdown_requested = 1; /* no more keep-alive on requests under way */
+    uv_close((uv_handle_t *)&a->listener, admin_on_listener_closed);
+    acd_list_foreach(pos, tmp, &a->conns)
+    {
+        admin_conn_t *c = acd_container_of(pos, admin_conn_t, link);
+        uv_os_fd_t fd;
+        if (!uv_is_closing((uv_handle_t *)&c->tcp) && uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0)
+            shutdown(fd, SHUT_RDWR);
+    }
+}

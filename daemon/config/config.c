@@ -1,0 +1,315 @@
+/* config.c - loading a site's YAML file: parse, walk the schema, apply defaults, check, free. */
+#include "config/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config_int.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+/* Larger files are refused rather than read: no site needs megabytes of YAML. */
+#define CONFIG_MAX_BYTES (16u << 20)
+
+/* ---- errors --------------------------------------------------------------------------------- */
+
+void acd_config_errors_fini(acd_config_errors_t *e)
+{
+    if (!e)
+        return;
+    free(e->v);
+    e->v = NULL;
+    e->n = e->cap = 0;
+}
+
+void acd_config_errors_print(const acd_config_errors_t *e, const char *path, void *f)
+{
+    FILE *out = f ? f : stderr;
+    const char *p = path ? path : "config";
+    for (size_t i = 0; e && i < e->n; i++) {
+        if (e->v[i].line > 0)
+            fprintf(out, "%s:%d: %s\n", p, e->v[i].line, e->v[i].message);
+        else
+            fprintf(out, "%s: %s\n", p, e->v[i].message);
+    }
+}
+
+/* Orders errors[first..] by line, keeping the order of errors on the same line. */
+static void config_errors_sort(acd_config_errors_t *e, size_t first)
+{
+    for (size_t i = first + 1; i < e->n; i++) {
+        acd_config_error_t cur = e->v[i];
+        size_t j = i;
+        while (j > first && e->v[j - 1].line > cur.line) {
+            e->v[j] = e->v[j - 1];
+            j--;
+        }
+        e->v[j] = cur;
+    }
+}
+
+/* ---- the config object ---------------------------------------------------------------------- */
+
+static void config_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void acd_config_free(acd_config_t *cfg)
+{
+    if (!cfg)
+        return;
+    for (size_t i = 0; i < cfg->n_trunks; i++) {
+        free(cfg->trunks[i].name);
+        free(cfg->trunks[i].networks);
+    }
+    free(cfg->trunks);
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        acd_cfg_tenant_t *t = &cfg->tenants[i];
+        free(t->name);
+        config_strv_free(t->dids, t->n_dids);
+        free(t->queue);
+        free(t->language);
+    }
+    free(cfg->tenants);
+    for (size_t i = 0; i < cfg->n_queues; i++) {
+        free(cfg->queues[i].name);
+        free(cfg->queues[i].tenant);
+        free(cfg->queues[i].strategy);
+    }
+    free(cfg->queues);
+    for (size_t i = 0; i < cfg->n_agents; i++) {
+        acd_cfg_agent_t *a = &cfg->agents[i];
+        free(a->id);
+        free(a->sip_user);
+        free(a->password);
+        config_strv_free(a->queues, a->n_queues);
+    }
+    free(cfg->agents);
+    free(cfg->path);
+    free(cfg->site_name);
+    free(cfg->site_address);
+    free(cfg->sip_listen);
+    free(cfg->prompts_dir);
+    free(cfg->admin_listen);
+    free(cfg->cdr_path);
+    free(cfg->log_level);
+    free(cfg);
+}
+
+/* Allocates a config holding every numeric default; strings get theirs after the walk. */
+static int config_alloc(acd_config_t **cfgp, const char *name)
+{
+    acd_config_t *cfg = calloc(1, sizeof(*cfg));
+    if (!cfg)
+        return -ENOMEM;
+    cfg->path = strdup(name ? name : "<string>");
+    if (!cfg->path) {
+        free(cfg);
+        return -ENOMEM;
+    }
+    cfg->sip_port = 5060;
+    cfg->sip_udp = cfg->sip_tcp = true;
+    cfg->sip_t1_ms = 500;
+    cfg->rtp_port_min = 20000;
+    cfg->rtp_port_max = 29999;
+    cfg->admin_port = 8080;
+    cfg->drain_timeout_ms = 30000;
+    cfg->register_max_expires = 3600;
+    *cfgp = cfg;
+    return 0;
+}
+
+/* Sets *dst to a copy of def when the file left it unset; returns 0 or -ENOMEM. */
+static int config_default(char **dst, const char *def)
+{
+    if (*dst || !def)
+        return 0;
+    *dst = strdup(def);
+    return *dst ? 0 : -ENOMEM;
+}
+
+/* Fills every string the file did not set. Runs before the cross checks, which see sip_user. */
+static int config_fill_defaults(acd_config_t *cfg)
+{
+    int rc = 0;
+    rc |= config_default(&cfg->sip_listen, cfg->site_address);
+    rc |= config_default(&cfg->prompts_dir, "/var/lib/acdd/prompts");
+    rc |= config_default(&cfg->admin_listen, "127.0.0.1");
+    rc |= config_default(&cfg->cdr_path, "/var/lib/acdd/cdr.jsonl");
+    rc |= config_default(&cfg->log_level, "info");
+    for (size_t i = 0; i < cfg->n_tenants; i++)
+        rc |= config_default(&cfg->tenants[i].language, "en");
+    for (size_t i = 0; i < cfg->n_queues; i++)
+        rc |= config_default(&cfg->queues[i].strategy, "longest-idle");
+    for (size_t i = 0; i < cfg->n_agents; i++)
+        rc |= config_default(&cfg->agents[i].sip_user, cfg->agents[i].id);
+    return rc ? -ENOMEM : 0;
+}
+
+/* ---- loading -------------------------------------------------------------------------------- */
+
+/* The 1-based line holding byte offset of text (len bytes). */
+static int config_line_at(const char *text, size_t len, size_t offset)
+{
+    int line = 1;
+    for (size_t i = 0; i < offset && i < len; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+/*
+ * Records libyaml's reason for refusing text (len bytes) in errs, with the line of the
+ * problem and, when libyaml names one, the line where the enclosing construct began.
+ * Returns ACD_ECONFIG, or -ENOMEM when libyaml or errs ran out of memory.
+ */
+static int config_syntax_error(const yaml_parser_t *parser, const char *text, size_t len,
+                               acd_config_errors_t *errs)
+{
+    if (parser->error == YAML_MEMORY_ERROR)
+        return -ENOMEM;
+    const char *problem = parser->problem ? parser->problem : "unreadable YAML";
+    int rc;
+    if (parser->error == YAML_READER_ERROR) {
+        rc = acd__cfg_errors_add(errs, config_line_at(text, len, parser->problem_offset),
+                                 "YAML syntax error: %s (the file must be UTF-8 text)", problem);
+        return rc < 0 ? rc : ACD_ECONFIG;
+    }
+    int line = (int)parser->problem_mark.line + 1;
+    size_t at = parser->problem_mark.index;
+    const char *hint = at < len && text[at] == '\t' ? "; indent with spaces, not tabs" : "";
+    if (parser->context)
+        rc = acd__cfg_errors_add(errs, line, "YAML syntax error: %s (%s from line %d)%s", problem,
+                                 parser->context, (int)parser->context_mark.line + 1, hint);
+    else
+        rc = acd__cfg_errors_add(errs, line, "YAML syntax error: %s%s", problem, hint);
+    return rc < 0 ? rc : ACD_ECONFIG;
+}
+
+/* Walks the loaded document into cfg; returns 0 or -ENOMEM (errors go to ctx->errs). */
+static int config_walk(acd__cfg_ctx_t *ctx)
+{
+    yaml_node_t *root = yaml_document_get_root_node(ctx->doc);
+    if (!root)
+        acd__cfg_error(ctx, 0, "the file is empty: it needs at least a 'site' section");
+    else if (root->type != YAML_MAPPING_NODE)
+        acd__cfg_error(ctx, acd__cfg_node_line(root),
+                       "the top level must be a mapping of sections (site:, sip:, tenants: ...)");
+    else
+        acd__cfg_walk_map(ctx, root, &acd__cfg_root, ctx->cfg, NULL);
+    if (ctx->rc < 0)
+        return ctx->rc;
+    int rc = config_fill_defaults(ctx->cfg);
+    if (rc < 0)
+        return rc;
+    acd__cfg_lines_sort(ctx);
+    acd__cfg_check(ctx);
+    return ctx->rc;
+}
+
+int acd_config_load_string(const char *yaml, size_t len, const char *name, acd_config_t **cfgp,
+                           acd_config_errors_t *errs)
+{
+    if (!yaml || !cfgp || !errs)
+        return -EINVAL;
+    size_t first = errs->n;
+    acd_config_t *cfg = NULL;
+    yaml_parser_t parser;
+    yaml_document_t doc, extra;
+    bool have_parser = false, have_doc = false;
+    acd__cfg_ctx_t ctx = {0};
+
+    int rc = config_alloc(&cfg, name);
+    if (rc < 0)
+        goto out;
+    if (!yaml_parser_initialize(&parser)) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    have_parser = true;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        rc = config_syntax_error(&parser, yaml, len, errs);
+        goto out;
+    }
+    have_doc = true;
+
+    ctx = (acd__cfg_ctx_t){.doc = &doc, .cfg = cfg, .errs = errs};
+    rc = config_walk(&ctx);
+    if (rc < 0)
+        goto out;
+
+    /* A second document would be silently ignored by a reader that stops at the first. */
+    if (!yaml_parser_load(&parser, &extra)) {
+        rc = config_syntax_error(&parser, yaml, len, errs);
+        if (rc < 0 && rc != ACD_ECONFIG)
+            goto out;
+    } else {
+        yaml_node_t *root2 = yaml_document_get_root_node(&extra);
+        if (root2 && acd__cfg_errors_add(errs, acd__cfg_node_line(root2),
+                                         "only one YAML document per file is allowed") < 0)
+            rc = -ENOMEM;
+        yaml_document_delete(&extra);
+        if (rc < 0)
+            goto out;
+    }
+    rc = errs->n > first ? ACD_ECONFIG : 0;
+
+out:
+    if (rc == ACD_ECONFIG)
+        config_errors_sort(errs, first);
+    free(ctx.lines);
+    if (have_doc)
+        yaml_document_delete(&doc);
+    if (have_parser)
+        yaml_parser_delete(&parser);
+    if (rc == 0)
+        *cfgp = cfg;
+    else
+        acd_config_free(cfg);
+    return rc;
+}
+
+int acd_config_load(const char *path, acd_config_t **cfgp, acd_config_errors_t *errs)
+{
+    if (!path || !cfgp || !errs)
+        return -EINVAL;
+    acd_buf_t text = {0};
+    int rc = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        rc = -errno;
+        if (acd__cfg_errors_add(errs, 0, "cannot open: %s", strerror(-rc)) < 0)
+            rc = -ENOMEM;
+        goto out;
+    }
+    char chunk[8192];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (text.n + got > CONFIG_MAX_BYTES) {
+            rc = acd__cfg_errors_add(errs, 0, "file is larger than %u bytes", CONFIG_MAX_BYTES);
+            rc = rc < 0 ? rc : ACD_ECONFIG;
+            goto out;
+        }
+        rc = acd_buf_append(&text, chunk, got);
+        if (rc < 0)
+            goto out;
+    }
+    if (ferror(f)) {
+        rc = errno ? -errno : -EIO;
+        if (acd__cfg_errors_add(errs, 0, "cannot read: %s", strerror(-rc)) < 0)
+            rc = -ENOMEM;
+        goto out;
+    }
+    rc = acd_config_load_string(text.p ? text.p : "", text.n, path, cfgp, errs);
+
+out:
+    if (f)
+        fclose(f);
+    acd_buf_fini(&text);
+    return rc;
+}

@@ -1,0 +1,249 @@
+/* config_check.c - checks across entries: unique names, DIDs and SIP users; references that
+ * resolve. */
+#include "config/config_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/hmap.h"
+
+/* One name seen so far: who owns it and where it was written. */
+typedef struct check_entry {
+    acd_hmap_node_t node;
+    const char *owner; /* the entity that holds the name (its name or id) */
+    const void *obj;   /* that entity's struct */
+    int line;
+} check_entry_t;
+
+/* Names of one kind with their owners; entries live in one array sized up front. */
+typedef struct check_index {
+    acd_hmap_t map;
+    check_entry_t *v;
+    size_t n, cap;
+} check_index_t;
+
+static int check_index_init(acd__cfg_ctx_t *ctx, check_index_t *idx, size_t cap)
+{
+    acd_hmap_init(&idx->map);
+    idx->n = 0;
+    idx->cap = cap;
+    idx->v = cap ? calloc(cap, sizeof(*idx->v)) : NULL;
+    if (cap && !idx->v) {
+        ctx->rc = -ENOMEM;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static void check_index_fini(check_index_t *idx)
+{
+    acd_hmap_fini(&idx->map);
+    free(idx->v);
+    idx->v = NULL;
+}
+
+/*
+ * Adds key (borrowed from the config, which outlives the index). Returns the entry that
+ * already holds key, or NULL when key was added (or could not be: ctx->rc says so).
+ */
+static const check_entry_t *check_index_add(acd__cfg_ctx_t *ctx, check_index_t *idx,
+                                            const char *key, const char *owner, const void *obj,
+                                            int line)
+{
+    acd_hmap_node_t *old = acd_hmap_get(&idx->map, acd_str_from(key));
+    if (old)
+        return (const check_entry_t *)old;
+    if (idx->n == idx->cap)
+        return NULL;
+    check_entry_t *e = &idx->v[idx->n];
+    *e = (check_entry_t){.owner = owner, .obj = obj, .line = line};
+    if (acd_hmap_insert(&idx->map, &e->node, acd_str_from(key)) < 0) {
+        ctx->rc = -ENOMEM;
+        return NULL;
+    }
+    idx->n++;
+    return NULL;
+}
+
+static const check_entry_t *check_index_get(const check_index_t *idx, const char *key)
+{
+    return (const check_entry_t *)acd_hmap_get(&idx->map, acd_str_from(key));
+}
+
+static int check_line(const acd__cfg_ctx_t *ctx, const void *addr)
+{
+    return acd__cfg_line_of(ctx, addr);
+}
+
+/* ---- one check per kind of entity ----------------------------------------------------------- */
+
+static void check_trunks(acd__cfg_ctx_t *ctx)
+{
+    const acd_config_t *cfg = ctx->cfg;
+    check_index_t names;
+    if (check_index_init(ctx, &names, cfg->n_trunks) < 0)
+        return;
+    for (size_t i = 0; i < cfg->n_trunks; i++) {
+        const acd_cfg_trunk_t *t = &cfg->trunks[i];
+        if (!t->name)
+            continue;
+        int line = check_line(ctx, &t->name);
+        const check_entry_t *old = check_index_add(ctx, &names, t->name, t->name, t, line);
+        if (old)
+            acd__cfg_error(ctx, line, "duplicate trunk '%s' (first defined on line %d)", t->name,
+                           old->line);
+    }
+    check_index_fini(&names);
+}
+
+static void check_tenants(acd__cfg_ctx_t *ctx, check_index_t *tenants)
+{
+    const acd_config_t *cfg = ctx->cfg;
+    size_t n_dids = 0;
+    for (size_t i = 0; i < cfg->n_tenants; i++)
+        n_dids += cfg->tenants[i].n_dids;
+    check_index_t dids;
+    if (check_index_init(ctx, &dids, n_dids) < 0)
+        return;
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        const acd_cfg_tenant_t *t = &cfg->tenants[i];
+        if (!t->name)
+            continue;
+        int line = check_line(ctx, &t->name);
+        const check_entry_t *old = check_index_add(ctx, tenants, t->name, t->name, t, line);
+        if (old) {
+            acd__cfg_error(ctx, line, "duplicate tenant '%s' (first defined on line %d)", t->name,
+                           old->line);
+            continue;
+        }
+        for (size_t j = 0; j < t->n_dids; j++) {
+            int dline = check_line(ctx, &t->dids[j]);
+            old = check_index_add(ctx, &dids, t->dids[j], t->name, t, dline);
+            if (old && old->obj == t)
+                acd__cfg_error(ctx, dline, "DID '%s' is listed twice in tenant '%s' (line %d)",
+                               t->dids[j], t->name, old->line);
+            else if (old)
+                acd__cfg_error(ctx, dline,
+                               "DID '%s' of tenant '%s' is already used by tenant '%s' (line %d)",
+                               t->dids[j], t->name, old->owner, old->line);
+        }
+    }
+    check_index_fini(&dids);
+}
+
+static void check_queues(acd__cfg_ctx_t *ctx, const check_index_t *tenants, check_index_t *queues)
+{
+    const acd_config_t *cfg = ctx->cfg;
+    for (size_t i = 0; i < cfg->n_queues; i++) {
+        const acd_cfg_queue_t *q = &cfg->queues[i];
+        if (!q->name)
+            continue;
+        int line = check_line(ctx, &q->name);
+        const check_entry_t *old = check_index_add(ctx, queues, q->name, q->name, q, line);
+        if (old) {
+            acd__cfg_error(ctx, line, "duplicate queue '%s' (first defined on line %d)", q->name,
+                           old->line);
+            continue;
+        }
+        if (q->tenant && !check_index_get(tenants, q->tenant))
+            acd__cfg_error(ctx, check_line(ctx, &q->tenant),
+                           "queue '%s' belongs to unknown tenant '%s'", q->name, q->tenant);
+    }
+}
+
+/* Runs after check_queues(): every tenant's queue exists and belongs to that tenant. */
+static void check_tenant_queues(acd__cfg_ctx_t *ctx, const check_index_t *tenants,
+                                const check_index_t *queues)
+{
+    const acd_config_t *cfg = ctx->cfg;
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        const acd_cfg_tenant_t *t = &cfg->tenants[i];
+        if (!t->name || !t->queue)
+            continue;
+        const check_entry_t *te = check_index_get(tenants, t->name);
+        if (te && te->obj != t)
+            continue; /* a duplicate, already reported */
+        int line = check_line(ctx, &t->queue);
+        const check_entry_t *qe = check_index_get(queues, t->queue);
+        if (!qe) {
+            acd__cfg_error(ctx, line, "tenant '%s' uses unknown queue '%s'", t->name, t->queue);
+            continue;
+        }
+        const acd_cfg_queue_t *q = qe->obj;
+        if (q->tenant && strcmp(q->tenant, t->name) != 0)
+            acd__cfg_error(ctx, line, "tenant '%s' uses queue '%s', which belongs to tenant '%s'",
+                           t->name, t->queue, q->tenant);
+    }
+}
+
+static void check_agents(acd__cfg_ctx_t *ctx, const check_index_t *queues)
+{
+    const acd_config_t *cfg = ctx->cfg;
+    check_index_t ids, users;
+    if (check_index_init(ctx, &ids, cfg->n_agents) < 0)
+        return;
+    if (check_index_init(ctx, &users, cfg->n_agents) < 0) {
+        check_index_fini(&ids);
+        return;
+    }
+    for (size_t i = 0; i < cfg->n_agents; i++) {
+        const acd_cfg_agent_t *a = &cfg->agents[i];
+        if (!a->id)
+            continue;
+        int line = check_line(ctx, &a->id);
+        const check_entry_t *old = check_index_add(ctx, &ids, a->id, a->id, a, line);
+        if (old) {
+            acd__cfg_error(ctx, line, "duplicate agent id '%s' (first defined on line %d)", a->id,
+                           old->line);
+            continue;
+        }
+        if (a->sip_user) {
+            /* A defaulted sip_user has no line of its own: point at the id. */
+            int uline = check_line(ctx, &a->sip_user);
+            uline = uline ? uline : line;
+            old = check_index_add(ctx, &users, a->sip_user, a->id, a, uline);
+            if (old)
+                acd__cfg_error(ctx, uline,
+                               "SIP user '%s' of agent '%s' is already used by agent '%s' "
+                               "(line %d)",
+                               a->sip_user, a->id, old->owner, old->line);
+        }
+        for (size_t j = 0; j < a->n_queues; j++) {
+            int qline = check_line(ctx, &a->queues[j]);
+            if (!check_index_get(queues, a->queues[j])) {
+                acd__cfg_error(ctx, qline, "agent '%s' is in unknown queue '%s'", a->id,
+                               a->queues[j]);
+                continue;
+            }
+            for (size_t k = 0; k < j; k++) {
+                if (!strcmp(a->queues[k], a->queues[j])) {
+                    acd__cfg_error(ctx, qline, "agent '%s' lists queue '%s' twice", a->id,
+                                   a->queues[j]);
+                    break;
+                }
+            }
+        }
+    }
+    check_index_fini(&users);
+    check_index_fini(&ids);
+}
+
+void acd__cfg_check(acd__cfg_ctx_t *ctx)
+{
+    const acd_config_t *cfg = ctx->cfg;
+    check_index_t tenants, queues;
+    check_trunks(ctx);
+    if (check_index_init(ctx, &tenants, cfg->n_tenants) < 0)
+        return;
+    if (check_index_init(ctx, &queues, cfg->n_queues) < 0) {
+        check_index_fini(&tenants);
+        return;
+    }
+    check_tenants(ctx, &tenants);
+    check_queues(ctx, &tenants, &queues);
+    check_tenant_queues(ctx, &tenants, &queues);
+    check_agents(ctx, &queues);
+    check_index_fini(&queues);
+    check_index_fini(&tenants);
+}

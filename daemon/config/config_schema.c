@@ -1,0 +1,337 @@
+/* config_schema.c - the YAML schema of a site file: every key, its type, range and requiredness. */
+#include "config/config_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define CFG(field) offsetof(acd_config_t, field)
+
+/* ---- readers that only one key uses ------------------------------------------------------- */
+
+/* `transports: [udp, tcp]`: at least one, each known; replaces the default (both). */
+static void schema_read_transports(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
+                                   void *base)
+{
+    acd_config_t *cfg = base;
+    int line = acd__cfg_node_line(v);
+    if (v->type != YAML_SEQUENCE_NODE) {
+        acd__cfg_error(ctx, line, "expected a list for '%s' (e.g. [udp, tcp])", f->key);
+        return;
+    }
+    size_t n = acd__cfg_seq_len(v);
+    if (!n) {
+        acd__cfg_error(ctx, line, "'%s' must list at least one of udp, tcp", f->key);
+        return;
+    }
+    bool udp = false, tcp = false, ok = true;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = acd__cfg_seq_item(ctx, v, i);
+        const char *s =
+            item && item->type == YAML_SCALAR_NODE ? (const char *)item->data.scalar.value : "";
+        if (!strcasecmp(s, "udp")) {
+            udp = true;
+        } else if (!strcasecmp(s, "tcp")) {
+            tcp = true;
+        } else {
+            acd__cfg_error(ctx, acd__cfg_node_line(item ? item : v),
+                           "unknown transport '%.60s' (known: udp, tcp)", s);
+            ok = false;
+        }
+    }
+    if (ok) {
+        cfg->sip_udp = udp;
+        cfg->sip_tcp = tcp;
+        acd__cfg_line_note(ctx, &cfg->sip_udp, line);
+    }
+}
+
+/* `rtp_ports: "20000-29999"`: an even first port below the last, both in 1..65535. */
+static void schema_read_rtp_ports(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
+                                  void *base)
+{
+    acd_config_t *cfg = base;
+    int line = acd__cfg_node_line(v);
+    const char *s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
+    unsigned lo = 0, hi = 0;
+    int used = 0;
+    if (v->type != YAML_SCALAR_NODE || sscanf(s, "%5u-%5u%n", &lo, &hi, &used) != 2 ||
+        (size_t)used != strlen(s) || s[0] < '0' || s[0] > '9') {
+        acd__cfg_error(ctx, line, "'%s' must be a range like \"20000-29999\" (got '%.60s')", f->key,
+                       s);
+        return;
+    }
+    if (lo < 1 || hi > 65535) {
+        acd__cfg_error(ctx, line, "'%s' ports must be between 1 and 65535 (got %s)", f->key, s);
+        return;
+    }
+    if (lo >= hi) {
+        acd__cfg_error(ctx, line, "'%s' must run from a lower to a higher port (got %s)", f->key,
+                       s);
+        return;
+    }
+    if (lo % 2) {
+        acd__cfg_error(ctx, line, "'%s' must start at an even port: RTP uses even ports (got %u)",
+                       f->key, lo);
+        return;
+    }
+    cfg->rtp_port_min = (uint16_t)lo;
+    cfg->rtp_port_max = (uint16_t)hi;
+    acd__cfg_line_note(ctx, &cfg->rtp_port_min, line);
+}
+
+/* `networks: [127.0.0.0/8, "::1"]`: at least one prefix, each parsed by acd_cidr_parse(). */
+static void schema_read_networks(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
+                                 void *base)
+{
+    acd_cfg_trunk_t *t = base;
+    int line = acd__cfg_node_line(v);
+    if (v->type != YAML_SEQUENCE_NODE) {
+        acd__cfg_error(ctx, line, "expected a list for '%s' (e.g. [192.0.2.0/24])", f->key);
+        return;
+    }
+    size_t n = acd__cfg_seq_len(v);
+    if (!n) {
+        acd__cfg_error(ctx, line, "'%s' must list at least one network", f->key);
+        return;
+    }
+    t->networks = calloc(n, sizeof(*t->networks));
+    if (!t->networks) {
+        ctx->rc = -ENOMEM;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = acd__cfg_seq_item(ctx, v, i);
+        const char *s =
+            item && item->type == YAML_SCALAR_NODE ? (const char *)item->data.scalar.value : "";
+        if (acd_cidr_parse(s, &t->networks[t->n_networks]) < 0) {
+            acd__cfg_error(ctx, acd__cfg_node_line(item ? item : v),
+                           "bad network '%.60s': expected an address with an optional /prefix, "
+                           "e.g. 192.0.2.0/24 or 2001:db8::/32",
+                           s);
+            continue;
+        }
+        t->n_networks++;
+    }
+}
+
+/* ---- sections ------------------------------------------------------------------------------- */
+
+static const acd__cfg_field_t schema_site[] = {
+    {.key = "name",
+     .read = acd__cfg_read_name,
+     .offset = CFG(site_name),
+     .required = true,
+     .noun = "site name"},
+    {.key = "address", .read = acd__cfg_read_ip, .offset = CFG(site_address), .required = true},
+};
+
+static const acd__cfg_field_t schema_sip[] = {
+    {.key = "listen", .read = acd__cfg_read_ip, .offset = CFG(sip_listen)},
+    {.key = "port", .read = acd__cfg_read_port, .offset = CFG(sip_port), .min = 1, .max = 65535},
+    {.key = "transports", .read = schema_read_transports},
+    {.key = "t1_ms", .read = acd__cfg_read_int, .offset = CFG(sip_t1_ms), .min = 50, .max = 5000},
+};
+
+static const acd__cfg_field_t schema_media[] = {
+    {.key = "rtp_ports", .read = schema_read_rtp_ports},
+    {.key = "prompts", .read = acd__cfg_read_string, .offset = CFG(prompts_dir)},
+};
+
+static const acd__cfg_field_t schema_admin[] = {
+    {.key = "listen", .read = acd__cfg_read_ip, .offset = CFG(admin_listen)},
+    {.key = "port", .read = acd__cfg_read_port, .offset = CFG(admin_port), .min = 0, .max = 65535},
+};
+
+static const acd__cfg_field_t schema_cdr[] = {
+    {.key = "path", .read = acd__cfg_read_string, .offset = CFG(cdr_path)},
+};
+
+static const char *const schema_log_levels[] = {"debug", "info", "notice", "warn", "error", NULL};
+
+static const acd__cfg_field_t schema_log[] = {
+    {.key = "level",
+     .read = acd__cfg_read_choice,
+     .offset = CFG(log_level),
+     .choices = schema_log_levels,
+     .noun = "log level"},
+};
+
+#define SECTION(name, tbl)                                                                         \
+    static const acd__cfg_table_t schema_##name##_table = {                                        \
+        .noun = #name, .fields = tbl, .n_fields = COUNT(tbl)}
+
+SECTION(site, schema_site);
+SECTION(sip, schema_sip);
+SECTION(media, schema_media);
+SECTION(admin, schema_admin);
+SECTION(cdr, schema_cdr);
+SECTION(log, schema_log);
+
+/* ---- lists of entities ---------------------------------------------------------------------- */
+
+#define TRUNK(field) offsetof(acd_cfg_trunk_t, field)
+static const acd__cfg_field_t schema_trunk[] = {
+    {.key = "name",
+     .read = acd__cfg_read_name,
+     .offset = TRUNK(name),
+     .required = true,
+     .noun = "trunk name"},
+    {.key = "networks", .read = schema_read_networks, .required = true},
+};
+
+#define TENANT(field) offsetof(acd_cfg_tenant_t, field)
+static const char *const schema_languages[] = {"en", "es", NULL};
+static const acd__cfg_field_t schema_tenant[] = {
+    {.key = "name",
+     .read = acd__cfg_read_name,
+     .offset = TENANT(name),
+     .required = true,
+     .noun = "tenant name"},
+    {.key = "dids",
+     .read = acd__cfg_read_users,
+     .offset = TENANT(dids),
+     .count_offset = TENANT(n_dids),
+     .noun = "DID"},
+    {.key = "queue",
+     .read = acd__cfg_read_name,
+     .offset = TENANT(queue),
+     .required = true,
+     .noun = "queue name"},
+    {.key = "language",
+     .read = acd__cfg_read_choice,
+     .offset = TENANT(language),
+     .choices = schema_languages,
+     .noun = "language"},
+    {.key = "answer_after",
+     .read = acd__cfg_read_seconds,
+     .offset = TENANT(answer_after_ms),
+     .min = 0,
+     .max = 60},
+};
+
+#define QUEUE(field) offsetof(acd_cfg_queue_t, field)
+/* Only the strategies the ACD core implements are accepted. */
+static const char *const schema_strategies[] = {"longest-idle", NULL};
+static const acd__cfg_field_t schema_queue[] = {
+    {.key = "name",
+     .read = acd__cfg_read_name,
+     .offset = QUEUE(name),
+     .required = true,
+     .noun = "queue name"},
+    {.key = "tenant",
+     .read = acd__cfg_read_name,
+     .offset = QUEUE(tenant),
+     .required = true,
+     .noun = "tenant name"},
+    {.key = "strategy",
+     .read = acd__cfg_read_choice,
+     .offset = QUEUE(strategy),
+     .choices = schema_strategies,
+     .noun = "strategy"},
+    /* 0.1 s is below what an operator should use but lets tests run fast. */
+    {.key = "ring_timeout",
+     .read = acd__cfg_read_seconds,
+     .offset = QUEUE(ring_timeout_ms),
+     .min = 0.1,
+     .max = 300},
+    {.key = "wrapup",
+     .read = acd__cfg_read_seconds,
+     .offset = QUEUE(wrapup_ms),
+     .min = 0,
+     .max = 3600},
+    {.key = "max_no_answer",
+     .read = acd__cfg_read_int,
+     .offset = QUEUE(max_no_answer),
+     .min = 0,
+     .max = 100},
+    {.key = "priority", .read = acd__cfg_read_int, .offset = QUEUE(priority), .min = 0, .max = 100},
+};
+
+#define AGENT(field) offsetof(acd_cfg_agent_t, field)
+static const acd__cfg_field_t schema_agent[] = {
+    {.key = "id",
+     .read = acd__cfg_read_user,
+     .offset = AGENT(id),
+     .required = true,
+     .noun = "agent id"},
+    {.key = "sip_user", .read = acd__cfg_read_user, .offset = AGENT(sip_user), .noun = "SIP user"},
+    {.key = "password", .read = acd__cfg_read_string, .offset = AGENT(password)},
+    {.key = "queues",
+     .read = acd__cfg_read_names,
+     .offset = AGENT(queues),
+     .count_offset = AGENT(n_queues),
+     .noun = "queue name"},
+};
+
+static void schema_queue_init(void *elem)
+{
+    acd_cfg_queue_t *q = elem;
+    q->ring_timeout_ms = 15000;
+    q->wrapup_ms = 5000;
+    q->max_no_answer = 3;
+    q->priority = 0;
+}
+
+static const acd__cfg_table_t schema_trunk_table = {.noun = "trunk",
+                                                    .label_key = "name",
+                                                    .fields = schema_trunk,
+                                                    .n_fields = COUNT(schema_trunk),
+                                                    .elem_size = sizeof(acd_cfg_trunk_t)};
+static const acd__cfg_table_t schema_tenant_table = {.noun = "tenant",
+                                                     .label_key = "name",
+                                                     .fields = schema_tenant,
+                                                     .n_fields = COUNT(schema_tenant),
+                                                     .elem_size = sizeof(acd_cfg_tenant_t)};
+static const acd__cfg_table_t schema_queue_table = {.noun = "queue",
+                                                    .label_key = "name",
+                                                    .fields = schema_queue,
+                                                    .n_fields = COUNT(schema_queue),
+                                                    .elem_size = sizeof(acd_cfg_queue_t),
+                                                    .init = schema_queue_init};
+static const acd__cfg_table_t schema_agent_table = {.noun = "agent",
+                                                    .label_key = "id",
+                                                    .fields = schema_agent,
+                                                    .n_fields = COUNT(schema_agent),
+                                                    .elem_size = sizeof(acd_cfg_agent_t)};
+
+/* ---- the top level -------------------------------------------------------------------------- */
+
+#define SECTION_FIELD(name, req)                                                                   \
+    {                                                                                              \
+        .key = #name, .read = acd__cfg_read_section, .required = req,                              \
+        .table = &schema_##name##_table                                                            \
+    }
+#define LIST_FIELD(name, tbl)                                                                      \
+    {                                                                                              \
+        .key = #name, .read = acd__cfg_read_entries, .offset = CFG(name),                          \
+        .count_offset = CFG(n_##name), .table = &tbl                                               \
+    }
+
+static const acd__cfg_field_t schema_root[] = {
+    SECTION_FIELD(site, true),
+    SECTION_FIELD(sip, false),
+    SECTION_FIELD(media, false),
+    SECTION_FIELD(admin, false),
+    SECTION_FIELD(cdr, false),
+    SECTION_FIELD(log, false),
+    {.key = "drain_timeout",
+     .read = acd__cfg_read_seconds,
+     .offset = CFG(drain_timeout_ms),
+     .min = 0,
+     .max = 3600},
+    {.key = "register_max_expires",
+     .read = acd__cfg_read_int,
+     .offset = CFG(register_max_expires),
+     .min = 60,
+     .max = 86400},
+    LIST_FIELD(trunks, schema_trunk_table),
+    LIST_FIELD(tenants, schema_tenant_table),
+    LIST_FIELD(queues, schema_queue_table),
+    LIST_FIELD(agents, schema_agent_table),
+};
+
+const acd__cfg_table_t acd__cfg_root = {
+    .noun = NULL, .fields = schema_root, .n_fields = COUNT(schema_root)};
