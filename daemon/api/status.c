@@ -9,21 +9,13 @@
 
 #include <json-c/json.h>
 
+#include "util/timefmt.h"
+
 /*
  * The shape of the document is described in docs/api.md; keep the two together.
  * Every helper below takes the running error (0 or -ENOMEM) and does nothing once it is
  * set, so a builder can add all its fields and check once at the end.
  */
-
-/* Formats ms since the epoch as RFC 3339 UTC with milliseconds: 2026-11-22T13:04:14.123Z. */
-static void status_rfc3339(char *buf, size_t len, int64_t ms)
-{
-    time_t sec = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&sec, &tm);
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-}
 
 /* Adds key: val to o, taking val; a NULL val is a failed allocation. */
 static void status_add(json_object *o, const char *key, json_object *val, int *err)
@@ -79,7 +71,7 @@ static void status_time(json_object *o, const char *key, int64_t ms, int *err)
         status_null(o, key, err);
         return;
     }
-    status_rfc3339(buf, sizeof(buf), ms);
+    acd_time_rfc3339(buf, sizeof(buf), ms);
     status_str(o, key, buf, err);
 }
 

@@ -1,5 +1,6 @@
 /* cdr.c - call detail records: one JSON line per customer call, appended with write(2). */
 #include "report/cdr.h"
+#include "util/timefmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -131,26 +132,6 @@ int acd_cdr_write(acd_cdr_writer_t *w, const acd_cdr_t *cdr)
 
 /* ---- JSON ---- */
 
-/* Floor division, so times before 1970 still print a sane date. */
-static int64_t cdr_floor_div(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
-/* Formats ms as RFC 3339 UTC with milliseconds: "2026-11-22T13:04:14.123Z". */
-static int cdr_time(char *buf, size_t len, acd_ms_t ms)
-{
-    int64_t sec = cdr_floor_div(ms, 1000);
-    int milli = (int)(ms - sec * 1000);
-    time_t t = (time_t)sec;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm))
-        return -EINVAL;
-    int n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
-    return n < 0 || (size_t)n >= len ? -EINVAL : 0;
-}
-
 /* A JSON number with exactly 3 decimals for ms/1000, printed from the integer. */
 static json_object *cdr_seconds(int64_t ms)
 {
@@ -206,9 +187,9 @@ int acd_cdr_format_json(acd_buf_t *out, const acd_cdr_t *cdr, const char *site)
     bool agent = cdr->agent[0] != '\0';
     bool answered = cdr->answer_ms != 0;
     char enqueue_t[40], answer_t[40], end_t[40];
-    if (cdr_time(enqueue_t, sizeof(enqueue_t), cdr->enqueue_ms) < 0 ||
-        cdr_time(end_t, sizeof(end_t), cdr->end_ms) < 0 ||
-        (answered && cdr_time(answer_t, sizeof(answer_t), cdr->answer_ms) < 0))
+    if (acd_time_rfc3339(enqueue_t, sizeof(enqueue_t), cdr->enqueue_ms) < 0 ||
+        acd_time_rfc3339(end_t, sizeof(end_t), cdr->end_ms) < 0 ||
+        (answered && acd_time_rfc3339(answer_t, sizeof(answer_t), cdr->answer_ms) < 0))
         return -EINVAL;
     json_object *o = json_object_new_object();
     if (!o)
