@@ -345,6 +345,15 @@ static bool cc_reg_known(void *ud, const char *user)
     return acd_core_agent_for_user(cc->core, user) != NULL;
 }
 
+static const char *cc_reg_password(void *ud, const char *user)
+{
+    acd_callctl_t *cc = ud;
+    for (size_t i = 0; i < cc->cfg->n_agents; i++)
+        if (strcmp(cc->cfg->agents[i].sip_user, user) == 0)
+            return cc->cfg->agents[i].password;
+    return NULL;
+}
+
 static void cc_reg_changed(void *ud, const char *user, bool bound)
 {
     acd_callctl_t *cc = ud;
@@ -363,6 +372,7 @@ const acd_sip_tu_ops_t acd__cc_tu_ops = {
 
 const acd_registrar_ops_t acd__cc_reg_ops = {
     .known = cc_reg_known,
+    .password = cc_reg_password,
     .changed = cc_reg_changed,
 };
 

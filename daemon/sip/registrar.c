@@ -5,12 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sip/digest.h"
 #include "util/err.h"
 #include "util/hmap.h"
 #include "util/log.h"
 
 #define REG_MIN_EXPIRES 60
 #define REG_DEFAULT_EXPIRES 3600
+#define REG_REALM "acdd"
+#define REG_NONCE_MAX_AGE_S 300
 
 typedef struct reg_entry {
     acd_hmap_node_t node;
@@ -23,6 +26,7 @@ struct acd_registrar {
     acd_registrar_ops_t ops;
     void *ud;
     int max_expires;
+    char secret[33];       /* keys this process's nonces */
     acd_hmap_t entries;
     bool closing;
 };
@@ -65,6 +69,7 @@ int acd_registrar_alloc(acd_registrar_t **rp, uv_loop_t *loop, const acd_registr
     r->ud = ud;
     r->max_expires = max_expires > 0 ? max_expires : REG_DEFAULT_EXPIRES;
     acd_hmap_init(&r->entries);
+    acd_sip_random_token(r->secret, sizeof(r->secret));
     uv_timer_init(loop, &r->sweep);
     r->sweep.data = r;
     uv_timer_start(&r->sweep, reg_sweep_cb, 1000, 1000);
@@ -112,13 +117,20 @@ size_t acd_registrar_count(const acd_registrar_t *r)
     return r->entries.count;
 }
 
-static void reg_challenge(acd_sip_txn_t *st)
+static uint64_t reg_now_s(const acd_registrar_t *r)
 {
-    char nonce[33];
-    char hdr[160];
-    acd_sip_random_token(nonce, sizeof(nonce));
-    snprintf(hdr, sizeof(hdr), "WWW-Authenticate: Digest realm=\"acdd\", nonce=\"%s\", algorithm=MD5\r\n",
-             nonce);
+    return uv_now(r->loop) / 1000;
+}
+
+static void reg_challenge(acd_registrar_t *r, acd_sip_txn_t *st, bool stale)
+{
+    char nonce[49];
+    char hdr[200];
+    acd_sip_digest_nonce(nonce, sizeof(nonce), reg_now_s(r), r->secret);
+    snprintf(hdr, sizeof(hdr),
+             "WWW-Authenticate: Digest realm=\"" REG_REALM "\", nonce=\"%s\", algorithm=MD5, "
+             "qop=\"auth\"%s\r\n",
+             nonce, stale ? ", stale=true" : "");
     acd_sip_resp_opts_t o = {.extra_headers = acd_str_from(hdr)};
     acd_sip_txn_respond(st, 401, NULL, &o);
 }
@@ -134,8 +146,24 @@ void acd_registrar_handle(acd_registrar_t *r, acd_sip_txn_t *st, const acd_sip_m
     acd_str_copy(user, sizeof(user), req->to.uri.user);
     if (!r->ops.known || !r->ops.known(r->ud, user)) {
         acd_log_info("ACD-SIP-REG-UNKNOWN", "user=%s", user);
-        reg_challenge(st);
+        reg_challenge(r, st, false);
         return;
+    }
+    const char *password = r->ops.password ? r->ops.password(r->ud, user) : NULL;
+    if (password) {
+        acd_sip_digest_t d;
+        bool parsed = acd_str_present(req->authorization) &&
+                      acd_sip_digest_parse(req->authorization, &d) == 0;
+        bool fresh = parsed && acd_sip_digest_nonce_fresh(d.nonce, reg_now_s(r), r->secret,
+                                                          REG_NONCE_MAX_AGE_S);
+        bool good = parsed && acd_str_eqc(d.username, user) && acd_str_eqc(d.realm, REG_REALM) &&
+                    acd_sip_digest_verify(&d, "REGISTER", password);
+        if (!good || !fresh) {
+            if (parsed && !good)
+                acd_log_warn("ACD-SIP-REG-AUTH-FAILED", "user=%s", user);
+            reg_challenge(r, st, good && !fresh);
+            return;
+        }
     }
     acd_hmap_node_t *n = acd_hmap_get(&r->entries, acd_str_from(user));
     reg_entry_t *e = n ? acd_container_of(n, reg_entry_t, node) : NULL;

@@ -23,6 +23,8 @@ typedef struct acd_sip_binding {
 typedef struct acd_registrar_ops {
     /* True when user may register (an agent's SIP user). Unknown users are challenged. */
     bool (*known)(void *ud, const char *user);
+    /* The Digest password of user, or NULL when the user registers without one. */
+    const char *(*password)(void *ud, const char *user);
     /* The binding of user appeared (bound) or went away (expired, removed). */
     void (*changed)(void *ud, const char *user, bool bound);
 } acd_registrar_ops_t;
@@ -33,7 +35,9 @@ int acd_registrar_alloc(acd_registrar_t **rp, uv_loop_t *loop, const acd_registr
 
 /*
  * Handles a REGISTER on server transaction st: 200 with the binding (Contact;expires),
- * 401 challenge for unknown users, 423 for an expiry under 60 s, 400 for a bad Contact.
+ * 401 Digest challenge for unknown users and for users with a password whose request
+ * carries no valid credentials (realm "acdd", stateless nonces valid 5 minutes, MD5,
+ * qop=auth), 423 for an expiry under 60 s, 400 for a bad Contact.
  * One binding per user: a new Contact replaces the old one.
  */
 void acd_registrar_handle(acd_registrar_t *r, acd_sip_txn_t *st, const acd_sip_msg_t *req,

@@ -133,6 +133,32 @@ static void tcp_conn_close(acd__sip_tcp_conn_t *c, const char *reason)
     uv_close((uv_handle_t *)&c->handle, tcp_conn_close_cb);
 }
 
+static void tcp_shutdown_cb(uv_shutdown_t *req, int status)
+{
+    acd__sip_tcp_conn_t *c = req->data;
+    (void)status;
+    free(req);
+    tcp_conn_close(c, "after-error"); /* a no-op when the transport already closed it */
+}
+
+/*
+ * Closes c after what was already queued on it has been written: the answer to the last
+ * message that could be framed (a 400, say) still reaches the peer before the stream
+ * that cannot be framed any further goes away. Nothing more is read from c.
+ */
+static void tcp_conn_close_flushed(acd__sip_tcp_conn_t *c, const char *reason)
+{
+    uv_read_stop((uv_stream_t *)&c->handle);
+    uv_shutdown_t *req = malloc(sizeof(*req));
+    if (req) {
+        req->data = c;
+        if (uv_shutdown(req, (uv_stream_t *)&c->handle, tcp_shutdown_cb) == 0)
+            return;
+        free(req);
+    }
+    tcp_conn_close(c, reason);
+}
+
 /* Creates a connection with an initialised handle and a fresh id; returns 0 or -errno. */
 static int tcp_conn_new(acd_sip_transport_t *t, acd__sip_tcp_conn_t **cp)
 {
@@ -288,7 +314,19 @@ static void tcp_conn_frame(acd__sip_tcp_conn_t *c)
                 acd_log_warn("ACD-SIP-TCP-FRAMING",
                              "conn=%llu peer=%s no usable Content-Length in stream message",
                              (unsigned long long)c->id, tcp_conn_who(c, who, sizeof(who)));
-            tcp_conn_close(c, rc == -EMSGSIZE ? "oversize" : "framing");
+            /*
+             * A header block that cannot be framed still names who sent it: hand it up so
+             * the validator can answer it (400), then close once that answer is written.
+             */
+            const char *hend = rc == -EMSGSIZE ? NULL : memmem(c->rx.p + off, c->rx.n - off, "\r\n\r\n", 4);
+            if (hend) {
+                acd_sip_peer_t from = {.proto = ACD_SIP_TCP, .conn_id = c->id};
+                memcpy(&from.addr, &c->peer, sizeof(from.addr));
+                t->recv_cb(t->recv_ud, &from, c->rx.p + off, (size_t)(hend + 4 - (c->rx.p + off)));
+            }
+            if (c->closing)
+                return;
+            tcp_conn_close_flushed(c, rc == -EMSGSIZE ? "oversize" : "framing");
             return;
         }
         if (rc == ACD__SIP_FRAME_PING) {

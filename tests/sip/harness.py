@@ -580,6 +580,7 @@ class Site:
             "admin": {"listen": LOOPBACK, "port": self.admin_port},
             "cdr": {"path": self.cdr_path},
             "log": {"level": log_level},
+            "drain_timeout": 5,
             "trunks": [{"name": "local", "networks": ["127.0.0.0/8"]}],
             "tenants": list(tenants) if tenants is not None else [tenant()],
             "queues": list(queues) if queues is not None else [queue()],
