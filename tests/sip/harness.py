@@ -751,7 +751,8 @@ class Site:
         return self.sipp(name, scenario, uac=False, calls=calls, transport=transport,
                          sets={"ring_ms": ring_ms}, duration_ms=talk_ms, timeout_s=timeout_s)
 
-    def register(self, users, contact_port, transport="u1", name="register", chk=None, timeout=20):
+    def register(self, users, contact_port, transport="u1", name="register", chk=None, timeout=20,
+                 rate=50):
         """Registers users (Contact port contact_port) with register.xml, waits, and checks
         (when chk is given) that every REGISTER got a 200 with Contact and expiry."""
         csv = os.path.join(self.dir, "%s.csv" % name)
@@ -760,7 +761,7 @@ class Site:
             for u in users:
                 f.write("%s;%d;\n" % (u, contact_port))
         s = self.sipp(name, "register.xml", calls=len(users), transport=transport,
-                      args=["-inf", csv, "-r", "50", "-recv_timeout", "5000"])
+                      args=["-inf", csv, "-r", str(rate), "-recv_timeout", "5000"])
         s.wait(timeout)
         if chk is not None:
             s.check_ok(chk, len(users))
@@ -958,6 +959,9 @@ def run(test_fn, name=None):
     t0 = time.monotonic()
     try:
         test_fn(chk)
+        for s in chk.sites:
+            s.close()
+            check_sanitizers(chk, s)
         chk.finish()
         ok = True
     except Failures as e:
@@ -977,6 +981,17 @@ def run(test_fn, name=None):
     log("%s: %s (%d checks passed, %d failed, %.1fs)" % (name, "PASS" if ok else "FAIL", chk.passed,
                                                           len(chk.failed), time.monotonic() - t0))
     sys.exit(0 if ok else 1)
+
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "WARNING: ThreadSanitizer")
+
+
+def check_sanitizers(chk, site):
+    """Fails the test when acdd's log holds an ASan/LSan/UBSan report (ACD_SANITIZE=ON)."""
+    text = site.log_text()
+    hits = [l for l in text.splitlines() if any(m in l for m in SANITIZER_MARKS)]
+    chk.check(not hits, "site %s: no sanitizer report in acdd's log" % site.name, "; ".join(hits[:3]))
 
 
 def new_site(chk, *args, **kw):

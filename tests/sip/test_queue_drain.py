@@ -55,11 +55,13 @@ def test(chk):
     chk.eq(sorted(i for i in idx if i is not None), list(range(1, N + 1)), "every caller has its CDR")
     h.check_no_agent_overlap(chk, cdrs)
 
-    # First come, first served: a later caller is never answered clearly before an earlier one
-    # (agents answering offers made in the same instant may swap by less than the ring time).
+    # First come, first served: a later caller is never answered clearly before an earlier one.
+    # Phones answering offers made in the same instant may swap by a little (SIPp scheduling on
+    # a loaded machine); a real FIFO violation costs a whole talk time (2 s), hence the slack.
     answered = sorted(((h.caller_index(c, "55"), h.parse_time(c.get("answer_time"))) for c in cdrs
                        if c.get("answer_time") and h.caller_index(c, "55") is not None))
-    bad = [(a[0], b[0]) for i, a in enumerate(answered) for b in answered[i + 1:] if b[1] < a[1] - RING_MS / 1000]
+    slack = TALK_MS / 2000
+    bad = [(a[0], b[0]) for i, a in enumerate(answered) for b in answered[i + 1:] if b[1] < a[1] - slack]
     chk.check(not bad, "answer order follows arrival order", "later answered first: %s" % bad[:5])
     waits = [c.get("wait_s") or 0 for c in sorted(cdrs, key=lambda c: h.caller_index(c, "55") or 0)]
     chk.check(waits[-1] >= 2 * TALK_MS / 1000, "the last caller waited for the queue to drain", repr(waits))

@@ -707,11 +707,12 @@ class Fake:
                 qs.append({"name": q["name"], "tenant": q["tenant"],
                            "waiting": sum(1 for c in self.calls.values() if c.queue == q["name"] and c.state == "queued"),
                            "offered": sum(1 for c in self.calls.values() if c.queue == q["name"] and c.state == "offered")})
-            ags = [{"id": a.id, "sip_user": a.user, "state": a.state, "pause_reason": a.reason,
-                    "call_id": a.call or "", "missed_in_row": a.missed} for a in self.agents.values()]
+            ags = [{"id": a.id, "sip_user": a.user, "state": a.state, "pause_reason": a.reason or None,
+                    "call_id": a.call, "missed_in_row": a.missed} for a in self.agents.values()]
             cs = [{"id": c.id, "state": c.state, "caller": c.caller, "did": c.did, "queue": c.queue,
-                   "agent": c.agent or ""} for c in self.calls.values()]
-            return {"site": self.site, "queues": qs, "agents": ags, "calls": cs}
+                   "agent": c.agent} for c in self.calls.values()]
+            return {"site": {"name": self.site, "calls_in_progress": len(self.calls)},
+                    "queues": qs, "agents": ags, "calls": cs}
 
 
 def main():
