@@ -98,6 +98,20 @@ void acd_config_free(acd_config_t *cfg)
     free(cfg->admin_listen);
     free(cfg->cdr_path);
     free(cfg->log_level);
+    config_strv_free(cfg->etcd_endpoints, cfg->n_etcd_endpoints);
+    free(cfg->cluster_prefix);
+    free(cfg->link_events);
+    free(cfg->link_requests);
+    for (size_t i = 0; i < cfg->n_peers; i++) {
+        free(cfg->peers[i].name);
+        free(cfg->peers[i].events);
+        free(cfg->peers[i].requests);
+    }
+    free(cfg->peers);
+    config_strv_free(cfg->sisters, cfg->n_sisters);
+    free(cfg->tls_ca);
+    free(cfg->tls_cert);
+    free(cfg->tls_key);
     free(cfg);
 }
 
@@ -120,6 +134,7 @@ static int config_alloc(acd_config_t **cfgp, const char *name)
     cfg->admin_port = 8080;
     cfg->drain_timeout_ms = 30000;
     cfg->register_max_expires = 3600;
+    cfg->lease_ttl_ms = 3000;
     *cfgp = cfg;
     return 0;
 }
@@ -142,6 +157,8 @@ static int config_fill_defaults(acd_config_t *cfg)
     rc |= config_default(&cfg->admin_listen, "127.0.0.1");
     rc |= config_default(&cfg->cdr_path, "/var/lib/acdd/cdr.jsonl");
     rc |= config_default(&cfg->log_level, "info");
+    if (cfg->cluster)
+        rc |= config_default(&cfg->cluster_prefix, "/acdd");
     for (size_t i = 0; i < cfg->n_tenants; i++)
         rc |= config_default(&cfg->tenants[i].language, "en");
     for (size_t i = 0; i < cfg->n_queues; i++)

@@ -52,6 +52,13 @@ typedef struct acd_cfg_agent {
     size_t n_queues;
 } acd_cfg_agent_t;
 
+/* A sister site: where its event log and snapshot service listen (nng URLs). */
+typedef struct acd_cfg_peer {
+    char *name;
+    char *events;   /* its pub URL: tcp://host:port or tls+tcp://host:port */
+    char *requests; /* its rep URL */
+} acd_cfg_peer_t;
+
 typedef struct acd_config {
     char *path;             /* the file it came from */
     /* site */
@@ -73,6 +80,20 @@ typedef struct acd_config {
     char *log_level;        /* default "info" */
     int drain_timeout_ms;   /* yaml `drain_timeout` seconds; default 30 */
     int register_max_expires; /* default 3600; min 60 */
+
+    /* cluster (the `cluster:` section; absent: a single site working from this file) */
+    bool cluster;            /* the section is present */
+    char **etcd_endpoints;   /* http://host:port of etcd members */
+    size_t n_etcd_endpoints;
+    char *cluster_prefix;    /* etcd key prefix; default "/acdd" */
+    int lease_ttl_ms;        /* yaml `lease_ttl` seconds, 2..60; default 3 */
+    char *link_events;       /* our pub URL (required in a cluster) */
+    char *link_requests;     /* our rep URL (required in a cluster) */
+    acd_cfg_peer_t *peers;
+    size_t n_peers;
+    char **sisters;          /* takeover order, peer names */
+    size_t n_sisters;
+    char *tls_ca, *tls_cert, *tls_key; /* all or none; required by tls+tcp:// URLs */
 
     acd_cfg_trunk_t *trunks;
     size_t n_trunks;

@@ -97,6 +97,45 @@ static void check_trunks(acd__cfg_ctx_t *ctx)
     check_index_fini(&names);
 }
 
+/* Peers: unique, not this site; sisters name peers; TLS files all or none, and present for tls+tcp. */
+static void check_cluster(acd__cfg_ctx_t *ctx)
+{
+    const acd_config_t *cfg = ctx->cfg;
+    if (!cfg->cluster)
+        return;
+    int line = check_line(ctx, &cfg->cluster);
+    check_index_t names;
+    if (check_index_init(ctx, &names, cfg->n_peers) < 0)
+        return;
+    bool tls_url = cfg->link_events && !strncmp(cfg->link_events, "tls+", 4);
+    for (size_t i = 0; i < cfg->n_peers; i++) {
+        const acd_cfg_peer_t *p = &cfg->peers[i];
+        if (!p->name)
+            continue;
+        int pl = check_line(ctx, &p->name);
+        if (cfg->site_name && !strcmp(p->name, cfg->site_name))
+            acd__cfg_error(ctx, pl, "peer '%s' is this site itself", p->name);
+        const check_entry_t *old = check_index_add(ctx, &names, p->name, p->name, p, pl);
+        if (old)
+            acd__cfg_error(ctx, pl, "duplicate peer '%s' (first defined on line %d)", p->name,
+                           old->line);
+        if ((p->events && !strncmp(p->events, "tls+", 4)) ||
+            (p->requests && !strncmp(p->requests, "tls+", 4)))
+            tls_url = true;
+    }
+    int sl = check_line(ctx, &cfg->sisters);
+    for (size_t i = 0; i < cfg->n_sisters; i++) {
+        if (!check_index_get(&names, cfg->sisters[i]))
+            acd__cfg_error(ctx, sl ? sl : line, "sister '%s' is not a peer", cfg->sisters[i]);
+    }
+    int n_tls = !!cfg->tls_ca + !!cfg->tls_cert + !!cfg->tls_key;
+    if (n_tls != 0 && n_tls != 3)
+        acd__cfg_error(ctx, line, "cluster TLS needs all of tls_ca, tls_cert and tls_key");
+    else if (tls_url && n_tls == 0)
+        acd__cfg_error(ctx, line, "tls+tcp:// URLs need tls_ca, tls_cert and tls_key");
+    check_index_fini(&names);
+}
+
 static void check_tenants(acd__cfg_ctx_t *ctx, check_index_t *tenants)
 {
     const acd_config_t *cfg = ctx->cfg;
@@ -234,6 +273,7 @@ void acd__cfg_check(acd__cfg_ctx_t *ctx)
     const acd_config_t *cfg = ctx->cfg;
     check_index_t tenants, queues;
     check_trunks(ctx);
+    check_cluster(ctx);
     if (check_index_init(ctx, &tenants, cfg->n_tenants) < 0)
         return;
     if (check_index_init(ctx, &queues, cfg->n_queues) < 0) {

@@ -149,6 +149,72 @@ static const acd__cfg_field_t schema_cdr[] = {
     {.key = "path", .read = acd__cfg_read_string, .offset = CFG(cdr_path)},
 };
 
+/* One nng URL: tcp://host:port or tls+tcp://host:port (host an IP literal or a name). */
+static bool schema_link_url_ok(const char *s)
+{
+    const char *rest = !strncmp(s, "tcp://", 6) ? s + 6 : !strncmp(s, "tls+tcp://", 10) ? s + 10 : NULL;
+    const char *colon = rest ? strrchr(rest, ':') : NULL;
+    if (!colon || colon == rest || strlen(s) > 200)
+        return false;
+    char *end = NULL;
+    long port = strtol(colon + 1, &end, 10);
+    return end && *end == '\0' && port >= 1 && port <= 65535;
+}
+
+static void schema_read_link_url(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
+                                 void *base)
+{
+    const char *s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
+    if (v->type != YAML_SCALAR_NODE || !schema_link_url_ok(s)) {
+        acd__cfg_error(ctx, acd__cfg_node_line(v),
+                       "'%s' must be an nng URL like tcp://127.0.0.1:7101 or tls+tcp://host:7101"
+                       " (got '%.60s')",
+                       f->key, s);
+        return;
+    }
+    acd__cfg_read_string(ctx, f, v, base);
+}
+
+/* `etcd: [http://127.0.0.1:2379, ...]`: at least one http(s) URL with a port. */
+static void schema_read_etcd(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
+                             void *base)
+{
+    acd_config_t *cfg = base;
+    int line = acd__cfg_node_line(v);
+    size_t n = v->type == YAML_SEQUENCE_NODE ? acd__cfg_seq_len(v) : 0;
+    if (!n) {
+        acd__cfg_error(ctx, line, "'%s' must list etcd endpoints (e.g. [http://127.0.0.1:2379])",
+                       f->key);
+        return;
+    }
+    char **urls = calloc(n, sizeof(*urls));
+    if (!urls) {
+        acd__cfg_error(ctx, line, "out of memory");
+        return;
+    }
+    size_t got = 0;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = acd__cfg_seq_item(ctx, v, i);
+        const char *s =
+            item && item->type == YAML_SCALAR_NODE ? (const char *)item->data.scalar.value : "";
+        const char *rest = !strncmp(s, "http://", 7) ? s + 7 : !strncmp(s, "https://", 8) ? s + 8 : NULL;
+        if (!rest || !strchr(rest, ':') || strlen(s) > 200) {
+            acd__cfg_error(ctx, acd__cfg_node_line(item ? item : v),
+                           "etcd endpoint must be http://host:port (got '%.60s')", s);
+            continue;
+        }
+        if (!(urls[got] = strdup(s)))
+            break;
+        got++;
+    }
+    for (size_t i = 0; i < cfg->n_etcd_endpoints; i++)
+        free(cfg->etcd_endpoints[i]);
+    free(cfg->etcd_endpoints);
+    cfg->etcd_endpoints = urls;
+    cfg->n_etcd_endpoints = got;
+    acd__cfg_line_note(ctx, &cfg->etcd_endpoints, line);
+}
+
 static const char *const schema_log_levels[] = {"debug", "info", "notice", "warn", "error", NULL};
 
 static const acd__cfg_field_t schema_log[] = {
@@ -169,6 +235,45 @@ SECTION(media, schema_media);
 SECTION(admin, schema_admin);
 SECTION(cdr, schema_cdr);
 SECTION(log, schema_log);
+
+#define PEER(field) offsetof(acd_cfg_peer_t, field)
+static const acd__cfg_field_t schema_peer[] = {
+    {.key = "name", .read = acd__cfg_read_name, .offset = PEER(name), .required = true,
+     .noun = "site name"},
+    {.key = "events", .read = schema_read_link_url, .offset = PEER(events), .required = true},
+    {.key = "requests", .read = schema_read_link_url, .offset = PEER(requests), .required = true},
+};
+static const acd__cfg_table_t schema_peer_table = {.noun = "peer",
+                                                   .label_key = "name",
+                                                   .fields = schema_peer,
+                                                   .n_fields = COUNT(schema_peer),
+                                                   .elem_size = sizeof(acd_cfg_peer_t)};
+
+static const acd__cfg_field_t schema_cluster[] = {
+    {.key = "etcd", .read = schema_read_etcd, .required = true},
+    {.key = "prefix", .read = acd__cfg_read_string, .offset = CFG(cluster_prefix)},
+    {.key = "lease_ttl", .read = acd__cfg_read_seconds, .offset = CFG(lease_ttl_ms), .min = 2, .max = 60},
+    {.key = "events", .read = schema_read_link_url, .offset = CFG(link_events), .required = true},
+    {.key = "requests", .read = schema_read_link_url, .offset = CFG(link_requests), .required = true},
+    {.key = "peers", .read = acd__cfg_read_entries, .offset = CFG(peers), .count_offset = CFG(n_peers),
+     .table = &schema_peer_table},
+    {.key = "sisters", .read = acd__cfg_read_names, .offset = CFG(sisters),
+     .count_offset = CFG(n_sisters), .noun = "site name"},
+    {.key = "tls_ca", .read = acd__cfg_read_string, .offset = CFG(tls_ca)},
+    {.key = "tls_cert", .read = acd__cfg_read_string, .offset = CFG(tls_cert)},
+    {.key = "tls_key", .read = acd__cfg_read_string, .offset = CFG(tls_key)},
+};
+SECTION(cluster, schema_cluster);
+
+/* The section's presence is what makes a site part of a cluster. */
+static void schema_read_cluster(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
+                                void *base)
+{
+    acd_config_t *cfg = base;
+    cfg->cluster = true;
+    acd__cfg_line_note(ctx, &cfg->cluster, acd__cfg_node_line(v));
+    acd__cfg_read_section(ctx, f, v, base);
+}
 
 /* ---- lists of entities ---------------------------------------------------------------------- */
 
@@ -317,6 +422,7 @@ static const acd__cfg_field_t schema_root[] = {
     SECTION_FIELD(admin, false),
     SECTION_FIELD(cdr, false),
     SECTION_FIELD(log, false),
+    {.key = "cluster", .read = schema_read_cluster, .table = &schema_cluster_table},
     {.key = "drain_timeout",
      .read = acd__cfg_read_seconds,
      .offset = CFG(drain_timeout_ms),

@@ -213,6 +213,25 @@ static const err_case_t err_cases[] = {
     {"empty file", "# nothing\n", 0, "the file is empty"},
     {"top not a mapping", "- a\n- b\n", 1, "the top level must be a mapping"},
     {"two documents", MIN "---\nsite: {}\n", 6, "only one YAML document"},
+    /* cluster section */
+#define CL_HEAD "cluster:\n  etcd: [http://127.0.0.1:2379]\n  events: tcp://127.0.1.1:7101\n" \
+                "  requests: tcp://127.0.1.1:7102\n"
+    {"cluster without etcd", MIN "cluster: {events: tcp://a:1, requests: tcp://a:2}\n", 5,
+     "missing required key 'etcd'"},
+    {"cluster bad etcd url", MIN "cluster: {etcd: [127.0.0.1:2379], events: tcp://a:1, requests: tcp://a:2}\n", 5,
+     "etcd endpoint must be http://host:port"},
+    {"cluster bad link url", MIN CL_HEAD "  peers: [{name: B, events: udp://x:1, requests: tcp://x:2}]\n", 9,
+     "must be an nng URL"},
+    {"cluster peer is self", MIN CL_HEAD "  peers: [{name: one, events: tcp://x:1, requests: tcp://x:2}]\n", 9,
+     "peer 'one' is this site itself"},
+    {"cluster duplicate peer", MIN CL_HEAD "  peers:\n    - {name: B, events: tcp://x:1, requests: tcp://x:2}\n"
+     "    - {name: B, events: tcp://y:1, requests: tcp://y:2}\n", 11, "duplicate peer 'B'"},
+    {"cluster sister unknown", MIN CL_HEAD "  sisters: [C]\n", 6, "sister 'C' is not a peer"},
+    {"cluster partial tls", MIN CL_HEAD "  tls_ca: /ca.pem\n", 6, "needs all of tls_ca, tls_cert and tls_key"},
+    {"cluster tls url needs files",
+     MIN "cluster:\n  etcd: [http://127.0.0.1:2379]\n  events: tls+tcp://127.0.1.1:7101\n"
+         "  requests: tls+tcp://127.0.1.1:7102\n", 6, "tls+tcp:// URLs need tls_ca"},
+    {"cluster lease too short", MIN CL_HEAD "  lease_ttl: 1\n", 9, "lease_ttl"},
     /* unknown and duplicate keys */
     {"unknown top key", MIN "sipp: {}\n", 5, "unknown top-level key 'sipp'"},
     {"unknown site key", "site: {name: one, address: 127.0.0.1, foo: 1}\n", 1,
@@ -340,6 +359,39 @@ static const err_case_t err_cases[] = {
               "queues: [{name: qa, tenant: a}, {name: qb, tenant: b}]\n",
      4, "tenant 'b' uses queue 'qa', which belongs to tenant 'a'"},
 };
+
+static void test_cluster_section(void **state)
+{
+    (void)state;
+    static const char yaml[] = MIN
+        "cluster:\n  etcd: [http://127.0.0.1:2379, http://127.0.0.2:2379]\n"
+        "  lease_ttl: 2.5\n  events: tcp://127.0.1.1:7101\n  requests: tcp://127.0.1.1:7102\n"
+        "  peers:\n    - {name: B, events: tcp://127.0.2.1:7101, requests: tcp://127.0.2.1:7102}\n"
+        "    - {name: C, events: tcp://127.0.3.1:7101, requests: tcp://127.0.3.1:7102}\n"
+        "  sisters: [C, B]\n";
+    acd_config_t *cfg = NULL;
+    acd_config_errors_t errs = {0};
+    assert_int_equal(load(yaml, &cfg, &errs), 0);
+    assert_true(cfg->cluster);
+    assert_int_equal(cfg->n_etcd_endpoints, 2);
+    assert_string_equal(cfg->etcd_endpoints[1], "http://127.0.0.2:2379");
+    assert_string_equal(cfg->cluster_prefix, "/acdd");
+    assert_int_equal(cfg->lease_ttl_ms, 2500);
+    assert_string_equal(cfg->link_events, "tcp://127.0.1.1:7101");
+    assert_int_equal(cfg->n_peers, 2);
+    assert_string_equal(cfg->peers[1].requests, "tcp://127.0.3.1:7102");
+    assert_int_equal(cfg->n_sisters, 2);
+    assert_string_equal(cfg->sisters[0], "C");
+    acd_config_free(cfg);
+    acd_config_errors_fini(&errs);
+
+    /* Without the section a site stands alone. */
+    assert_int_equal(load(MIN, &cfg, &errs), 0);
+    assert_false(cfg->cluster);
+    assert_int_equal(cfg->n_peers, 0);
+    acd_config_free(cfg);
+    acd_config_errors_fini(&errs);
+}
 
 static void test_error_cases(void **state)
 {
@@ -544,6 +596,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_example_file),  cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_values),        cmocka_unit_test(test_error_cases),
+        cmocka_unit_test(test_cluster_section),
         cmocka_unit_test(test_many_errors),   cmocka_unit_test(test_print),
         cmocka_unit_test(test_missing_file),  cmocka_unit_test(test_errors_accumulate),
         cmocka_unit_test(test_cidr_contains), cmocka_unit_test(test_cidr_parse),
