@@ -78,8 +78,8 @@ acd__agent_t *acd__agent_find(const acd_core_t *c, const char *id)
     return a && !a->removed ? a : NULL;
 }
 
-void acd__agent_set_state(acd_core_t *c, acd__agent_t *a, acd_agent_state_t st, acd_ms_t at,
-                          const char *reason)
+acd_action_t *acd__agent_set_state(acd_core_t *c, acd__agent_t *a, acd_agent_state_t st,
+                                   acd_ms_t at, const char *reason)
 {
     acd_agent_state_t old = a->state;
     bool was_available = old == ACD_AGENT_AVAILABLE;
@@ -106,6 +106,7 @@ void acd__agent_set_state(acd_core_t *c, acd__agent_t *a, acd_agent_state_t st, 
     act->old_state = old;
     act->new_state = st;
     acd__core_copy(act->reason, sizeof(act->reason), a->pause_reason);
+    return act;
 }
 
 /* Room for one deadline per agent is reserved by configure, so the push cannot fail. */
@@ -123,7 +124,7 @@ void acd__agent_deadline_clear(acd_core_t *c, acd__agent_t *a)
     acd__heap_remove(&c->deadlines, &a->deadline_node);
 }
 
-void acd__agent_after_call(acd_core_t *c, acd__agent_t *a, const acd__queue_t *q, acd_ms_t at)
+void acd__agent_after_call(acd_core_t *c, acd__agent_t *a, int wrapup_ms, acd_ms_t at)
 {
     if (a->removed) {
         acd__agent_set_state(c, a, ACD_AGENT_LOGGED_OUT, at, NULL);
@@ -131,9 +132,9 @@ void acd__agent_after_call(acd_core_t *c, acd__agent_t *a, const acd__queue_t *q
     } else if (a->logout_pending) {
         a->logout_pending = false;
         acd__agent_set_state(c, a, ACD_AGENT_LOGGED_OUT, at, NULL);
-    } else if (q->wrapup_ms > 0) {
+    } else if (wrapup_ms > 0) {
         acd__agent_set_state(c, a, ACD_AGENT_WRAPUP, at, NULL);
-        acd__agent_deadline_set(c, a, at + q->wrapup_ms);
+        acd__agent_deadline_set(c, a, at + wrapup_ms);
     } else {
         a->idle_since = at;
         acd__agent_set_state(c, a, ACD_AGENT_AVAILABLE, at, NULL);
@@ -169,6 +170,8 @@ void acd__agent_deadline_fire(acd_core_t *c, acd__agent_t *a, acd_ms_t at)
         acd__core_copy(act->reason, sizeof(act->reason), "timeout");
         acd__call_unoffer(c, call);
         acd__agent_missed(c, a, call, q, at);
+    } else if (a->state == ACD_AGENT_RINGING && acd__agent_reserved(a)) {
+        acd__reservation_expire(c, a, at);
     } else if (a->state == ACD_AGENT_WRAPUP) {
         acd__agent_deadline_clear(c, a);
         a->idle_since = at;
@@ -181,15 +184,16 @@ void acd__agent_deadline_fire(acd_core_t *c, acd__agent_t *a, acd_ms_t at)
 /* ---- events ---- */
 
 /*
- * LOGIN: logged-out -> available (idle from now, misses forgotten). On a call with a
- * logout pending, LOGIN withdraws the pending logout and changes nothing else.
+ * LOGIN: logged-out -> available (idle from now, misses forgotten). On a call (or
+ * reserved for another site's call) with a logout pending, LOGIN withdraws the pending
+ * logout and changes nothing else.
  */
 int acd__agent_login(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
 {
     acd__agent_t *a = acd__agent_find(c, ev->agent_id);
     if (!a)
         return ACD_ENOAGENT;
-    if (a->state == ACD_AGENT_ON_CALL && a->logout_pending) {
+    if (a->logout_pending) {
         a->logout_pending = false;
         return 0;
     }
@@ -204,6 +208,9 @@ int acd__agent_login(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
 /*
  * LOGOUT: available, paused or wrap-up -> logged-out. Ringing: the offer is cancelled
  * (CANCEL_OFFER reason "logout") and the call goes back to its place, without a miss.
+ * Reserved for another site's call, the logout waits like one on a call - the agent is
+ * the other site's until that site reports (or the reservation expires) - and
+ * CANCEL_OFFER with call_site asks that site to stop ringing.
  * On a call: logged out when the call ends. Logged out, or a logout already pending:
  * ACD_ESTATE.
  */
@@ -221,6 +228,13 @@ int acd__agent_logout(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
         a->logout_pending = true;
         return 0;
     case ACD_AGENT_RINGING: {
+        if (acd__agent_reserved(a)) {
+            if (a->logout_pending)
+                return ACD_ESTATE;
+            a->logout_pending = true;
+            acd__reservation_cancel(c, a, "logout", false);
+            return 0;
+        }
         acd_action_t *act = acd__core_emit(c, ACD_ACT_CANCEL_OFFER);
         acd__core_copy(act->call_id, sizeof(act->call_id), a->call->id);
         acd__core_copy(act->agent_id, sizeof(act->agent_id), a->id);

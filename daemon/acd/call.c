@@ -48,6 +48,7 @@ static void call_emit_cdr(acd_core_t *c, const acd__call_t *call, acd_dispositio
     acd__core_copy(cdr->caller, sizeof(cdr->caller), call->caller);
     acd__core_copy(cdr->queue, sizeof(cdr->queue), call->queue->name);
     acd__core_copy(cdr->agent, sizeof(cdr->agent), call->answered_by);
+    acd__core_copy(cdr->agent_site, sizeof(cdr->agent_site), call->answered_site);
     cdr->enqueue_ms = call->enqueue_ms;
     cdr->answer_ms = answered ? call->answer_ms : 0;
     cdr->end_ms = now;
@@ -59,13 +60,17 @@ static void call_emit_cdr(acd_core_t *c, const acd__call_t *call, acd_dispositio
 
 /*
  * Ends call at now: releases what it holds (its place in the queue, the ringing agent,
- * or the connected agent, who goes to wrap-up), emits its CDR and frees it. A removed
- * queue whose last call this was is freed too.
+ * or the connected agent, who goes to wrap-up; a remote agent's owner is told instead),
+ * emits its CDR and frees it. A removed queue whose last call this was is freed too.
  */
 static void call_end(acd_core_t *c, acd__call_t *call, acd_disposition_t disp, acd_ms_t now)
 {
     acd__queue_t *q = call->queue;
     acd__agent_t *a = call->agent;
+    if (acd__call_remote(call)) {
+        acd__remote_end(c, call, disp);
+        call->state = ACD_CALL_ENDED; /* the switch below has nothing left to release */
+    }
     switch (call->state) {
     case ACD_CALL_QUEUED:
         acd__queue_unwait(c, call);
@@ -84,7 +89,7 @@ static void call_end(acd_core_t *c, acd__call_t *call, acd_disposition_t disp, a
         a->call = NULL;
         call->agent = NULL;
         a->calls_handled++;
-        acd__agent_after_call(c, a, q, now); /* may free a removed agent */
+        acd__agent_after_call(c, a, q->wrapup_ms, now); /* may free a removed agent */
         break;
     case ACD_CALL_ENDED:
         break;
@@ -94,6 +99,7 @@ static void call_end(acd_core_t *c, acd__call_t *call, acd_disposition_t disp, a
     acd_hmap_remove(&c->calls, &call->node);
     acd_list_remove(&call->queue_link);
     q->n_calls--;
+    acd__remote_call_fini(call);
     free(call);
     if (q->removed && q->n_calls == 0)
         acd__queue_destroy(c, q);
@@ -139,6 +145,7 @@ int acd__call_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
     acd__core_copy(call->did, sizeof(call->did), ev->did);
     acd__core_copy(call->caller, sizeof(call->caller), ev->caller);
     acd__heap_node_init(&call->wait_node);
+    acd__heap_node_init(&call->ring_node);
     acd_list_init(&call->queue_link);
     rc = acd_hmap_insert(&c->calls, &call->node, acd_str_from(call->id));
     if (rc < 0)
@@ -187,6 +194,8 @@ int acd__call_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
 int acd__call_answered(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
 {
     acd__call_t *call = acd__call_find(c, ev->call_id);
+    if (call && acd__call_remote(call))
+        return acd__remote_answered(c, call, ev, now);
     acd__agent_t *a = acd__agent_find_any(c, ev->agent_id);
     if (!call || !a || call->state != ACD_CALL_OFFERED || call->agent != a) {
         call_emit_pair(c, ACD_ACT_REJECT_ANSWER, ev->call_id, ev->agent_id, "stale");
@@ -213,6 +222,8 @@ int acd__call_offer_failed(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
     acd__call_t *call = acd__call_find(c, ev->call_id);
     if (!call)
         return -ENOENT;
+    if (acd__call_remote(call))
+        return acd__remote_failed(c, call, ev, now);
     acd__agent_t *a = acd__agent_find_any(c, ev->agent_id);
     if (!a)
         return ACD_ENOAGENT;
@@ -229,6 +240,13 @@ int acd__call_agent_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
     acd__call_t *call = acd__call_find(c, ev->call_id);
     if (!call)
         return -ENOENT;
+    if (acd__call_remote(call)) {
+        /* A remote agent's leg is this site's dialog too: its BYE arrives here. */
+        if (call->state != ACD_CALL_CONNECTED || strcmp(call->remote.id, ev->agent_id) != 0)
+            return ACD_ESTATE;
+        call_end(c, call, ACD_DISP_ANSWERED, now);
+        return 0;
+    }
     acd__agent_t *a = acd__agent_find_any(c, ev->agent_id);
     if (!a)
         return ACD_ENOAGENT;

@@ -14,17 +14,33 @@ static const char *check_heap(const acd__heap_t *h)
     return NULL;
 }
 
+static bool check_seen(const acd__call_t *call, const char *offer_id)
+{
+    for (size_t i = 0; i < call->n_offers_seen; i++) {
+        if (strcmp(call->offers_seen[i], offer_id) == 0)
+            return true;
+    }
+    return false;
+}
+
 static const char *check_agent(const acd_core_t *c, const acd__agent_t *a, size_t *available)
 {
     bool busy = a->state == ACD_AGENT_RINGING || a->state == ACD_AGENT_ON_CALL;
     bool timed = a->state == ACD_AGENT_RINGING || a->state == ACD_AGENT_WRAPUP;
-    if (busy != (a->call != NULL))
+    bool reserved = acd__agent_reserved(a);
+    if (a->call && reserved)
+        return "agent holds a local and a remote call";
+    if (busy != (a->call != NULL || reserved))
         return "agent call link does not match its state";
+    if (reserved && (!a->remote.call_site[0] || !a->remote.offer_id[0] || !a->remote.queue[0]))
+        return "agent reservation incomplete";
+    if (!reserved && (a->remote.call_site[0] || a->remote.offer_id[0] || a->remote.queue[0]))
+        return "agent reservation left behind";
     if (a->call && a->call->agent != a)
         return "agent's call points at another agent";
-    if (a->state == ACD_AGENT_RINGING && a->call->state != ACD_CALL_OFFERED)
+    if (a->call && a->state == ACD_AGENT_RINGING && a->call->state != ACD_CALL_OFFERED)
         return "ringing agent's call is not offered";
-    if (a->state == ACD_AGENT_ON_CALL && a->call->state != ACD_CALL_CONNECTED)
+    if (a->call && a->state == ACD_AGENT_ON_CALL && a->call->state != ACD_CALL_CONNECTED)
         return "on-call agent's call is not connected";
     if (timed != acd__heap_linked(&a->deadline_node))
         return "agent deadline does not match its state";
@@ -32,7 +48,8 @@ static const char *check_agent(const acd_core_t *c, const acd__agent_t *a, size_
         return "agent deadline node not in the deadline heap";
     if (a->removed && (a->state != ACD_AGENT_ON_CALL || a->n_queues))
         return "removed agent is not a member-less agent on a call";
-    if (a->logout_pending && a->state != ACD_AGENT_ON_CALL)
+    if (a->logout_pending && a->state != ACD_AGENT_ON_CALL &&
+        !(a->state == ACD_AGENT_RINGING && reserved))
         return "logout pending off a call";
     if (a->state != ACD_AGENT_PAUSED && a->pause_reason[0])
         return "pause reason outside paused";
@@ -40,11 +57,31 @@ static const char *check_agent(const acd_core_t *c, const acd__agent_t *a, size_
     return NULL;
 }
 
-static const char *check_call(const acd__call_t *call, size_t *waiting)
+static const char *check_call(const acd_core_t *c, const acd__call_t *call, size_t *waiting,
+                              size_t *ringing_remote)
 {
     bool has_agent = call->state == ACD_CALL_OFFERED || call->state == ACD_CALL_CONNECTED;
-    if (has_agent != (call->agent != NULL))
+    bool remote = acd__call_remote(call);
+    if (remote && call->agent)
+        return "call holds a local and a remote agent";
+    if (has_agent != (call->agent != NULL || remote))
         return "call agent link does not match its state";
+    if (remote && (!call->remote.site[0] || !call->remote.offer_id[0]))
+        return "call's remote agent incomplete";
+    if (!remote && (call->remote.site[0] || call->remote.offer_id[0]))
+        return "call's remote agent left behind";
+    bool rings_remote = remote && call->state == ACD_CALL_OFFERED;
+    if (rings_remote != acd__heap_linked(&call->ring_node))
+        return "call's remote ring deadline does not match its state";
+    if (rings_remote && c->ring_deadlines.v[call->ring_node.idx] != &call->ring_node)
+        return "call's ring deadline node not in the ring deadline heap";
+    if (remote && !check_seen(call, call->remote.offer_id))
+        return "call's remote offer not among its seen offers";
+    if (remote && call->state == ACD_CALL_CONNECTED &&
+        (strcmp(call->answered_by, call->remote.id) != 0 ||
+         strcmp(call->answered_site, call->remote.site) != 0))
+        return "connected call answered by someone else";
+    *ringing_remote += rings_remote;
     if (call->agent && call->agent->call != call)
         return "call's agent points at another call";
     bool queued = call->state == ACD_CALL_QUEUED;
@@ -52,7 +89,8 @@ static const char *check_call(const acd__call_t *call, size_t *waiting)
         return "call waiting link does not match its state";
     if (queued && call->queue->waiting.v[call->wait_node.idx] != &call->wait_node)
         return "waiting call not in its queue's heap";
-    if (call->state == ACD_CALL_CONNECTED && strcmp(call->answered_by, call->agent->id) != 0)
+    if (call->agent && call->state == ACD_CALL_CONNECTED &&
+        strcmp(call->answered_by, call->agent->id) != 0)
         return "connected call answered by someone else";
     if (!acd_list_linked(&call->queue_link))
         return "call not in its queue's call list";
@@ -91,17 +129,25 @@ static const char *check_queue(const acd_core_t *c, const acd__queue_t *q)
     const char *err = check_heap(&q->waiting);
     if (err)
         return err;
-    if (q->waiting.n && q->n_available)
-        return "queue has a waiting call and an available member after dispatch";
-    if (acd__heap_linked(&q->ready_node) || q->skipped)
-        return "queue left in the ready heap";
-    (void)c;
+    if (q->skipped)
+        return "queue left set aside by dispatch";
+    if (c->local_dispatch) {
+        if (q->waiting.n && q->n_available)
+            return "queue has a waiting call and an available member after dispatch";
+        if (acd__heap_linked(&q->ready_node))
+            return "queue left in the ready heap";
+    } else {
+        if ((q->waiting.n > 0 && q->n_available > 0) != acd__heap_linked(&q->ready_node))
+            return "ready heap does not hold exactly the queues with work";
+        if (acd__heap_linked(&q->ready_node) && c->ready.v[q->ready_node.idx] != &q->ready_node)
+            return "queue's ready node not in the ready heap";
+    }
     return NULL;
 }
 
 const char *acd__core_check(const acd_core_t *c)
 {
-    size_t available = 0, waiting = 0, n = 0;
+    size_t available = 0, waiting = 0, ringing_remote = 0, n = 0;
     const char *err;
     acd_hmap_iter_t it;
     acd_hmap_node_t *node;
@@ -124,12 +170,17 @@ const char *acd__core_check(const acd_core_t *c)
 
     acd_hmap_iter_init(&it, &c->calls);
     while ((node = acd_hmap_iter_next(&it)) != NULL) {
-        err = check_call(acd_container_of(node, acd__call_t, node), &waiting);
+        err = check_call(c, acd_container_of(node, acd__call_t, node), &waiting, &ringing_remote);
         if (err)
             return err;
     }
     if (waiting != c->n_waiting)
         return "global waiting counter wrong";
+    if (ringing_remote != c->ring_deadlines.n)
+        return "ring deadline heap holds more than the calls ringing remote agents";
+    err = check_heap(&c->ring_deadlines);
+    if (err)
+        return err;
 
     n = 0;
     acd_hmap_iter_init(&it, &c->queues);
@@ -145,8 +196,11 @@ const char *acd__core_check(const acd_core_t *c)
         if (strcmp(c->queues_sorted[i - 1]->name, c->queues_sorted[i]->name) >= 0)
             return "queues not sorted by name";
     }
-    if (c->ready.n)
+    if (c->local_dispatch && c->ready.n)
         return "ready heap not empty after dispatch";
+    err = check_heap(&c->ready);
+    if (err)
+        return err;
     if (c->unreserved_actions || c->lost_actions)
         return "an action found no reserved room";
     return check_heap(&c->deadlines);

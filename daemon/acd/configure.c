@@ -456,7 +456,8 @@ static void cfg_plan_fini(acd_core_t *c, const acd_core_cfg_t *cfg, cfg_plan_t *
 
 /*
  * An agent gone from the configuration: ringing, its offer is cancelled (reason
- * "removed") and the call goes back to its place; on a call, it lives on without
+ * "removed") and the call goes back to its place (a reservation for another site's call
+ * is dropped and that site named in the CANCEL_OFFER); on a call, it lives on without
  * memberships and is logged out and freed when the call ends; otherwise it is logged
  * out and freed now.
  */
@@ -469,7 +470,9 @@ static void cfg_remove_agent(acd_core_t *c, acd__agent_t *a, acd_ms_t now)
         a->n_queues = 0;
         return;
     }
-    if (a->state == ACD_AGENT_RINGING) {
+    if (a->state == ACD_AGENT_RINGING && acd__agent_reserved(a)) {
+        acd__reservation_cancel(c, a, "removed", true);
+    } else if (a->state == ACD_AGENT_RINGING) {
         acd_action_t *act = acd__core_emit(c, ACD_ACT_CANCEL_OFFER);
         acd__core_copy(act->call_id, sizeof(act->call_id), a->call->id);
         acd__core_copy(act->agent_id, sizeof(act->agent_id), a->id);

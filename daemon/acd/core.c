@@ -46,6 +46,18 @@ const char *acd_disposition_name(acd_disposition_t d)
     return "unknown";
 }
 
+const char *acd_remote_kind_name(acd_remote_kind_t k)
+{
+    switch (k) {
+#define CORE_RK_NAME(e, str)                                                                       \
+    case e:                                                                                        \
+        return str;
+        ACD_REMOTE_KINDS(CORE_RK_NAME)
+#undef CORE_RK_NAME
+    }
+    return "unknown";
+}
+
 /* ---- actions ---- */
 
 void acd_actions_reset(acd_actions_t *a)
@@ -123,6 +135,8 @@ int acd_core_alloc(acd_core_t **cp)
     acd_hmap_init(&c->calls);
     acd__heap_init(&c->ready, acd__ready_less);
     acd__heap_init(&c->deadlines, acd__deadline_less);
+    acd__heap_init(&c->ring_deadlines, acd__ring_deadline_less);
+    c->local_dispatch = true;
     c->next_seq = 1;
     c->next_serial = 1;
     *cp = c;
@@ -137,8 +151,11 @@ void acd_core_free(acd_core_t *c)
     acd_hmap_iter_t it;
     acd_hmap_node_t *n;
     acd_hmap_iter_init(&it, &c->calls);
-    while ((n = acd_hmap_iter_next(&it)) != NULL)
-        free(acd_container_of(n, acd__call_t, node));
+    while ((n = acd_hmap_iter_next(&it)) != NULL) {
+        acd__call_t *call = acd_container_of(n, acd__call_t, node);
+        acd__remote_call_fini(call);
+        free(call);
+    }
     acd_hmap_iter_init(&it, &c->agents);
     while ((n = acd_hmap_iter_next(&it)) != NULL)
         acd__agent_free(acd_container_of(n, acd__agent_t, node));
@@ -158,42 +175,67 @@ void acd_core_free(acd_core_t *c)
     free(c->agents_sorted);
     free(c->ready.v);
     free(c->deadlines.v);
+    free(c->ring_deadlines.v);
     free(c);
 }
 
 /* ---- deadlines ---- */
 
+/* Agents ringing or in wrap-up and calls ringing a remote agent have deadlines. */
+static acd_ms_t core_agent_deadline(const acd__heap_node_t *n)
+{
+    return acd_container_of(n, acd__agent_t, deadline_node)->deadline;
+}
+
+static acd_ms_t core_call_deadline(const acd__heap_node_t *n)
+{
+    return acd_container_of(n, acd__call_t, ring_node)->ring_deadline;
+}
+
+static acd_ms_t core_top_deadline(const acd__heap_t *h,
+                                  acd_ms_t (*deadline_of)(const acd__heap_node_t *))
+{
+    acd__heap_node_t *top = acd__heap_top(h);
+    return top ? deadline_of(top) : INT64_MAX;
+}
+
 acd_ms_t acd_core_next_deadline(const acd_core_t *c)
 {
-    acd__heap_node_t *top = acd__heap_top(&c->deadlines);
-    if (!top)
-        return INT64_MAX;
-    return acd_container_of(top, acd__agent_t, deadline_node)->deadline;
+    acd_ms_t a = core_top_deadline(&c->deadlines, core_agent_deadline);
+    acd_ms_t r = core_top_deadline(&c->ring_deadlines, core_call_deadline);
+    return a < r ? a : r;
 }
 
 /* Counts the deadlines <= now below heap slot i (the subtree of a later one is skipped). */
-static size_t core_count_due(const acd__heap_t *h, size_t i, acd_ms_t now)
+static size_t core_count_due(const acd__heap_t *h, size_t i, acd_ms_t now,
+                             acd_ms_t (*deadline_of)(const acd__heap_node_t *))
 {
-    if (i >= h->n)
+    if (i >= h->n || deadline_of(h->v[i]) > now)
         return 0;
-    const acd__agent_t *a = acd_container_of(h->v[i], acd__agent_t, deadline_node);
-    if (a->deadline > now)
-        return 0;
-    return 1 + core_count_due(h, 2 * i + 1, now) + core_count_due(h, 2 * i + 2, now);
+    return 1 + core_count_due(h, 2 * i + 1, now, deadline_of) +
+           core_count_due(h, 2 * i + 2, now, deadline_of);
 }
 
 /*
- * Fires every deadline <= now, earliest first; each transition is stamped with its own
- * deadline, not with now, so a late TICK records what should have happened when.
+ * Fires every deadline <= now, earliest first (an agent's before a call's on a tie);
+ * each transition is stamped with its own deadline, not with now, so a late TICK
+ * records what should have happened when.
  */
 static int core_tick(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
 {
-    acd__heap_node_t *top;
-    while ((top = acd__heap_top(&c->deadlines)) != NULL) {
-        acd__agent_t *a = acd_container_of(top, acd__agent_t, deadline_node);
-        if (a->deadline > now)
+    (void)ev;
+    for (;;) {
+        acd_ms_t a = core_top_deadline(&c->deadlines, core_agent_deadline);
+        acd_ms_t r = core_top_deadline(&c->ring_deadlines, core_call_deadline);
+        if (a <= r && a <= now) {
+            acd__heap_node_t *top = acd__heap_top(&c->deadlines);
+            acd__agent_deadline_fire(c, acd_container_of(top, acd__agent_t, deadline_node), a);
+        } else if (r < a && r <= now) {
+            acd__heap_node_t *top = acd__heap_top(&c->ring_deadlines);
+            acd__remote_ring_timeout(c, acd_container_of(top, acd__call_t, ring_node), r);
+        } else {
             break;
-        acd__agent_deadline_fire(c, a, a->deadline);
+        }
     }
     return 0;
 }
@@ -214,6 +256,10 @@ static const core_handler_fn core_handlers[] = {
     [ACD_EV_OFFER_FAILED] = acd__call_offer_failed,
     [ACD_EV_AGENT_HANGUP] = acd__call_agent_hangup,
     [ACD_EV_TICK] = core_tick,
+    [ACD_EV_EPOCH] = acd__reservation_epoch,
+    [ACD_EV_REMOTE_RESERVE] = acd__reservation_reserve,
+    [ACD_EV_REMOTE_CALL_UPDATE] = acd__reservation_update,
+    [ACD_EV_REMOTE_ACCEPTED] = acd__remote_accepted,
 };
 /* clang-format on */
 
@@ -239,17 +285,25 @@ int acd_core_apply(acd_core_t *c, const acd_event_t *ev, acd_ms_t now, acd_actio
         !core_terminated(ev->did, sizeof(ev->did)) ||
         !core_terminated(ev->caller, sizeof(ev->caller)) ||
         !core_terminated(ev->queue, sizeof(ev->queue)) ||
-        !core_terminated(ev->reason, sizeof(ev->reason)))
+        !core_terminated(ev->reason, sizeof(ev->reason)) ||
+        !core_terminated(ev->offer_id, sizeof(ev->offer_id)) ||
+        !core_terminated(ev->call_site, sizeof(ev->call_site)) ||
+        !core_terminated(ev->agent_site, sizeof(ev->agent_site)) ||
+        !core_terminated(ev->sip_user, sizeof(ev->sip_user)))
         return -EINVAL;
 
     /*
      * Room for every action this event can cause, reserved before anything changes:
-     * at most 4 for the event itself, 2 per due deadline plus 1 spare, and 2 per offer.
+     * at most 4 for the event itself, 2 per due deadline plus 1 spare, and 2 per offer
+     * (dispatch runs only with local dispatch on).
      * Offers are bounded by the agents that can be available and the calls that can
      * wait afterwards: the event frees at most one agent and requeues at most one call,
      * every due deadline at most one of each.
      */
-    size_t due = ev->type == ACD_EV_TICK ? core_count_due(&c->deadlines, 0, now) : 0;
+    size_t due = 0;
+    if (ev->type == ACD_EV_TICK)
+        due = core_count_due(&c->deadlines, 0, now, core_agent_deadline) +
+              core_count_due(&c->ring_deadlines, 0, now, core_call_deadline);
     size_t offers = core_min(c->n_available + 1 + due, c->n_waiting + 1 + due);
     int rc = acd__actions_reserve(out, 4 + 3 * due + 2 * offers);
     if (rc < 0)

@@ -100,6 +100,36 @@ const char *acd_agent_state_name(acd_agent_state_t s);
 const char *acd_call_state_name(acd_call_state_t s);
 const char *acd_disposition_name(acd_disposition_t d);
 
+/*
+ * Cluster mode (docs/adr/0011): sites own facts, the leader owns decisions. A call is
+ * owned by the site that took it, an agent by the site its phone is registered with.
+ * With local dispatch off (acd_core_set_local_dispatch) the core never matches calls
+ * to agents itself; the leader's offers arrive as REMOTE_RESERVE at the agent's owner,
+ * whose answer (ACD_ACT_OFFER_ACCEPT) arrives as REMOTE_ACCEPTED at the call's owner,
+ * which rings the agent only if the call still waits. What the call's owner learns
+ * about the remote agent afterwards travels back as ACD_ACT_REMOTE_AGENT, fed to the
+ * agent's owner as REMOTE_CALL_UPDATE. Every cross-site message is quoted with the
+ * leader's offer_id, so a late or duplicated one never acts on a newer offer.
+ */
+#define ACD_REMOTE_KINDS(X)                                                               \
+    X(ACD_REMOTE_NONE, "none")                                                            \
+    X(ACD_REMOTE_ANSWERED, "answered") /* ringing -> on-call */                          \
+    X(ACD_REMOTE_MISSED, "missed")     /* ringing unanswered: counts a miss */           \
+    X(ACD_REMOTE_RELEASED, "released") /* reservation or ring dropped, not a miss */     \
+    X(ACD_REMOTE_ENDED, "ended")       /* the connected call ended: wrap-up */
+
+typedef enum acd_remote_kind {
+#define ACD__RK_ENUM(e, s) e,
+    ACD_REMOTE_KINDS(ACD__RK_ENUM)
+#undef ACD__RK_ENUM
+} acd_remote_kind_t;
+
+const char *acd_remote_kind_name(acd_remote_kind_t k);
+
+/* How long past the queue's ring timeout an agent's reservation for a remote call lasts
+ * when its owner hears nothing from the call's owner. */
+#define ACD_RESERVATION_GRACE_MS 5000
+
 /* ---- events: everything that changes the core ---- */
 
 typedef enum acd_event_type {
@@ -113,6 +143,11 @@ typedef enum acd_event_type {
     ACD_EV_OFFER_FAILED,   /* call_id, agent_id, reason: busy, rejected, unreachable */
     ACD_EV_AGENT_HANGUP,   /* call_id, agent_id: the agent ended a connected call */
     ACD_EV_TICK,           /* time passed: deadlines (ring timeout, wrap-up end) fire */
+    /* cluster mode (see acd_remote_kind_t above and remote.c, reservation.c) */
+    ACD_EV_EPOCH,          /* epoch: a leader with this epoch exists (raises, never lowers) */
+    ACD_EV_REMOTE_RESERVE, /* agent owner: offer_id, epoch, agent_id, call_id, call_site, queue */
+    ACD_EV_REMOTE_CALL_UPDATE, /* agent owner: agent_id, call_id, kind, [offer_id] */
+    ACD_EV_REMOTE_ACCEPTED, /* call owner: offer_id, call_id, agent_id, agent_site, sip_user */
 } acd_event_type_t;
 
 typedef struct acd_event {
@@ -125,6 +160,13 @@ typedef struct acd_event {
     char reason[ACD_REASON_MAX];
     int priority;              /* higher first; 0 = queue default */
     bool failed;               /* CALL_HANGUP: ended by a failure, not by the caller */
+    /* cluster mode */
+    char offer_id[ACD_ID_MAX];   /* the leader's offer this is about */
+    char call_site[ACD_ID_MAX];  /* REMOTE_RESERVE: the call's owner */
+    char agent_site[ACD_ID_MAX]; /* REMOTE_ACCEPTED: the agent's owner */
+    char sip_user[ACD_ID_MAX];   /* REMOTE_ACCEPTED: the agent's SIP user */
+    uint64_t epoch;              /* EPOCH, REMOTE_RESERVE: the leader's epoch (> 0) */
+    acd_remote_kind_t kind;      /* REMOTE_CALL_UPDATE */
 } acd_event_t;
 
 /* ---- actions: what the caller must do ---- */
@@ -137,6 +179,11 @@ typedef enum acd_action_type {
     ACD_ACT_END_CALL,       /* release the call's legs (caller and agent, when any) */
     ACD_ACT_AGENT_STATE,    /* agent_id moved from old_state to new_state (reason) */
     ACD_ACT_CDR,            /* the call ended: write cdr */
+    /* cluster mode: for the cluster layer to publish */
+    ACD_ACT_OFFER_ACCEPT,   /* agent owner: agent_id reserved for offer_id (call_id, call_site) */
+    ACD_ACT_OFFER_REJECT,   /* agent owner: offer_id refused, reason; nothing changed */
+    ACD_ACT_REMOTE_RELEASE, /* call owner: an accept came too late; free agent_id at agent_site */
+    ACD_ACT_REMOTE_AGENT,   /* call owner: what happened to remote agent_id (kind) on call_id */
 } acd_action_type_t;
 
 typedef struct acd_cdr {
@@ -153,6 +200,7 @@ typedef struct acd_cdr {
     int64_t talk_ms;          /* answer -> end, 0 when never answered */
     int offers;               /* agents rung for this call */
     acd_disposition_t disposition;
+    char agent_site[ACD_ID_MAX]; /* the site owning agent, when another site's; else "" */
 } acd_cdr_t;
 
 typedef struct acd_action {
@@ -164,6 +212,20 @@ typedef struct acd_action {
     acd_agent_state_t old_state, new_state; /* AGENT_STATE */
     char reason[ACD_REASON_MAX]; /* AGENT_STATE pause reason; CANCEL_OFFER "timeout" */
     acd_cdr_t cdr;               /* CDR */
+    /*
+     * Cluster mode. agent_site is set on OFFER, CANCEL_OFFER, CONNECT, END_CALL,
+     * REMOTE_RELEASE and REMOTE_AGENT when agent_id is another site's agent: call control
+     * then finds its contact among the replicated registrations and moves no local agent.
+     * call_site is set on OFFER_ACCEPT and OFFER_REJECT; on CANCEL_OFFER when a local
+     * agent reserved for another site's call leaves (logout, removal): ask that site to
+     * stop ringing (it owns the ringing leg) instead of cancelling anything here; and on
+     * the AGENT_STATE of a reservation that expired (reason "reservation-expired").
+     */
+    char offer_id[ACD_ID_MAX];   /* OFFER_ACCEPT/REJECT, REMOTE_*, remote OFFER */
+    char call_site[ACD_ID_MAX];
+    char agent_site[ACD_ID_MAX];
+    acd_remote_kind_t kind;      /* REMOTE_AGENT */
+    uint64_t epoch;              /* OFFER_ACCEPT/REJECT: the offer's epoch */
 } acd_action_t;
 
 /* A growable list of actions; zero-initialise, reuse with acd_actions_reset(). */
@@ -203,6 +265,20 @@ int acd_core_apply(acd_core_t *c, const acd_event_t *ev, acd_ms_t now, acd_actio
 /* The earliest pending deadline, or INT64_MAX when none: send ACD_EV_TICK then. */
 acd_ms_t acd_core_next_deadline(const acd_core_t *c);
 
+/*
+ * Local dispatch on (the default: a single site, or a site in island mode) matches this
+ * site's waiting calls with its available agents as events arrive; off (cluster mode
+ * under a leader) the core never matches on its own and waits for the leader's offers.
+ * Turning it on dispatches at once (actions in out). Remote reservations and remote
+ * offers already made stay as they are in either mode, and remote events are handled in
+ * either mode: a site in island mode takes no offers by not feeding them. Returns 0,
+ * -EINVAL, -ENOMEM (nothing changed).
+ */
+int acd_core_set_local_dispatch(acd_core_t *c, bool on, acd_ms_t now, acd_actions_t *out);
+bool acd_core_local_dispatch(const acd_core_t *c);
+/* The newest leader epoch this core knows (0 before any). */
+uint64_t acd_core_epoch(const acd_core_t *c);
+
 /* ---- lookups and read-only views for status, API and tests ---- */
 
 /* Finds the tenant answering did; NULL when none. The name stays valid until reconfigure. */
@@ -220,6 +296,7 @@ typedef struct acd_agent_view {
     acd_ms_t state_since;
     acd_ms_t idle_since;      /* when the agent last became available */
     const char *call_id;      /* "" unless ringing or on a call */
+    const char *call_site;    /* the owner of call_id when another site's (reserved), else "" */
     int missed_in_row;
     unsigned calls_handled;
 } acd_agent_view_t;
@@ -243,6 +320,7 @@ typedef struct acd_call_view {
     const char *queue;
     acd_call_state_t state;
     const char *agent;        /* "" unless offered or connected */
+    const char *agent_site;   /* the owner of agent when another site's, else "" */
     int priority;
     acd_ms_t enqueue_ms;
     acd_ms_t answer_ms;

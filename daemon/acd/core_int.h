@@ -20,13 +20,24 @@
  * lives on (flag removed) until that call ends. Nothing points at tenants, so the tenant
  * set is rebuilt as a whole on every configure.
  *
+ * Cluster mode adds two kinds of links that leave the local tables: a local agent
+ * reserved for (RINGING) or on (ON_CALL) another site's call holds that call in
+ * agent->remote instead of agent->call (reservation.c); a local call offered to or
+ * connected with another site's agent holds that agent in call->remote instead of
+ * call->agent (remote.c). A remote agent never enters c->agents, a remote call never
+ * enters c->calls.
+ *
  * Invariants after every public entry point (acd__core_check() tests them):
- *   - agent RINGING <=> agent->call is OFFERED to it; ON_CALL <=> CONNECTED to it;
+ *   - agent RINGING <=> agent->call is OFFERED to it, or it holds a remote call;
+ *     ON_CALL <=> agent->call is CONNECTED to it, or it holds a remote call;
  *   - agent RINGING or WRAPUP <=> it is in c->deadlines;
+ *   - call OFFERED or CONNECTED <=> exactly one of call->agent, a remote agent;
+ *     call OFFERED to a remote agent <=> it is in c->ring_deadlines;
  *   - call QUEUED <=> it is in its queue's waiting heap;
- *   - no queue has both a waiting call and an available member (dispatch ran; this
- *     holds for strategies that pick whenever an eligible member exists, as all the
- *     built-in ones do);
+ *   - with local dispatch on, no queue has both a waiting call and an available member
+ *     (dispatch ran; this holds for strategies that pick whenever an eligible member
+ *     exists, as all the built-in ones do); with it off, c->ready holds exactly the
+ *     queues that have both;
  *   - the counters below equal what they count.
  */
 
@@ -89,6 +100,24 @@ struct acd__queue {
     acd_list_t skip_link;        /* dispatch: in the skipped list */
 };
 
+/* A local agent's reservation for a call owned by another site (reservation.c). */
+typedef struct acd__reservation {
+    char call_id[ACD_ID_MAX]; /* "" when none */
+    char call_site[ACD_ID_MAX];
+    char offer_id[ACD_ID_MAX];
+    char queue[ACD_ID_MAX];
+    int wrapup_ms;     /* the queue's, when reserved: the queue may be gone by the end */
+    int max_no_answer; /* likewise */
+} acd__reservation_t;
+
+/* Another site's agent that a local call is offered to or connected with (remote.c). */
+typedef struct acd__remote_agent {
+    char id[ACD_ID_MAX]; /* "" when none */
+    char site[ACD_ID_MAX];
+    char sip_user[ACD_ID_MAX];
+    char offer_id[ACD_ID_MAX];
+} acd__remote_agent_t;
+
 struct acd__agent {
     acd_hmap_node_t node; /* in c->agents, keyed by id */
     char id[ACD_ID_MAX];
@@ -101,7 +130,7 @@ struct acd__agent {
     acd__call_t *call; /* the call ringing or connected, else NULL */
     int missed_in_row;
     unsigned calls_handled;
-    bool logout_pending;   /* log out when the current call ends */
+    bool logout_pending;   /* log out when the current call (or reservation) ends */
     bool removed;          /* gone from the configuration; lives until its call ends */
     acd__queue_t **queues; /* memberships, in configuration order */
     size_t n_queues;
@@ -110,6 +139,7 @@ struct acd__agent {
     /* The last call this agent missed and that call's round then (see acd__agent_eligible). */
     uint64_t missed_call;
     uint64_t missed_round;
+    acd__reservation_t remote; /* RINGING or ON_CALL for another site's call */
 };
 
 struct acd__call {
@@ -118,7 +148,8 @@ struct acd__call {
     char tenant[ACD_ID_MAX];
     char did[ACD_ID_MAX];
     char caller[ACD_ID_MAX];
-    char answered_by[ACD_ID_MAX]; /* agent id once connected, for the CDR */
+    char answered_by[ACD_ID_MAX];   /* agent id once connected, for the CDR */
+    char answered_site[ACD_ID_MAX]; /* that agent's site when another site's, for the CDR */
     acd__queue_t *queue;
     acd_list_t queue_link; /* in queue->calls */
     acd_call_state_t state;
@@ -128,8 +159,14 @@ struct acd__call {
     uint64_t seq;               /* arrival order, from 1; unique */
     uint64_t round;             /* bumped when every available member has missed this call */
     acd__heap_node_t wait_node; /* in queue->waiting while QUEUED */
-    acd__agent_t *agent;        /* OFFERED or CONNECTED: that agent */
+    acd__agent_t *agent;        /* OFFERED or CONNECTED: that agent, when local */
     int offers;
+    acd__remote_agent_t remote; /* OFFERED or CONNECTED: that agent, when another site's */
+    acd__heap_node_t ring_node; /* in c->ring_deadlines while OFFERED to a remote agent */
+    acd_ms_t ring_deadline;
+    /* Every offer_id this call accepted or released, so a duplicate is ignored. */
+    char (*offers_seen)[ACD_ID_MAX];
+    size_t n_offers_seen, cap_offers_seen;
 };
 
 struct acd_core {
@@ -142,8 +179,11 @@ struct acd_core {
     size_t n_queues;
     acd__agent_t **agents_sorted; /* every agent in c->agents, by id */
     size_t n_agents;
-    acd__heap_t ready;     /* queues with a waiting call and an available member */
-    acd__heap_t deadlines; /* agents ringing (ring timeout) or in wrap-up (its end) */
+    acd__heap_t ready;          /* queues with a waiting call and an available member */
+    acd__heap_t deadlines;      /* agents ringing (ring timeout) or in wrap-up (its end) */
+    acd__heap_t ring_deadlines; /* calls ringing a remote agent (ring timeout) */
+    bool local_dispatch;        /* match calls with agents here (default); off under a leader */
+    uint64_t epoch;             /* the newest leader epoch known */
     uint64_t next_seq;
     uint64_t next_serial;
     size_t n_available;   /* AVAILABLE agents */
@@ -198,15 +238,16 @@ void acd__agent_destroy(acd_core_t *c, acd__agent_t *a);
  * Moves a to state st at time at, keeps every availability counter and c->ready right,
  * and emits ACD_ACT_AGENT_STATE. reason is kept as the pause reason when st is PAUSED.
  */
-void acd__agent_set_state(acd_core_t *c, acd__agent_t *a, acd_agent_state_t st, acd_ms_t at,
-                          const char *reason);
+acd_action_t *acd__agent_set_state(acd_core_t *c, acd__agent_t *a, acd_agent_state_t st,
+                                   acd_ms_t at, const char *reason);
 void acd__agent_deadline_set(acd_core_t *c, acd__agent_t *a, acd_ms_t when);
 void acd__agent_deadline_clear(acd_core_t *c, acd__agent_t *a);
 /*
- * a just finished a connected call of queue q at time at: logged out (when asked to,
- * or removed from the configuration: then destroyed), wrap-up, or available.
+ * a just finished a connected call at time at: logged out (when asked to, or removed
+ * from the configuration: then destroyed), wrap-up for wrapup_ms (the call's queue's),
+ * or available.
  */
-void acd__agent_after_call(acd_core_t *c, acd__agent_t *a, const acd__queue_t *q, acd_ms_t at);
+void acd__agent_after_call(acd_core_t *c, acd__agent_t *a, int wrapup_ms, acd_ms_t at);
 /* a, ringing, lost its offer unanswered at time at: count the miss, then available or paused. */
 void acd__agent_missed(acd_core_t *c, acd__agent_t *a, const acd__call_t *call,
                        const acd__queue_t *q, acd_ms_t at);
@@ -245,6 +286,50 @@ int acd__call_agent_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
  * first: see dispatch.c for the rule.
  */
 void acd__dispatch(acd_core_t *c, acd_ms_t now);
+
+/* ---- reservation.c: local agents reserved for other sites' calls ---- */
+
+static inline bool acd__agent_reserved(const acd__agent_t *a)
+{
+    return a->remote.call_id[0] != '\0';
+}
+
+/* Event handlers for EPOCH, REMOTE_RESERVE and REMOTE_CALL_UPDATE. */
+int acd__reservation_epoch(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+int acd__reservation_reserve(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+int acd__reservation_update(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+/*
+ * a, reserved, is leaving (LOGOUT, removal: reason says which): CANCEL_OFFER with
+ * call_site set asks the call's owner to stop ringing. With drop, the reservation and
+ * its deadline are dropped too and the caller moves a's state.
+ */
+void acd__reservation_cancel(acd_core_t *c, acd__agent_t *a, const char *reason, bool drop);
+/* a's reservation deadline passed at at with nothing heard: available again. */
+void acd__reservation_expire(acd_core_t *c, acd__agent_t *a, acd_ms_t at);
+
+/* ---- remote.c: local calls offered to other sites' agents ---- */
+
+static inline bool acd__call_remote(const acd__call_t *call)
+{
+    return call->remote.id[0] != '\0';
+}
+
+bool acd__ring_deadline_less(const acd__heap_node_t *a, const acd__heap_node_t *b);
+/* Event handler for REMOTE_ACCEPTED. */
+int acd__remote_accepted(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+/*
+ * The remote-agent branches of call.c's handlers, for a call offered to or connected
+ * with a remote agent. answered/failed/agent_hangup check that ev->agent_id is that
+ * agent and return as their local counterparts do.
+ */
+int acd__remote_answered(acd_core_t *c, acd__call_t *call, const acd_event_t *ev, acd_ms_t now);
+int acd__remote_failed(acd_core_t *c, acd__call_t *call, const acd_event_t *ev, acd_ms_t now);
+/* call ends (caller hangup, agent hangup): CANCEL_OFFER or END_CALL, then REMOTE_AGENT. */
+void acd__remote_end(acd_core_t *c, acd__call_t *call, acd_disposition_t disp);
+/* The remote ring timeout of call fired at at: CANCEL_OFFER, requeue, REMOTE_AGENT missed. */
+void acd__remote_ring_timeout(acd_core_t *c, acd__call_t *call, acd_ms_t at);
+/* Frees what a call holds for remote offers (before the call itself is freed). */
+void acd__remote_call_fini(acd__call_t *call);
 
 /* ---- check.c ---- */
 

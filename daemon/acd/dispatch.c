@@ -1,4 +1,6 @@
 /* dispatch.c - matching waiting calls with available agents, globally first call first. */
+#include <errno.h>
+
 #include "acd/core_int.h"
 
 /* Offers call, the head of q, to agent a at now: OFFER, then AGENT_STATE ringing. */
@@ -35,9 +37,14 @@ static void dispatch_offer(acd_core_t *c, acd__queue_t *q, acd__call_t *call, ac
  *
  * A strategy that finds nobody even then (none of the built-in ones) gets its queue
  * set aside for the rest of this pass, so the calls of other queues still go out.
+ *
+ * With local dispatch off nothing is matched here: c->ready keeps its queues until a
+ * leader's offers (remote.c, reservation.c) or turning local dispatch on empty it.
  */
 void acd__dispatch(acd_core_t *c, acd_ms_t now)
 {
+    if (!c->local_dispatch)
+        return;
     acd_list_t skipped;
     acd_list_init(&skipped);
     acd__heap_node_t *top;
@@ -65,4 +72,35 @@ void acd__dispatch(acd_core_t *c, acd_ms_t now)
         q->skipped = false;
         acd__queue_refresh(c, q);
     }
+}
+
+static size_t dispatch_min(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+int acd_core_set_local_dispatch(acd_core_t *c, bool on, acd_ms_t now, acd_actions_t *out)
+{
+    if (!c || !out)
+        return -EINVAL;
+    if (on) {
+        int rc = acd__actions_reserve(out, 2 * dispatch_min(c->n_available, c->n_waiting));
+        if (rc < 0)
+            return rc;
+    }
+    c->local_dispatch = on;
+    c->out = out;
+    acd__dispatch(c, now);
+    c->out = NULL;
+    return 0;
+}
+
+bool acd_core_local_dispatch(const acd_core_t *c)
+{
+    return c && c->local_dispatch;
+}
+
+uint64_t acd_core_epoch(const acd_core_t *c)
+{
+    return c ? c->epoch : 0;
 }

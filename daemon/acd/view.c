@@ -40,7 +40,8 @@ static void view_agent(const acd__agent_t *a, acd_agent_view_t *v)
     v->pause_reason = a->pause_reason;
     v->state_since = a->state_since;
     v->idle_since = a->idle_since;
-    v->call_id = a->call ? a->call->id : "";
+    v->call_id = a->call ? a->call->id : a->remote.call_id;
+    v->call_site = a->remote.call_site;
     v->missed_in_row = a->missed_in_row;
     v->calls_handled = a->calls_handled;
 }
@@ -106,7 +107,8 @@ static void view_call(const acd__call_t *call, int position, acd_call_view_t *v)
     v->caller = call->caller;
     v->queue = call->queue->name;
     v->state = call->state;
-    v->agent = call->agent ? call->agent->id : "";
+    v->agent = call->agent ? call->agent->id : call->remote.id;
+    v->agent_site = call->remote.site;
     v->priority = call->priority;
     v->enqueue_ms = call->enqueue_ms;
     v->answer_ms = call->answer_ms;

@@ -188,6 +188,14 @@ static void cc_do_action(acd_callctl_t *cc, const acd_action_t *a)
     case ACD_ACT_CDR:
         cc_cdr(cc, a);
         break;
+    case ACD_ACT_OFFER_ACCEPT:
+    case ACD_ACT_OFFER_REJECT:
+    case ACD_ACT_REMOTE_RELEASE:
+    case ACD_ACT_REMOTE_AGENT:
+        /* Cluster mode only (local dispatch off): published by the cluster layer. */
+        acd_log_debug("ACD-CALL-CLUSTER-ACTION", "type=%d call=%s agent=%s offer=%s", (int)a->type,
+                      a->call_id, a->agent_id, a->offer_id);
+        break;
     }
 }
 

@@ -130,6 +130,14 @@ int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)
         rc = -EINVAL;
         goto out;
     }
+    if (cfg->cluster) {
+        /* Refuse rather than run alone while the operator believes in a cluster. */
+        acd_log_err("ACD-SITE-CLUSTER-UNAVAILABLE",
+                    "config=%s has a cluster: section, but this acdd runs single sites only;"
+                    " remove the section to run this site alone", cfg->path);
+        rc = -ENOTSUP;
+        goto out;
+    }
     cc = calloc(1, sizeof(*cc));
     if (!cc) {
         rc = -ENOMEM;

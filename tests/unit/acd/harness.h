@@ -247,9 +247,9 @@ static inline void h_snap_printf(h_snap_t *sn, const char *fmt, ...)
 
 static inline void h_snap_agent(void *ud, const acd_agent_view_t *v)
 {
-    h_snap_printf(ud, "A %s %s %d %s %lld %lld %s %d %u\n", v->id, v->sip_user, (int)v->state,
+    h_snap_printf(ud, "A %s %s %d %s %lld %lld %s@%s %d %u\n", v->id, v->sip_user, (int)v->state,
                   v->pause_reason, (long long)v->state_since, (long long)v->idle_since, v->call_id,
-                  v->missed_in_row, v->calls_handled);
+                  v->call_site, v->missed_in_row, v->calls_handled);
 }
 
 static inline void h_snap_queue(void *ud, const acd_queue_view_t *v)
@@ -261,8 +261,8 @@ static inline void h_snap_queue(void *ud, const acd_queue_view_t *v)
 
 static inline void h_snap_call(void *ud, const acd_call_view_t *v)
 {
-    h_snap_printf(ud, "C %s %s %s %s %s %d %s %d %lld %lld %d\n", v->id, v->tenant, v->did,
-                  v->caller, v->queue, (int)v->state, v->agent, v->priority,
+    h_snap_printf(ud, "C %s %s %s %s %s %d %s@%s %d %lld %lld %d\n", v->id, v->tenant, v->did,
+                  v->caller, v->queue, (int)v->state, v->agent, v->agent_site, v->priority,
                   (long long)v->enqueue_ms, (long long)v->answer_ms, v->position);
 }
 

@@ -1,0 +1,370 @@
+/* planner.c - the leader's global planner: the single-site dispatch rules over all sites. */
+#include "cluster/planner.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/hmap.h"
+
+/*
+ * One run builds, on the heap, everything it needs and frees it before returning:
+ * the ids named by live pending offers (two sets), the usable agents in pick order,
+ * per queue its usable members in pick order, and the usable calls in global order.
+ * Then it walks the calls once; each queue keeps a cursor past its leading taken
+ * members, so a queue that runs out of agents costs O(1) per further call.
+ */
+
+typedef struct planner_agent {
+    acd_hmap_node_t node; /* in planner_t.agents_by_id */
+    const acd_planner_agent_t *in;
+    bool taken;
+} planner_agent_t;
+
+typedef struct planner_queue {
+    acd_hmap_node_t node;      /* in planner_t.queues, keyed by name */
+    planner_agent_t **members; /* usable members in pick order */
+    size_t n_members;
+    size_t first_free;           /* every member before it is taken */
+    const planner_agent_t *last; /* while building: the last agent added */
+} planner_queue_t;
+
+typedef struct planner {
+    const acd_planner_input_t *in;
+    acd_hmap_t busy_calls, busy_agents; /* ids in live pending offers */
+    acd_hmap_node_t *busy_nodes;        /* 2 per pending offer */
+    const acd_planner_agent_t **agents_sorted;
+    planner_agent_t *agents; /* usable agents, in pick order */
+    size_t n_agents;
+    acd_hmap_t agents_by_id;
+    planner_queue_t *queues_v; /* at most one per membership */
+    size_t n_queues;
+    acd_hmap_t queues;
+    planner_agent_t **member_slab;
+    const acd_planner_call_t **calls; /* every input call, in global order */
+    acd_hmap_node_t *call_nodes;
+    acd_hmap_t calls_by_id;
+} planner_t;
+
+void acd_planner_offers_reset(acd_planner_offers_t *o)
+{
+    o->n = 0;
+}
+
+void acd_planner_offers_fini(acd_planner_offers_t *o)
+{
+    free(o->v);
+    o->v = NULL;
+    o->n = o->cap = 0;
+}
+
+static int planner_offers_reserve(acd_planner_offers_t *o, size_t extra)
+{
+    if (extra > SIZE_MAX / 2 / sizeof(*o->v) - o->n)
+        return -ENOMEM;
+    size_t need = o->n + extra;
+    if (need <= o->cap)
+        return 0;
+    size_t cap = o->cap ? o->cap : 16;
+    while (cap < need)
+        cap *= 2;
+    acd_planner_offer_t *v = realloc(o->v, cap * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    o->v = v;
+    o->cap = cap;
+    return 0;
+}
+
+/* ---- orders ---- */
+
+static int planner_cmp_i64(int64_t a, int64_t b)
+{
+    return a < b ? -1 : a > b;
+}
+
+/* Global call order: priority desc, enqueue asc, site, arrival sequence, call id. */
+static int planner_call_cmp(const void *x, const void *y)
+{
+    const acd_planner_call_t *a = *(const acd_planner_call_t *const *)x;
+    const acd_planner_call_t *b = *(const acd_planner_call_t *const *)y;
+    if (a->priority != b->priority)
+        return a->priority > b->priority ? -1 : 1;
+    int r = planner_cmp_i64(a->enqueue_ms, b->enqueue_ms);
+    if (r == 0)
+        r = strcmp(a->site, b->site);
+    if (r == 0 && a->arrival_seq != b->arrival_seq)
+        r = a->arrival_seq < b->arrival_seq ? -1 : 1;
+    if (r == 0)
+        r = strcmp(a->call_id, b->call_id);
+    return r;
+}
+
+/* Pick order: longest idle first, then agent id, then site. */
+static int planner_agent_cmp(const void *x, const void *y)
+{
+    const acd_planner_agent_t *a = *(const acd_planner_agent_t *const *)x;
+    const acd_planner_agent_t *b = *(const acd_planner_agent_t *const *)y;
+    int r = planner_cmp_i64(a->idle_since, b->idle_since);
+    if (r == 0)
+        r = strcmp(a->agent_id, b->agent_id);
+    if (r == 0)
+        r = strcmp(a->site, b->site);
+    return r;
+}
+
+/* ---- validation and setup ---- */
+
+static bool planner_valid(const acd_planner_input_t *in)
+{
+    if ((in->n_calls && !in->calls) || (in->n_agents && !in->agents) ||
+        (in->n_pending && !in->pending))
+        return false;
+    for (size_t i = 0; i < in->n_calls; i++) {
+        const acd_planner_call_t *c = &in->calls[i];
+        if (!c->call_id || !c->site || !c->queue)
+            return false;
+    }
+    for (size_t i = 0; i < in->n_agents; i++) {
+        const acd_planner_agent_t *a = &in->agents[i];
+        if (!a->agent_id || !a->site || (a->n_queues && !a->queues) ||
+            (a->n_excluded && !a->excluded_calls))
+            return false;
+        for (size_t j = 0; j < a->n_queues; j++) {
+            if (!a->queues[j])
+                return false;
+        }
+        for (size_t j = 0; j < a->n_excluded; j++) {
+            if (!a->excluded_calls[j])
+                return false;
+        }
+    }
+    for (size_t i = 0; i < in->n_pending; i++) {
+        if (!in->pending[i].call_id || !in->pending[i].agent_id)
+            return false;
+    }
+    return true;
+}
+
+static void *planner_calloc(size_t n, size_t size)
+{
+    return calloc(n ? n : 1, size);
+}
+
+/* Marks the call and agent of every pending offer whose deadline has not passed. */
+static int planner_busy(planner_t *p)
+{
+    const acd_planner_input_t *in = p->in;
+    p->busy_nodes = planner_calloc(2 * in->n_pending, sizeof(*p->busy_nodes));
+    if (!p->busy_nodes)
+        return -ENOMEM;
+    for (size_t i = 0; i < in->n_pending; i++) {
+        const acd_planner_pending_t *o = &in->pending[i];
+        if (in->now_ms >= o->deadline_ms)
+            continue;
+        int rc = acd_hmap_insert(&p->busy_calls, &p->busy_nodes[2 * i], acd_str_from(o->call_id));
+        if (rc == 0 || rc == -EEXIST)
+            rc = acd_hmap_insert(&p->busy_agents, &p->busy_nodes[2 * i + 1],
+                                 acd_str_from(o->agent_id));
+        if (rc < 0 && rc != -EEXIST)
+            return rc;
+    }
+    return 0;
+}
+
+/* The usable agents (not busy, first of duplicates) in pick order, and their queues. */
+static int planner_agents(planner_t *p)
+{
+    const acd_planner_input_t *in = p->in;
+    size_t n_memberships = 0;
+    p->agents_sorted = planner_calloc(in->n_agents, sizeof(*p->agents_sorted));
+    p->agents = planner_calloc(in->n_agents, sizeof(*p->agents));
+    if (!p->agents_sorted || !p->agents)
+        return -ENOMEM;
+    for (size_t i = 0; i < in->n_agents; i++)
+        p->agents_sorted[i] = &in->agents[i];
+    qsort(p->agents_sorted, in->n_agents, sizeof(*p->agents_sorted), planner_agent_cmp);
+    for (size_t i = 0; i < in->n_agents; i++) {
+        const acd_planner_agent_t *a = p->agents_sorted[i];
+        if (acd_hmap_get(&p->busy_agents, acd_str_from(a->agent_id)))
+            continue;
+        planner_agent_t *pa = &p->agents[p->n_agents];
+        pa->in = a;
+        int rc = acd_hmap_insert(&p->agents_by_id, &pa->node, acd_str_from(a->agent_id));
+        if (rc == -EEXIST)
+            continue;
+        if (rc < 0)
+            return rc;
+        p->n_agents++;
+        n_memberships += a->n_queues;
+    }
+
+    /* Queues: count members first, then fill the slab in pick order. */
+    p->queues_v = planner_calloc(n_memberships, sizeof(*p->queues_v));
+    p->member_slab = planner_calloc(n_memberships, sizeof(*p->member_slab));
+    if (!p->queues_v || !p->member_slab)
+        return -ENOMEM;
+    for (size_t i = 0; i < p->n_agents; i++) {
+        planner_agent_t *pa = &p->agents[i];
+        for (size_t j = 0; j < pa->in->n_queues; j++) {
+            acd_str_t name = acd_str_from(pa->in->queues[j]);
+            acd_hmap_node_t *n = acd_hmap_get(&p->queues, name);
+            planner_queue_t *q = n ? acd_container_of(n, planner_queue_t, node) : NULL;
+            if (!q) {
+                q = &p->queues_v[p->n_queues];
+                int rc = acd_hmap_insert(&p->queues, &q->node, name);
+                if (rc < 0)
+                    return rc;
+                p->n_queues++;
+            }
+            if (q->last == pa)
+                continue; /* a queue listed twice by one agent makes it a member once */
+            q->last = pa;
+            q->n_members++;
+        }
+    }
+    size_t used = 0;
+    for (size_t i = 0; i < p->n_queues; i++) {
+        planner_queue_t *q = &p->queues_v[i];
+        q->members = p->member_slab + used;
+        used += q->n_members;
+        q->n_members = 0;
+        q->last = NULL;
+    }
+    for (size_t i = 0; i < p->n_agents; i++) {
+        planner_agent_t *pa = &p->agents[i];
+        for (size_t j = 0; j < pa->in->n_queues; j++) {
+            acd_hmap_node_t *n = acd_hmap_get(&p->queues, acd_str_from(pa->in->queues[j]));
+            planner_queue_t *q = acd_container_of(n, planner_queue_t, node);
+            if (q->last == pa)
+                continue;
+            q->last = pa;
+            q->members[q->n_members++] = pa;
+        }
+    }
+    return 0;
+}
+
+/* Every call in global order; calls_by_id later keeps the first of duplicates. */
+static int planner_calls(planner_t *p)
+{
+    const acd_planner_input_t *in = p->in;
+    p->calls = planner_calloc(in->n_calls, sizeof(*p->calls));
+    p->call_nodes = planner_calloc(in->n_calls, sizeof(*p->call_nodes));
+    if (!p->calls || !p->call_nodes)
+        return -ENOMEM;
+    for (size_t i = 0; i < in->n_calls; i++)
+        p->calls[i] = &in->calls[i];
+    qsort(p->calls, in->n_calls, sizeof(*p->calls), planner_call_cmp);
+    return 0;
+}
+
+static void planner_fini(planner_t *p)
+{
+    acd_hmap_fini(&p->busy_calls);
+    acd_hmap_fini(&p->busy_agents);
+    acd_hmap_fini(&p->agents_by_id);
+    acd_hmap_fini(&p->queues);
+    acd_hmap_fini(&p->calls_by_id);
+    free(p->busy_nodes);
+    free(p->agents_sorted);
+    free(p->agents);
+    free(p->queues_v);
+    free(p->member_slab);
+    free(p->calls);
+    free(p->call_nodes);
+}
+
+/* ---- the walk ---- */
+
+static bool planner_excludes(const acd_planner_agent_t *a, const char *call_id)
+{
+    for (size_t i = 0; i < a->n_excluded; i++) {
+        if (strcmp(a->excluded_calls[i], call_id) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The member of q to offer call to: the first free one in pick order that does not
+ * exclude the call, else (every free member excludes it: a new round) the first free
+ * one; NULL when q has no free member.
+ */
+static planner_agent_t *planner_pick(planner_queue_t *q, const acd_planner_call_t *call)
+{
+    while (q->first_free < q->n_members && q->members[q->first_free]->taken)
+        q->first_free++;
+    planner_agent_t *fallback = NULL;
+    for (size_t i = q->first_free; i < q->n_members; i++) {
+        planner_agent_t *pa = q->members[i];
+        if (pa->taken)
+            continue;
+        if (!planner_excludes(pa->in, call->call_id))
+            return pa;
+        if (!fallback)
+            fallback = pa;
+    }
+    return fallback;
+}
+
+static int planner_walk(planner_t *p, acd_planner_offers_t *out)
+{
+    const acd_planner_input_t *in = p->in;
+    size_t free_agents = p->n_agents;
+    for (size_t i = 0; i < in->n_calls && free_agents > 0; i++) {
+        const acd_planner_call_t *call = p->calls[i];
+        int rc = acd_hmap_insert(&p->calls_by_id, &p->call_nodes[i], acd_str_from(call->call_id));
+        if (rc == -EEXIST)
+            continue; /* a duplicate: its first copy had its chance */
+        if (rc < 0)
+            return rc;
+        if (acd_hmap_get(&p->busy_calls, acd_str_from(call->call_id)))
+            continue;
+        acd_hmap_node_t *n = acd_hmap_get(&p->queues, acd_str_from(call->queue));
+        if (!n)
+            continue;
+        planner_agent_t *pa = planner_pick(acd_container_of(n, planner_queue_t, node), call);
+        if (!pa)
+            continue;
+        pa->taken = true;
+        free_agents--;
+        acd_planner_offer_t *o = &out->v[out->n++]; /* room reserved by the caller */
+        o->call_id = call->call_id;
+        o->call_site = call->site;
+        o->agent_id = pa->in->agent_id;
+        o->agent_site = pa->in->site;
+        o->queue = call->queue;
+    }
+    return 0;
+}
+
+int acd_planner_plan(const acd_planner_input_t *in, acd_planner_offers_t *out)
+{
+    if (!in || !out || !planner_valid(in))
+        return -EINVAL;
+    planner_t p;
+    memset(&p, 0, sizeof(p));
+    p.in = in;
+    acd_hmap_init(&p.busy_calls);
+    acd_hmap_init(&p.busy_agents);
+    acd_hmap_init(&p.agents_by_id);
+    acd_hmap_init(&p.queues);
+    acd_hmap_init(&p.calls_by_id);
+    size_t n0 = out->n;
+    size_t most = in->n_calls < in->n_agents ? in->n_calls : in->n_agents;
+    int rc = planner_offers_reserve(out, most);
+    if (rc == 0)
+        rc = planner_busy(&p);
+    if (rc == 0)
+        rc = planner_agents(&p);
+    if (rc == 0)
+        rc = planner_calls(&p);
+    if (rc == 0)
+        rc = planner_walk(&p, out);
+    if (rc < 0)
+        out->n = n0;
+    planner_fini(&p);
+    return rc;
+}

@@ -1,0 +1,98 @@
+/* planner.h - the leader's global planner: which waiting call goes to which agent, cluster-wide. */
+#ifndef ACD_CLUSTER_PLANNER_H
+#define ACD_CLUSTER_PLANNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A pure function of its input (no I/O, no clock, no state kept between runs): the
+ * leader gathers, from its replicas of every site, the calls waiting and the agents
+ * available, adds the offers it has made that are not answered yet, and gets back the
+ * new offers to make. It applies the single-site core's rules (docs/adr/0008) to the
+ * whole cluster:
+ *
+ *   - Calls go in one global order: priority (higher first), then enqueue time, then
+ *     owner site name, then the owner's arrival sequence, then call id. The first call
+ *     whose queue has an available member is offered first, and so on; a call whose
+ *     queue has none waits without holding up calls of other queues.
+ *   - Among the available members of the call's queue the one idle longest (oldest
+ *     idle_since) is chosen; ties go to the smaller agent id, then site name. An agent
+ *     that lists the call among its excluded calls (it missed it) is passed over while
+ *     another member is available; when every available member excludes it, they are
+ *     all eligible again (the core's new round), so a lone agent is rung again.
+ *   - A call or an agent named by a pending offer whose deadline has not passed is not
+ *     offered again; once the deadline passes (now_ms >= deadline_ms) the pending offer
+ *     no longer counts and both are planned again. The caller drops pending offers that
+ *     were answered (accepted and rung, or rejected).
+ *   - Each call and each agent appears in at most one new offer. Entries listed twice
+ *     (same call id, or same agent id) count once: the first in the orders above.
+ *
+ * The output does not depend on the order of the input arrays. Ids are cluster-unique
+ * (call ids carry their owner's prefix, see proto/acd/v1/events.proto).
+ */
+
+typedef struct acd_planner_call {
+    const char *call_id;
+    const char *site; /* the call's owner */
+    const char *queue;
+    int priority; /* higher first */
+    int64_t enqueue_ms;
+    uint64_t arrival_seq; /* the owner's arrival order */
+} acd_planner_call_t;
+
+typedef struct acd_planner_agent {
+    const char *agent_id;
+    const char *site;          /* the agent's owner */
+    const char *const *queues; /* memberships */
+    size_t n_queues;
+    int64_t idle_since;
+    const char *const *excluded_calls; /* optional: calls this agent missed */
+    size_t n_excluded;
+} acd_planner_agent_t;
+
+/* An offer made earlier and not answered yet. */
+typedef struct acd_planner_pending {
+    const char *offer_id; /* for the caller; not used by the planner */
+    const char *call_id;
+    const char *agent_id;
+    int64_t deadline_ms; /* after this the offer is taken as lost */
+} acd_planner_pending_t;
+
+typedef struct acd_planner_input {
+    const acd_planner_call_t *calls; /* waiting calls of every site */
+    size_t n_calls;
+    const acd_planner_agent_t *agents; /* available agents of every site */
+    size_t n_agents;
+    const acd_planner_pending_t *pending;
+    size_t n_pending;
+    int64_t now_ms;
+} acd_planner_input_t;
+
+/* One new offer; its strings point into the input's strings. */
+typedef struct acd_planner_offer {
+    const char *call_id;
+    const char *call_site;
+    const char *agent_id;
+    const char *agent_site;
+    const char *queue;
+} acd_planner_offer_t;
+
+/* A growable list of offers; zero-initialise, reuse after acd_planner_offers_reset(). */
+typedef struct acd_planner_offers {
+    acd_planner_offer_t *v;
+    size_t n, cap;
+} acd_planner_offers_t;
+
+void acd_planner_offers_reset(acd_planner_offers_t *o);
+void acd_planner_offers_fini(acd_planner_offers_t *o);
+
+/*
+ * Plans: appends the new offers to out, in the order they were decided (globally
+ * first call first). The offers borrow in's strings: use them before those change.
+ * Returns 0; -EINVAL when in or out is NULL, an array is NULL with a count > 0, or an
+ * id, site or queue name is NULL; -ENOMEM. On failure out is as it was.
+ */
+int acd_planner_plan(const acd_planner_input_t *in, acd_planner_offers_t *out);
+
+#endif
