@@ -25,7 +25,9 @@
     X(ACD_ECODEC, -(ACD__EBASE + 9), "no common codec")                                   \
     X(ACD_EDRAINING, -(ACD__EBASE + 10), "site is draining")                              \
     X(ACD_EPROTO, -(ACD__EBASE + 11), "protocol error from peer")                         \
-    X(ACD_ELIB, -(ACD__EBASE + 12), "library failure")
+    X(ACD_ELIB, -(ACD__EBASE + 12), "library failure")                                    \
+    X(ACD_ELEASE_LOST, -(ACD__EBASE + 13), "etcd lease lost")                             \
+    X(ACD_ECOMPACTED, -(ACD__EBASE + 14), "etcd revision compacted: re-read everything")
 
 enum acd_err {
 #define ACD__ERR_ENUM(name, value, msg) name = value,
