@@ -81,6 +81,20 @@ static void origin_drop_parts(acd__replica_origin_t *o)
         replica_copy_free(o->parts[i]);
     o->n_parts = 0;
     o->parts_last_seq = 0;
+    o->parts_total = 0;
+}
+
+/* Gives up the snapshot whose parts o holds, if any, before its last part. */
+static void origin_tear(acd__replica_origin_t *o, const char *why)
+{
+    if (!o->n_parts)
+        return;
+    acd_log_info("ACD-REPLICA-SNAPSHOT-TORN",
+                 "origin=%s incarnation=%" PRIu64 " last_seq=%" PRIu64 " held=%zu parts=%" PRIu32
+                 " why=\"%s\"",
+                 o->name, o->incarnation, o->parts_last_seq, o->n_parts, o->parts_total, why);
+    o->torn++;
+    origin_drop_parts(o);
 }
 
 static void origin_free(acd__replica_origin_t *o)
@@ -101,6 +115,7 @@ static void origin_request(acd__replica_origin_t *o, acd_ms_t now, acd_replica_v
     o->state = ACD_REPLICA_RESYNCING;
     o->requested_ms = now;
     o->resyncs++;
+    o->parts_quiet = true;
     out->resync = true;
 }
 
@@ -340,9 +355,64 @@ static int replica_delta(acd_replica_t *r, acd__replica_origin_t *o, const Acd__
 }
 
 /*
+ * One part of a snapshot in parts (parts > 1), from an origin that takes snapshots. Sets
+ * *last when env completes the parts o holds (the caller installs them with env);
+ * otherwise env is kept (PART) or dropped (DROPPED) here. Returns 0 or -ENOMEM (the held
+ * parts are dropped too: resync_retry asks again).
+ */
+static int replica_part(acd_replica_t *r, acd__replica_origin_t *o, const Acd__V1__Envelope *env,
+                        acd_ms_t now, acd_replica_verdict_t *out, bool *last)
+{
+    const Acd__V1__Snapshot *s = env->snapshot;
+    out->outcome = ACD_REPLICA_DROPPED;
+    if (s->part == 0) {
+        /* The first part of an answer to a later request: the held parts will not be
+         * continued in order any more. */
+        origin_tear(o, "a new snapshot started");
+        /* Too many parts to hold: given up like a lost answer (resync_retry asks again,
+         * in case the state shrank), and its other parts are leftovers. */
+        o->parts_quiet = s->parts - 1 > r->max_buffer;
+        if (o->parts_quiet) {
+            acd_log_warn("ACD-REPLICA-SNAPSHOT-TOO-MANY-PARTS",
+                         "origin=%s last_seq=%" PRIu64 " parts=%" PRIu32 " max_buffer=%zu", o->name,
+                         s->last_seq, s->parts, r->max_buffer);
+            o->overflows++;
+            return 0;
+        }
+    } else if (!o->n_parts || s->last_seq != o->parts_last_seq || s->parts != o->parts_total ||
+               s->part != o->n_parts) {
+        acd_log_info("ACD-REPLICA-SNAPSHOT-PART-UNEXPECTED",
+                     "origin=%s last_seq=%" PRIu64 " part=%" PRIu32 " parts=%" PRIu32
+                     " held=%zu@%" PRIu64 " quiet=%d",
+                     o->name, s->last_seq, s->part, s->parts, o->n_parts, o->parts_last_seq,
+                     o->parts_quiet);
+        origin_tear(o, "a part missing, repeated or out of order");
+        if (!o->parts_quiet)
+            origin_request(o, now, out);
+        return 0;
+    }
+    if (s->part + 1 == s->parts) {
+        *last = true;
+        return 0;
+    }
+    Acd__V1__Envelope *c = replica_copy(env);
+    if (!c) {
+        origin_drop_parts(o);
+        o->parts_quiet = true;
+        return -ENOMEM;
+    }
+    o->parts[o->n_parts++] = c;
+    o->parts_last_seq = s->last_seq;
+    o->parts_total = s->parts;
+    out->outcome = ACD_REPLICA_PART;
+    return 0;
+}
+
+/*
  * A Snapshot (or one part of it). Only a RESYNCING origin takes one, and only if it is
  * not older than what was applied already: a late answer to a gap that filled itself
- * would roll the replica back.
+ * would roll the replica back. A single-part snapshot is installed at once; one in parts
+ * when its last part completes the parts held.
  */
 static int replica_snapshot(acd_replica_t *r, acd__replica_origin_t *o,
                             const Acd__V1__Envelope *env, acd_ms_t now, acd_replica_verdict_t *out)
@@ -353,23 +423,17 @@ static int replica_snapshot(acd_replica_t *r, acd__replica_origin_t *o,
         out->outcome = ACD_REPLICA_STALE;
         return 0;
     }
-    if (o->n_parts && o->parts_last_seq != s->last_seq)
-        origin_drop_parts(o);
-    if (s->more) {
-        out->outcome = ACD_REPLICA_DROPPED;
-        if (o->n_parts >= r->max_buffer) {
-            origin_drop_parts(o);
-            o->overflows++;
-            return 0;
-        }
-        Acd__V1__Envelope *c = replica_copy(env);
-        if (!c)
-            return -ENOMEM;
-        o->parts[o->n_parts++] = c;
-        o->parts_last_seq = s->last_seq;
-        out->outcome = ACD_REPLICA_PART;
-        return 0;
+    if (s->parts > 1) {
+        bool last = false;
+        int rc = replica_part(r, o, env, now, out, &last);
+        if (rc < 0 || !last)
+            return rc;
+    } else {
+        origin_tear(o, "a single-part snapshot arrived");
     }
+    /* Whatever happens now, the answer is used up: parts still arriving are leftovers,
+     * and the origin asks again below if it needs to. */
+    o->parts_quiet = true;
     acd__replica_set_t set;
     int rc = acd__replica_set_build(o, o->parts, o->n_parts, s, &set);
     origin_drop_parts(o);
@@ -495,6 +559,7 @@ void acd_replica_resync_retry(acd_replica_t *r, acd_ms_t now, acd_ms_t timeout_m
             continue;
         o->requested_ms = now;
         o->resyncs++;
+        o->parts_quiet = true;
         acd_log_info("ACD-REPLICA-RESYNC-RETRY", "origin=%s incarnation=%" PRIu64, o->name,
                      o->incarnation);
         if (cb)
@@ -605,6 +670,7 @@ static void origin_status(const acd__replica_origin_t *o, acd_ms_t now, acd_repl
         .restarts = o->restarts,
         .resyncs = o->resyncs,
         .snapshots = o->snapshots,
+        .torn = o->torn,
     };
 }
 

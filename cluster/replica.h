@@ -27,6 +27,17 @@
  * origin is SYNCED again without it; the late snapshot is then ignored. After a new
  * incarnation the old incarnation's entities stay until its snapshot replaces them.
  *
+ * A snapshot sent in parts (Snapshot.part/parts) is installed only when parts 0 ..
+ * parts - 1 arrived in order for one (incarnation, last_seq, parts); the parts before
+ * the last are held until then (at most max_buffer of them: a snapshot of more than
+ * max_buffer + 1 parts is dropped and counted as an overflow). A part missing, repeated
+ * or out of order discards the held parts and asks for a new snapshot. A first part
+ * always starts over, discarding held parts (it may answer a later request). Requests
+ * are not repeated while one is outstanding, that is, made since the last first part:
+ * the other parts of an answer given up on, and parts after a lost first part, are
+ * dropped without asking again; a lost first or last part is handled like a lost
+ * answer, by acd_replica_resync_retry().
+ *
  * Offers, accepts and rejects change no entity: apply() hands them to the caller in the
  * verdict, in log order and at most once each, after the same seq checks. Those that fall
  * inside a gap a snapshot skips over are never reported (the leader re-plans them after
@@ -71,8 +82,9 @@ void acd_replica_free(acd_replica_t *r);
     X(ACD_REPLICA_STALE, "stale")         /* an older incarnation, or a snapshot not needed */     \
     X(ACD_REPLICA_BUFFERED, "buffered")   /* kept until the origin's snapshot or gap fill */       \
     X(ACD_REPLICA_DROPPED, "dropped")     /* not kept: the buffer overflowed (it was dropped */    \
-                                          /* too) or memory ran out */                             \
-    X(ACD_REPLICA_PART, "part")           /* a snapshot part (more) kept for the last part */      \
+                                          /* too), memory ran out, or a snapshot part out of */    \
+                                          /* sequence (the held parts were dropped too) */         \
+    X(ACD_REPLICA_PART, "part")           /* a snapshot part kept until the last part */           \
     X(ACD_REPLICA_INSTALLED, "installed") /* a snapshot replaced the origin's entities */          \
     X(ACD_REPLICA_OWN, "own")             /* from this site itself: ignored */
 
@@ -88,9 +100,10 @@ typedef struct acd_replica_verdict {
     acd_replica_outcome_t outcome;
     /*
      * True when the caller should request a Snapshot of origin (incarnation) now: the
-     * origin is new, restarted, has a gap, its buffer overflowed, or a snapshot still
-     * left a gap. Not repeated while a request is outstanding; see
-     * acd_replica_resync_retry() for lost requests.
+     * origin is new, restarted, has a gap, its buffer overflowed, a snapshot still
+     * left a gap, or a snapshot part went missing (or came twice or out of order). Not
+     * repeated while a request is outstanding; see acd_replica_resync_retry() for lost
+     * requests.
      */
     bool resync;
     /* The envelope's origin (the replica's copy, valid while the origin is known) and its
@@ -270,6 +283,9 @@ typedef struct acd_replica_status {
     size_t calls, agents, registrations, dialogs, queues;
     /* Counters since the origin was first seen. */
     uint64_t applied, duplicates, stale, gaps, invalid, overflows, restarts, resyncs, snapshots;
+    /* Snapshots in parts given up before their last part (a part missing, repeated or out
+     * of order, or superseded by a newer snapshot's first part or a single-part one). */
+    uint64_t torn;
 } acd_replica_status_t;
 
 /* Fills *out for origin. Returns 0, -EINVAL for NULL arguments, -ENOENT when unknown. */

@@ -118,10 +118,14 @@ static int check_origin(const acd_replica_t *r, const acd__replica_origin_t *o, 
               "origin %s: buffered seq %" PRIu64 " of another incarnation or a snapshot", o->name,
               b->seq);
     }
+    CHECK(o->n_parts == 0 || o->n_parts < o->parts_total,
+          "origin %s: %zu parts held of a snapshot of %" PRIu32, o->name, o->n_parts,
+          o->parts_total);
     for (size_t i = 0; i < o->n_parts; i++) {
         const Acd__V1__Envelope *p = o->parts[i];
         CHECK(p->body_case == ACD__V1__ENVELOPE__BODY_SNAPSHOT && p->snapshot->more &&
-                  p->snapshot->last_seq == o->parts_last_seq,
+                  p->snapshot->part == i && p->snapshot->parts == o->parts_total &&
+                  p->snapshot->last_seq == o->parts_last_seq && p->incarnation == o->incarnation,
               "origin %s: snapshot part %zu inconsistent", o->name, i);
     }
     for (int k = 0; k < ACD__REPLICA_NKINDS; k++) {
@@ -304,9 +308,9 @@ static void dump_origin(dump_t *d, const acd__replica_origin_t *o)
 {
     dump_printf(d,
                 "origin %s inc=%" PRIu64 " last=%" PRIu64 " max=%" PRIu64
-                " state=%s need=%d parts=%zu@%" PRIu64 " buf=[",
+                " state=%s need=%d parts=%zu/%" PRIu32 "@%" PRIu64 " buf=[",
                 o->name, o->incarnation, o->last_seq, o->max_seen, acd_replica_state_name(o->state),
-                o->need_snapshot, o->n_parts, o->parts_last_seq);
+                o->need_snapshot, o->n_parts, o->parts_total, o->parts_last_seq);
     for (size_t i = 0; i < o->n_buf; i++)
         dump_printf(d, "%s%" PRIu64, i ? "," : "", o->buf[i]->seq);
     dump_printf(d, "] draining=%d island=%d", o->draining, o->island);
@@ -343,7 +347,7 @@ int acd__replica_dump(const acd_replica_t *r, unsigned flags, acd_buf_t *out)
         if (flags & ACD__REPLICA_DUMP_ENTITIES)
             acd__replica_set_visit(o, &v, &d);
     }
-    if (d.rc == 0)
+    if (d.rc == 0 && d.n > 1) /* d.lines is NULL for an empty replica */
         qsort(d.lines, d.n, sizeof(*d.lines), dump_cmp);
     for (size_t i = 0; i < d.n; i++) {
         if (d.rc == 0 && (acd_buf_append_str(out, acd_str_from(d.lines[i])) < 0 ||

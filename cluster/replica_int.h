@@ -58,10 +58,21 @@ struct acd__replica_origin {
     /* Deltas received ahead of last_seq + 1, sorted by seq, unique, owned copies. */
     Acd__V1__Envelope **buf;
     size_t n_buf;
-    /* Snapshot parts (more = true) received so far for parts_last_seq, owned copies. */
+    /*
+     * The snapshot being received in parts: parts 0 .. n_parts - 1 (owned copies, in
+     * order) of the snapshot at parts_last_seq with parts_total parts; n_parts is below
+     * parts_total, since the last part completes it and is never kept.
+     */
     Acd__V1__Envelope **parts;
     size_t n_parts;
     uint64_t parts_last_seq;
+    uint32_t parts_total;
+    /*
+     * A snapshot was asked for since the last first part (part 0) arrived, so its answer
+     * is still to come: parts that start nothing are leftovers of an answer given up on
+     * (or of a lost first part) and are dropped without asking again.
+     */
+    bool parts_quiet;
     acd__replica_set_t set;
     acd_ms_t last_heard_ms;
     acd_ms_t last_heartbeat_ms;
@@ -73,6 +84,7 @@ struct acd__replica_origin {
     uint32_t queued_calls;
     uint32_t available_agents;
     uint64_t applied, duplicates, stale, gaps, invalid, overflows, restarts, resyncs, snapshots;
+    uint64_t torn;
 };
 
 struct acd_replica {
@@ -110,9 +122,10 @@ int acd__replica_apply_fact(acd_replica_t *r, acd__replica_origin_t *o,
 
 /*
  * Builds into out (initialised here) the entity set of origin o that the snapshot parts
- * (envelopes with a Snapshot body, more = true) and the last part describe. ENDED calls,
- * TERMINATED dialogs and removed registrations are left out. Returns 0; ACD_EPROTO when
- * an entity appears twice; -ENOMEM. On failure out is empty and nothing else changed.
+ * (envelopes with a Snapshot body: parts 0 .. n_parts - 1, none for a single-part
+ * snapshot) and the last part describe. ENDED calls, TERMINATED dialogs and removed
+ * registrations are left out. Returns 0; ACD_EPROTO when an entity appears twice;
+ * -ENOMEM. On failure out is empty and nothing else changed.
  */
 int acd__replica_set_build(acd__replica_origin_t *o, Acd__V1__Envelope *const *parts,
                            size_t n_parts, const Acd__V1__Snapshot *last, acd__replica_set_t *out);

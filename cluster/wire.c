@@ -332,6 +332,16 @@ static int check_snapshot(wire_check_t *ck, const Acd__V1__Snapshot *s, uint64_t
 {
     int rc = 0;
     WIRE_REQUIRE(ck, s->last_seq <= seq, "last_seq", "beyond the envelope's seq");
+    WIRE_REQUIRE(ck, s->parts <= ACD_WIRE_SNAPSHOT_PARTS_MAX, "parts", "too many");
+    if (s->parts > 1) {
+        WIRE_REQUIRE(ck, s->part < s->parts, "part", "not below parts");
+        WIRE_REQUIRE(ck, (s->more != 0) == (s->part + 1 < s->parts), "more",
+                     "must be set exactly before the last part");
+    } else {
+        /* A single-part snapshot; `more` without parts would be parts nobody can count. */
+        WIRE_REQUIRE(ck, s->part == 0, "part", "set in a single-part snapshot");
+        WIRE_REQUIRE(ck, !s->more, "more", "set in a single-part snapshot");
+    }
     for (size_t i = 0; rc == 0 && i < s->n_calls; i++)
         rc = check_call(ck, s->calls[i]);
     for (size_t i = 0; rc == 0 && i < s->n_agents; i++)

@@ -19,8 +19,11 @@
 /* The contract version this build speaks (Envelope.schema_version). */
 #define ACD_WIRE_SCHEMA_VERSION 1u
 
-/* The largest frame encoded or accepted; larger snapshots are sent in parts (more). */
+/* The largest frame encoded or accepted; larger snapshots are sent in parts. */
 #define ACD_WIRE_FRAME_MAX ((size_t)8 << 20)
+
+/* The most parts one Snapshot may have (Snapshot.parts), a sanity bound: 32 GiB. */
+#define ACD_WIRE_SNAPSHOT_PARTS_MAX 4096u
 
 /* String limits in bytes, without the NUL (see the conventions in events.proto). */
 #define ACD_WIRE_ID_MAX (ACD_ID_MAX - 1)
@@ -47,7 +50,8 @@ int acd_wire_encode(const Acd__V1__Envelope *env, acd_buf_t *out);
  * reused at once. Returns 0; ACD_EPROTO when the bytes are not a valid protobuf
  * Envelope or break any rule of events.proto (origin_site an id, incarnation, seq and
  * schema_version > 0, exactly one body, ids within ACD_WIRE_ID_MAX, enums defined and
- * required ones set, strings valid UTF-8 without NUL, limits above); -ENOMEM when
+ * required ones set, strings valid UTF-8 without NUL, limits above, a Snapshot's
+ * last_seq <= seq and its part, parts and more consistent); -ENOMEM when
  * memory ran out; -EINVAL when envp is NULL or data is NULL with len > 0. On any
  * failure nothing stays allocated and *envp is untouched. Why a frame was refused is
  * logged at debug level (ACD-WIRE-DECODE-INVALID); the caller logs the peer.

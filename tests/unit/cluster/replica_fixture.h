@@ -26,9 +26,11 @@
  *   agent A STATE[:CALL]      STATE: available paused ringing on-call wrapup logged-out
  *   reg U | unreg U | dialog C | bye C | queue Q N | hb [draining]
  *   offer O | accept O | reject O
- *   snap LAST [+more] ENTITY...   ENTITY: C (queued call), C=ring:A, C=answer:A, C=end,
+ *   snap LAST [K/N] ENTITY...     ENTITY: C (queued call), C=ring:A, C=answer:A, C=end,
  *                                 A... (agent available), A=paused, U... (binding),
  *                                 U=removed, d:C (caller dialog), d:C=bye, Q... (queue)
+ *                                 K/N: part K of N (more unless the last); without it
+ *                                 a single-part snapshot with parts 0
  * Calls start with 'c', agents with 'a', users with 'u', queues with 'q'. Facts that
  * never change (tenant, number, enqueue time) are derived from the call id, so the
  * same call gets the same facts in every spec.
@@ -316,10 +318,14 @@ static inline void fx_body(fx_body_t *b, Acd__V1__Envelope *env, char *spec)
         b->snap.dialogs = b->pdialog;
         b->snap.queues = b->pqueue;
         for (int i = 2; i < n; i++) {
-            if (!strcmp(tok[i], "+more"))
-                b->snap.more = 1;
-            else
+            unsigned k, of;
+            if (sscanf(tok[i], "%u/%u", &k, &of) == 2) {
+                b->snap.part = k;
+                b->snap.parts = of;
+                b->snap.more = k + 1 < of;
+            } else {
                 fx_snap_entity(b, tok[i]);
+            }
         }
         env->body_case = ACD__V1__ENVELOPE__BODY_SNAPSHOT;
         env->snapshot = &b->snap;

@@ -526,8 +526,8 @@ static size_t slice(size_t n, size_t part, size_t per, size_t *first)
 
 /*
  * Encodes o's current state as a snapshot at o->seq (PART_SIZE entities of each kind
- * per part when in_parts, else one part) and hands each frame to emit. Returns the
- * number of frames.
+ * per part when in_parts, else one part; numbered with part/parts) and hands each frame
+ * to emit. Returns the number of frames.
  */
 static size_t owner_snapshot(const owner_t *o, acd_ms_t now, bool in_parts,
                              void (*emit)(void *ud, const acd_buf_t *frame), void *ud)
@@ -550,6 +550,9 @@ static size_t owner_snapshot(const owner_t *o, acd_ms_t now, bool in_parts,
         acd__v1__snapshot__init(&snap);
         snap.last_seq = o->seq;
         snap.more = p + 1 < n_parts;
+        snap.part = (uint32_t)p;
+        /* a single part says parts 1, or 0 like a sender built before the field */
+        snap.parts = n_parts > 1 ? (uint32_t)n_parts : (uint32_t)(o->seq & 1);
         snap.n_calls = slice(l->nc, p, per, &first);
         snap.calls = l->pc + first;
         snap.n_agents = slice(l->na, p, per, &first);

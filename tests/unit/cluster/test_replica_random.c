@@ -8,7 +8,9 @@
  * bindings, dialogs and queue counts, publish decisions and heartbeats, and now and then
  * restart (a new incarnation that lost its calls). Their envelopes travel through a
  * transport that drops, duplicates and reorders them within a window; snapshot requests
- * are answered from the owner's state at the time (sometimes in parts, sometimes lost).
+ * are answered from the owner's state at the time (sometimes in parts, sometimes lost;
+ * single parts of an answer are lost or repeated now and then, which the replica must
+ * notice instead of installing a partial state).
  * After the stream ends and the channels drain, the replica must hold exactly what the
  * owners hold, and it must never have reported a decision twice or out of order.
  */
@@ -34,7 +36,15 @@ typedef struct chan {
 typedef struct stats {
     uint64_t events, dropped, duplicated, delivered, snapshots, parts, lost_snapshots, restarts;
     uint64_t gaps, overflows, duplicates, stale, invalid, decisions, retries;
+    uint64_t lost_parts, repeated_parts, torn, installs_checked;
 } stats_t;
+
+/* What a replica holds of an owner after installing one of its answers alone. */
+#define N_ANSWERS 8
+typedef struct answer_state {
+    uint64_t inc, last_seq;
+    char *dump; /* acd__replica_dump() lines of that owner's entities; NULL: unused */
+} answer_state_t;
 
 typedef struct sim {
     model_t m; /* rng and now */
@@ -47,6 +57,9 @@ typedef struct sim {
     acd_ms_t due[N_OWNERS];
     bool reported[N_OWNERS][MAX_OFFERS];
     uint64_t dec_inc[N_OWNERS], dec_seq[N_OWNERS];
+    /* The entities of the last answers each owner sent, keyed by (incarnation, last_seq). */
+    answer_state_t answers[N_OWNERS][N_ANSWERS];
+    size_t next_answer[N_OWNERS];
     stats_t st;
 } sim_t;
 
@@ -119,6 +132,29 @@ static void emit_frame(void *ud, const acd_buf_t *frame)
     chan_push(ud, frame);
 }
 
+/* An answer on its way to the replica: the channel, and whether parts may go astray. */
+typedef struct answer {
+    sim_t *s;
+    chan_t *c;
+    bool in_parts;
+} answer_t;
+
+/* owner_snapshot()'s emit for serve(): a part of an answer in parts is sometimes lost
+ * and sometimes sent twice; single-part answers are lost whole (serve() decides). */
+static void emit_part(void *ud, const acd_buf_t *frame)
+{
+    answer_t *a = ud;
+    if (a->in_parts && !a->s->lossless && chance(&a->s->m.rng, 60)) {
+        a->s->st.lost_parts++;
+        return;
+    }
+    chan_push(a->c, frame);
+    if (a->in_parts && !a->s->lossless && chance(&a->s->m.rng, 20)) {
+        chan_push(a->c, frame);
+        a->s->st.repeated_parts++;
+    }
+}
+
 /* ---- delivery ---- */
 
 static void check_decisions(sim_t *s, const acd_replica_verdict_t *v)
@@ -143,6 +179,82 @@ static void check_decisions(sim_t *s, const acd_replica_verdict_t *v)
     }
 }
 
+/* The lines of a replica dump about origin's entities ("KIND ORIGIN ..."); malloc'd. */
+static char *origin_lines(const char *dump, const char *origin)
+{
+    acd_buf_t b = {0};
+    size_t n = strlen(origin);
+    assert_int_equal(acd_buf_append(&b, "", 0), 0);
+    for (const char *line = dump; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
+        const char *sp = memchr(line, ' ', len);
+        if (sp && len > (size_t)(sp - line) + n + 1 && !memcmp(sp + 1, origin, n) &&
+            sp[n + 1] == ' ')
+            assert_int_equal(acd_buf_append(&b, line, len), 0);
+        line += len;
+    }
+    return acd_buf_steal(&b, NULL);
+}
+
+/* Remembers what installing the answer owner k sends now must give (its whole state). */
+static void remember_answer(sim_t *s, int k)
+{
+    const owner_t *o = &s->own[k];
+    acd_replica_t *fresh = NULL;
+    acd_replica_cfg_t cfg = {.self = "S"};
+    assert_int_equal(acd_replica_alloc(&fresh, &cfg), 0);
+    chan_t *c = calloc(1, sizeof(*c));
+    assert_non_null(c);
+    assert_int_equal(owner_snapshot(o, s->m.now, false, emit_frame, c), 1);
+    Acd__V1__Envelope *env = NULL;
+    assert_int_equal(acd_wire_decode(c->v[0].p, c->v[0].n, &env), 0);
+    acd_replica_verdict_t v;
+    assert_int_equal(acd_replica_apply(fresh, env, s->m.now, &v), 0);
+    assert_int_equal(v.outcome, ACD_REPLICA_INSTALLED);
+    answer_state_t *a = NULL;
+    for (size_t i = 0; i < N_ANSWERS && !a; i++) {
+        answer_state_t *x = &s->answers[k][i];
+        if (x->dump && x->inc == o->inc && x->last_seq == o->seq)
+            a = x;
+    }
+    if (!a)
+        a = &s->answers[k][s->next_answer[k]++ % N_ANSWERS];
+    free(a->dump);
+    a->inc = o->inc;
+    a->last_seq = o->seq;
+    a->dump = fx_dump(fresh, ACD__REPLICA_DUMP_ENTITIES);
+    acd_wire_free(env);
+    free(c->v[0].p);
+    free(c);
+    acd_replica_free(fresh);
+}
+
+/*
+ * A snapshot env was installed with nothing buffered after it: the origin's entities must
+ * be exactly the answer's whole state, never a part of it.
+ */
+static void check_install(sim_t *s, const Acd__V1__Envelope *env)
+{
+    int k = owner_index(env->origin_site);
+    const answer_state_t *a = NULL;
+    for (size_t i = 0; i < N_ANSWERS && !a; i++) {
+        const answer_state_t *x = &s->answers[k][i];
+        if (x->dump && x->inc == env->incarnation && x->last_seq == env->snapshot->last_seq)
+            a = x;
+    }
+    if (!a)
+        return; /* an answer older than the ones remembered */
+    char *dump = fx_dump(s->r, ACD__REPLICA_DUMP_ENTITIES);
+    char *got = origin_lines(dump, env->origin_site);
+    if (strcmp(got, a->dump) != 0)
+        fail_msg("%s installed at %" PRIu64 ":\n%s\nwant\n%s", env->origin_site,
+                 env->snapshot->last_seq, got, a->dump);
+    s->st.installs_checked++;
+    free(got);
+    free(dump);
+}
+
 static void deliver(sim_t *s, frame_t f)
 {
     Acd__V1__Envelope *env = NULL;
@@ -152,6 +264,8 @@ static void deliver(sim_t *s, frame_t f)
     assert_int_equal(acd_replica_apply(s->r, env, s->m.now, &v), 0);
     s->st.delivered++;
     check_decisions(s, &v);
+    if (v.outcome == ACD_REPLICA_INSTALLED && v.applied == 0)
+        check_install(s, env);
     if (v.resync) {
         int k = owner_index(v.origin);
         s->want[k] = true;
@@ -202,8 +316,9 @@ static void serve(sim_t *s)
             s->st.lost_snapshots++;
             continue;
         }
-        size_t parts =
-            owner_snapshot(&s->own[k], s->m.now, chance(&s->m.rng, 300), emit_frame, &s->rep[k]);
+        remember_answer(s, k);
+        answer_t a = {.s = s, .c = &s->rep[k], .in_parts = chance(&s->m.rng, 300)};
+        size_t parts = owner_snapshot(&s->own[k], s->m.now, a.in_parts, emit_part, &a);
         s->st.snapshots++;
         s->st.parts += parts > 1 ? parts : 0;
     }
@@ -229,6 +344,7 @@ static void expect_converged(sim_t *s)
         s->st.duplicates += st.duplicates;
         s->st.stale += st.stale;
         s->st.invalid += st.invalid;
+        s->st.torn += st.torn;
 
         /* every fact of the owner, field by field */
         size_t calls = 0, agents = 0, regs = 0, dialogs = 0, queues = 0;
@@ -372,13 +488,19 @@ static void run_seed(uint64_t seed, stats_t *total)
     print_message(
         "seed %" PRIu64 ": %" PRIu64 " events, %" PRIu64 " dropped, %" PRIu64
         " duplicated, %" PRIu64 " restarts, %" PRIu64 " gaps, %" PRIu64 " snapshots (%" PRIu64
-        " parts, %" PRIu64 " lost), %" PRIu64 " overflows, %" PRIu64 " decisions\n",
+        " parts, %" PRIu64 " lost, %" PRIu64 " parts lost, %" PRIu64 " repeated, %" PRIu64
+        " torn, %" PRIu64 " installs checked), %" PRIu64 " overflows, %" PRIu64 " decisions\n",
         seed, s->st.events, s->st.dropped, s->st.duplicated, s->st.restarts, s->st.gaps,
-        s->st.snapshots, s->st.parts, s->st.lost_snapshots, s->st.overflows, s->st.decisions);
+        s->st.snapshots, s->st.parts, s->st.lost_snapshots, s->st.lost_parts, s->st.repeated_parts,
+        s->st.torn, s->st.installs_checked, s->st.overflows, s->st.decisions);
     uint64_t *t = (uint64_t *)total;
     const uint64_t *one = (const uint64_t *)&s->st;
     for (size_t i = 0; i < sizeof(*total) / sizeof(uint64_t); i++)
         t[i] += one[i];
+    for (int k = 0; k < N_OWNERS; k++) {
+        for (size_t i = 0; i < N_ANSWERS; i++)
+            free(s->answers[k][i].dump);
+    }
     acd_replica_free(s->r);
     free(s);
 }
@@ -395,6 +517,8 @@ static void test_random_streams(void **state)
     assert_true(total.gaps > 0 && total.overflows > 0 && total.stale > 0);
     assert_true(total.parts > 0 && total.lost_snapshots > 0 && total.retries > 0);
     assert_true(total.duplicates > 0 && total.decisions > 0);
+    assert_true(total.lost_parts > 0 && total.repeated_parts > 0 && total.torn > 0);
+    assert_true(total.installs_checked > 0);
     assert_int_equal(total.invalid, 0);
 }
 

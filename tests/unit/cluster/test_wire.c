@@ -57,6 +57,8 @@ static void check_decoded_body(const Acd__V1__Envelope *d, const samples_t *s)
         assert_string_equal(d->snapshot->dialogs[0]->local_sdp, sdp_acdd);
         assert_string_equal(d->snapshot->registrations[0]->aor, s->reg.aor);
         assert_true(d->snapshot->more);
+        assert_int_equal(d->snapshot->part, 2);
+        assert_int_equal(d->snapshot->parts, 5);
         break;
     case ACD__V1__ENVELOPE__BODY_OFFER:
         assert_int_equal(d->offer->epoch, 7);
@@ -167,6 +169,55 @@ static void test_large_snapshot(void **state)
     acd_buf_fini(&b);
     free(calls);
     free(queues);
+}
+
+/*
+ * Every part of snapshots in 0..4 parts keeps its part, parts and more through a round
+ * trip (0 and 1 parts are both a single-part snapshot). part and parts are additions:
+ * a single part with parts 0 is byte for byte what a sender built before them sent.
+ */
+static void test_snapshot_parts_round_trip(void **state)
+{
+    (void)state;
+    samples_t s;
+    samples_init(&s);
+    Acd__V1__Envelope env;
+    envelope(&env, &s, ACD__V1__ENVELOPE__BODY_SNAPSHOT);
+    for (uint32_t parts = 0; parts <= 4; parts++) {
+        for (uint32_t part = 0; part < (parts > 1 ? parts : 1); part++) {
+            s.snapshot.part = part;
+            s.snapshot.parts = parts;
+            s.snapshot.more = part + 1 < parts;
+            acd_buf_t b = {0};
+            assert_int_equal(acd_wire_encode(&env, &b), 0);
+            Acd__V1__Envelope *d = NULL;
+            assert_int_equal(acd_wire_decode((const uint8_t *)b.p, b.n, &d), 0);
+            assert_int_equal(d->snapshot->part, part);
+            assert_int_equal(d->snapshot->parts, parts);
+            assert_int_equal(d->snapshot->more, part + 1 < parts);
+            assert_int_equal(d->snapshot->last_seq, 41);
+            assert_int_equal(d->snapshot->n_calls, 1);
+            acd_wire_free(d);
+            acd_buf_fini(&b);
+        }
+    }
+    s.snapshot.part = 0;
+    s.snapshot.parts = 0;
+    s.snapshot.more = 0;
+    size_t raw_len = 0;
+    uint8_t *raw = pack_raw(&env, &raw_len);
+    acd_buf_t b = {0};
+    assert_int_equal(acd_wire_encode(&env, &b), 0);
+    assert_int_equal(b.n, raw_len);
+    assert_memory_equal(b.p, raw, raw_len);
+    /* parts = 1 costs one field, two bytes (tag 9 << 3 = 0x48, value 1) */
+    s.snapshot.parts = 1;
+    acd_buf_t one = {0};
+    assert_int_equal(acd_wire_encode(&env, &one), 0);
+    assert_int_equal(one.n, b.n + 2);
+    acd_buf_fini(&one);
+    acd_buf_fini(&b);
+    free(raw);
 }
 
 /* protobuf keeps fields it does not know: a newer peer's additions pass through. */
@@ -383,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_every_body),
         cmocka_unit_test(test_body_names),
         cmocka_unit_test(test_large_snapshot),
+        cmocka_unit_test(test_snapshot_parts_round_trip),
         cmocka_unit_test(test_unknown_fields_kept),
         cmocka_unit_test(test_call_from_view),
         cmocka_unit_test(test_cdr_round_trip),

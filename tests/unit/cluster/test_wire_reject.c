@@ -1,6 +1,8 @@
 /* test_wire_reject.c - hostile frames and contract breaches are refused, leaking nothing. */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -322,6 +324,55 @@ static void test_header_rules(void **state)
     acd_buf_fini(&b);
 }
 
+/*
+ * A snapshot's part, parts and more must agree: a receiver counts the parts, so a part
+ * it cannot place (or a `more` without a count) is refused before it reaches it.
+ */
+static void test_snapshot_part_rules(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t part, parts;
+        int more;
+        bool ok;
+    } cases[] = {
+        {0, 0, 0, true}, /* single part, from a sender built before part/parts */
+        {0, 1, 0, true}, /* single part */
+        {0, 2, 1, true}, /* first of two */
+        {1, 2, 0, true}, /* last of two */
+        {1, 3, 1, true}, /* middle */
+        {ACD_WIRE_SNAPSHOT_PARTS_MAX - 1, ACD_WIRE_SNAPSHOT_PARTS_MAX, 0, true},
+        {0, ACD_WIRE_SNAPSHOT_PARTS_MAX, 1, true},
+        {0, ACD_WIRE_SNAPSHOT_PARTS_MAX + 1, 1, false}, /* too many parts */
+        {0, UINT32_MAX, 1, false},
+        {2, 2, 0, false}, /* part not below parts */
+        {7, 3, 0, false},
+        {UINT32_MAX, 3, 0, false},
+        {1, 1, 0, false}, /* a part number in a single-part snapshot */
+        {3, 0, 0, false},
+        {0, 0, 1, false}, /* more without a count: parts nobody can check */
+        {0, 1, 1, false},
+        {2, 3, 1, false}, /* more on the last part */
+        {1, 3, 0, false}, /* no more before the last part */
+        {0, 2, 0, false},
+    };
+    samples_t s;
+    samples_init(&s);
+    Acd__V1__Envelope env;
+    envelope(&env, &s, ACD__V1__ENVELOPE__BODY_SNAPSHOT);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        s.snapshot.part = cases[i].part;
+        s.snapshot.parts = cases[i].parts;
+        s.snapshot.more = cases[i].more;
+        print_message("part %" PRIu32 " of %" PRIu32 ", more %d\n", cases[i].part, cases[i].parts,
+                      cases[i].more);
+        if (cases[i].ok)
+            assert_env_accepted(&env);
+        else
+            assert_env_refused(&env);
+    }
+}
+
 static void test_enum_rules(void **state)
 {
     (void)state;
@@ -439,11 +490,17 @@ static void test_body_rules(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_garbage),          cmocka_unit_test(test_oversized_frame),
-        cmocka_unit_test(test_truncated_frames), cmocka_unit_test(test_random_bytes),
-        cmocka_unit_test(test_mutated_frames),   cmocka_unit_test(test_bad_strings),
-        cmocka_unit_test(test_id_lengths),       cmocka_unit_test(test_header_rules),
-        cmocka_unit_test(test_enum_rules),       cmocka_unit_test(test_body_rules),
+        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_oversized_frame),
+        cmocka_unit_test(test_truncated_frames),
+        cmocka_unit_test(test_random_bytes),
+        cmocka_unit_test(test_mutated_frames),
+        cmocka_unit_test(test_bad_strings),
+        cmocka_unit_test(test_id_lengths),
+        cmocka_unit_test(test_header_rules),
+        cmocka_unit_test(test_snapshot_part_rules),
+        cmocka_unit_test(test_enum_rules),
+        cmocka_unit_test(test_body_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,6 +128,8 @@ static inline void samples_init(samples_t *s)
     s->snapshot.dialogs = s->snap_dialogs;
     s->snapshot.n_queues = 1;
     s->snapshot.queues = s->snap_queues;
+    s->snapshot.part = 2; /* the third of five parts, so more follow */
+    s->snapshot.parts = 5;
     s->snapshot.more = 1;
 
     acd__v1__offer__init(&s->offer);
