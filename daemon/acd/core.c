@@ -10,53 +10,25 @@
 
 /* ---- names ---- */
 
-const char *acd_agent_state_name(acd_agent_state_t s)
-{
-    switch (s) {
-#define CORE_AS_NAME(e, str)                                                                       \
+/* One name function per X-macro list: the names live only in core.h's tables. */
+#define CORE_NAME_FN(fn, type, LIST)                                                               \
+    const char *fn(type v)                                                                         \
+    {                                                                                              \
+        switch (v) {                                                                               \
+            LIST(CORE_NAME_CASE)                                                                   \
+        }                                                                                          \
+        return "unknown";                                                                          \
+    }
+#define CORE_NAME_CASE(e, str)                                                                     \
     case e:                                                                                        \
         return str;
-        ACD_AGENT_STATES(CORE_AS_NAME)
-#undef CORE_AS_NAME
-    }
-    return "unknown";
-}
 
-const char *acd_call_state_name(acd_call_state_t s)
-{
-    switch (s) {
-#define CORE_CS_NAME(e, str)                                                                       \
-    case e:                                                                                        \
-        return str;
-        ACD_CALL_STATES(CORE_CS_NAME)
-#undef CORE_CS_NAME
-    }
-    return "unknown";
-}
-
-const char *acd_disposition_name(acd_disposition_t d)
-{
-    switch (d) {
-#define CORE_D_NAME(e, str)                                                                        \
-    case e:                                                                                        \
-        return str;
-        ACD_DISPOSITIONS(CORE_D_NAME)
-#undef CORE_D_NAME
-    }
-    return "unknown";
-}
-
-const char *acd_remote_kind_name(acd_remote_kind_t k)
-{
-    switch (k) {
-#define CORE_RK_NAME(e, str)                                                                       \
-    case e:                                                                                        \
-        return str;
-        ACD_REMOTE_KINDS(CORE_RK_NAME)
-#undef CORE_RK_NAME
-    }
-    return "unknown";
-}
+CORE_NAME_FN(acd_agent_state_name, acd_agent_state_t, ACD_AGENT_STATES)
+CORE_NAME_FN(acd_call_state_name, acd_call_state_t, ACD_CALL_STATES)
+CORE_NAME_FN(acd_disposition_name, acd_disposition_t, ACD_DISPOSITIONS)
+CORE_NAME_FN(acd_remote_kind_name, acd_remote_kind_t, ACD_REMOTE_KINDS)
+#undef CORE_NAME_CASE
+#undef CORE_NAME_FN
 
 /* ---- actions ---- */
 
