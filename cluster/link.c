@@ -5,10 +5,6 @@
 #include <string.h>
 
 #include <nng/nng.h>
-#include <nng/protocol/pubsub0/pub.h>
-#include <nng/protocol/pubsub0/sub.h>
-#include <nng/protocol/reqrep0/rep.h>
-#include <nng/protocol/reqrep0/req.h>
 
 #include "cluster/link_int.h"
 #include "cluster/wire.h"
@@ -31,36 +27,66 @@ int acd__link_err(int rv)
     if (rv & NNG_ESYSERR)
         return -(rv & ~NNG_ESYSERR);
     switch (rv) {
-    case NNG_EINTR: return -EINTR;
-    case NNG_ENOMEM: return -ENOMEM;
-    case NNG_EINVAL: return -EINVAL;
-    case NNG_EBUSY: return -EBUSY;
-    case NNG_ETIMEDOUT: return -ETIMEDOUT;
-    case NNG_ECONNREFUSED: return -ECONNREFUSED;
-    case NNG_ECLOSED: return -ESHUTDOWN;
-    case NNG_EAGAIN: return -EAGAIN;
-    case NNG_ENOTSUP: return -ENOTSUP;
-    case NNG_EADDRINUSE: return -EADDRINUSE;
-    case NNG_ESTATE: return ACD_ESTATE;
-    case NNG_ENOENT: return -ENOENT;
-    case NNG_EPROTO: return ACD_EPROTO;
-    case NNG_EUNREACHABLE: return -EHOSTUNREACH;
-    case NNG_EADDRINVAL: return -EINVAL;
-    case NNG_EPERM: return -EPERM;
-    case NNG_EMSGSIZE: return -EMSGSIZE;
-    case NNG_ECONNABORTED: return -ECONNABORTED;
-    case NNG_ECONNRESET: return -ECONNRESET;
-    case NNG_ECANCELED: return -ECANCELED;
-    case NNG_ENOFILES: return -EMFILE;
-    case NNG_ENOSPC: return -ENOSPC;
-    case NNG_EEXIST: return -EEXIST;
-    case NNG_EREADONLY: return -EROFS;
-    case NNG_EWRITEONLY: return -EINVAL;
-    case NNG_ECRYPTO: return ACD_ECONFIG;
-    case NNG_EPEERAUTH: return -EACCES;
-    case NNG_EBADTYPE: return -EINVAL;
-    case NNG_ECONNSHUT: return -ECONNRESET;
-    default: return ACD_ELIB;
+    case NNG_EINTR:
+        return -EINTR;
+    case NNG_ENOMEM:
+        return -ENOMEM;
+    case NNG_EINVAL:
+        return -EINVAL;
+    case NNG_EBUSY:
+        return -EBUSY;
+    case NNG_ETIMEDOUT:
+        return -ETIMEDOUT;
+    case NNG_ECONNREFUSED:
+        return -ECONNREFUSED;
+    case NNG_ECLOSED:
+        return -ESHUTDOWN;
+    case NNG_EAGAIN:
+        return -EAGAIN;
+    case NNG_ENOTSUP:
+        return -ENOTSUP;
+    case NNG_EADDRINUSE:
+        return -EADDRINUSE;
+    case NNG_ESTATE:
+        return ACD_ESTATE;
+    case NNG_ENOENT:
+        return -ENOENT;
+    case NNG_EPROTO:
+        return ACD_EPROTO;
+    case NNG_EUNREACHABLE:
+        return -EHOSTUNREACH;
+    case NNG_EADDRINVAL:
+        return -EINVAL;
+    case NNG_EPERM:
+        return -EPERM;
+    case NNG_EMSGSIZE:
+        return -EMSGSIZE;
+    case NNG_ECONNABORTED:
+        return -ECONNABORTED;
+    case NNG_ECONNRESET:
+        return -ECONNRESET;
+    case NNG_ECANCELED:
+        return -ECANCELED;
+    case NNG_ENOFILES:
+        return -EMFILE;
+    case NNG_ENOSPC:
+        return -ENOSPC;
+    case NNG_EEXIST:
+        return -EEXIST;
+    case NNG_EREADONLY:
+        return -EROFS;
+    case NNG_EWRITEONLY:
+        return -EINVAL;
+    case NNG_ECRYPTO:
+        return ACD_ECONFIG;
+    case NNG_EPEERAUTH:
+        return -EACCES;
+    case NNG_EBADTYPE:
+        return -EINVAL;
+    case NNG_ECONNSHUT:
+        return -ECONNRESET;
+    default:
+        return ACD_ELIB;
     }
 }
 
@@ -82,7 +108,6 @@ void acd__link_buf_trim(acd_buf_t *b)
     else
         acd_buf_reset(b);
 }
-
 
 /* ---- configuration ---- */
 
@@ -217,7 +242,7 @@ static void link_free(acd_link_t *l)
     void (*cb)(void *) = l->close_cb;
     void *ud = l->close_ud;
     acd_list_t *n, *tmp;
-    acd_list_foreach (n, tmp, &l->socks)
+    acd_list_foreach(n, tmp, &l->socks)
         acd__link_sock_free(acd_container_of(n, acd__link_sock_t, link));
     for (size_t i = 0; i < l->n_peers; i++)
         acd__link_peer_fini(&l->peers[i]);
@@ -304,7 +329,7 @@ static void link_teardown(acd_link_t *l)
             uv_close((uv_handle_t *)&p->timer, link_timer_closed);
         }
     }
-    acd_list_foreach (n, tmp, &l->socks)
+    acd_list_foreach(n, tmp, &l->socks)
         acd__link_sock_stop(acd_container_of(n, acd__link_sock_t, link));
     if (l->has_async && l->has_reap_timer) {
         acd__link_quiesce(l);
@@ -355,8 +380,8 @@ int acd_link_alloc(acd_link_t **lp, uv_loop_t *loop, const acd_link_cfg_t *cfg,
     l->reconnect_max_ms = cfg->reconnect_max_ms ? cfg->reconnect_max_ms : LINK_RECONNECT_MAX_MS;
     if (l->reconnect_max_ms < l->reconnect_min_ms)
         l->reconnect_max_ms = l->reconnect_min_ms;
-    l->request_timeout_ms = cfg->request_timeout_ms ? cfg->request_timeout_ms
-                                                    : LINK_REQUEST_TIMEOUT_MS;
+    l->request_timeout_ms =
+        cfg->request_timeout_ms ? cfg->request_timeout_ms : LINK_REQUEST_TIMEOUT_MS;
     l->queue_len = cfg->queue_len ? cfg->queue_len : LINK_QUEUE_LEN;
     if (rc != 0)
         goto out;

@@ -1,4 +1,5 @@
-/* link.h - site-to-site links on nng: this site's event log out, its peers' logs and snapshots in. */
+/* link.h - site-to-site links on nng: this site's event log out, its peers' logs and snapshots in.
+ */
 #ifndef ACD_CLUSTER_LINK_H
 #define ACD_CLUSTER_LINK_H
 
@@ -20,9 +21,11 @@
  * Threading. Everything here runs on the libuv loop thread and so do all callbacks.
  * nng is used only non-blocking: the sockets' NNG_OPT_RECVFD / NNG_OPT_SENDFD are
  * watched with uv_poll_t, and each readiness is served by a bounded batch of
- * nng_recvmsg/nng_sendmsg with NNG_FLAG_NONBLOCK. nng's own threads run only nng pipe
- * notifications, which touch nothing but atomic counters and a uv_async_t (see
- * on_peer_state). Reconnection is nng's dialer with the configured back-off.
+ * nng_recvmsg/nng_sendmsg with NNG_FLAG_NONBLOCK. No nng aio callback is used. nng's
+ * own threads run only nng pipe notifications, which touch nothing but per-socket
+ * atomic counters, a mutex-guarded list of connection ids, and uv_async_send(); the
+ * loop side turns those into on_peer_state. Reconnection is nng's dialer with the
+ * configured back-off.
  *
  * Delivery. Pub/sub has no backpressure: a peer that is not connected, or too slow,
  * loses envelopes (nng drops them). That is by design: receivers notice the gap in
@@ -44,7 +47,9 @@ typedef struct acd_link_peer_cfg {
  * ends present a certificate signed by ca_file and require one from the other side. A
  * dialing site also checks that the certificate it is shown names the peer it meant to
  * reach: the peer's site name must be a DNS name (subjectAltName) of its certificate.
- * Paths are read during acd_link_alloc() only.
+ * A listening site accepts any certificate the CA signed (the request's origin_site,
+ * not the certificate, names the requester). Paths are read during acd_link_alloc()
+ * only.
  */
 typedef struct acd_link_tls_cfg {
     const char *ca_file;   /* PEM: the CA(s) that sign site certificates */
@@ -82,13 +87,14 @@ typedef struct acd_link_ops {
      * and the requester times out. req is freed when the callback returns. NULL means
      * this site answers no requests.
      */
-    int (*on_request)(void *ud, const char *peer, const Acd__V1__Envelope *req,
-                      acd_buf_t *reply);
+    int (*on_request)(void *ud, const char *peer, const Acd__V1__Envelope *req, acd_buf_t *reply);
     /*
      * Called when this site's subscription to peer's log comes up (connected true) or
      * goes down. A connection that was replaced between two loop iterations (the peer
      * restarted) is reported as down, then up. Only changes are reported; the first
-     * report for a peer is "connected". May be NULL.
+     * report for a peer is "connected", and comes before the first envelope of that
+     * connection. The peer's side may need a moment more before its envelopes flow:
+     * like any gap, what is lost then shows in (incarnation, seq). May be NULL.
      */
     void (*on_peer_state)(void *ud, const char *peer, bool connected);
 } acd_link_ops_t;
@@ -97,10 +103,9 @@ typedef struct acd_link_ops {
  * Called once per acd_link_request(): reply is the peer's reply envelope (valid during
  * the call only) with err 0, or NULL with err -ETIMEDOUT (no reply within
  * request_timeout_ms of the request), ACD_EPROTO (the reply failed acd_wire_decode or
- * came from another origin), -ECANCELED (the link is closing) or another negative
- * errno. peer is the name given to acd_link_request. The callback may call
- * acd_link_request() and acd_link_publish(), and acd_link_close() except while the
- * link is already closing.
+ * came from another origin), -ECANCELED (acd_link_close() was called) or another
+ * negative errno. peer is the name given to acd_link_request. The callback may call
+ * acd_link_request(), acd_link_publish() and acd_link_close().
  */
 typedef void (*acd_link_reply_cb)(void *ud, const char *peer, const Acd__V1__Envelope *reply,
                                   int err);
@@ -133,11 +138,13 @@ int acd_link_publish(acd_link_t *l, const Acd__V1__Envelope *env);
  * Sends req (encoded now: the caller keeps req) to peer's REP socket and calls cb
  * once with the reply or an error. One request per peer is on the wire at a time; the
  * others wait in order. Each request's deadline is request_timeout_ms after this call,
- * waiting included. nng resends a request whose reply is overdue by half the timeout
- * and one that was in flight when the connection dropped; a request that times out is
- * abandoned, and the peer's REQ socket is reopened so nng stops resending it.
- * Returns 0 (cb will be called, never from inside this call); -EINVAL; -ENOENT when
- * peer is not configured; -ESHUTDOWN after acd_link_close(); an acd_wire_encode() error.
+ * waiting included. While the peer is not connected the request waits for the
+ * connection. nng resends a request whose reply is overdue by half the timeout, and
+ * one that was on a connection that dropped. A request that timed out is abandoned:
+ * nng may still resend it until the next request to that peer replaces it, and its late
+ * reply is dropped. Returns 0 (cb will be called, never from inside this call);
+ * -EINVAL; -ENOENT when peer is not configured; -ESHUTDOWN after acd_link_close(); an
+ * acd_wire_encode() error.
  */
 int acd_link_request(acd_link_t *l, const char *peer, const Acd__V1__Envelope *req,
                      acd_link_reply_cb cb, void *ud);
@@ -157,7 +164,7 @@ typedef struct acd_link_peer_stats {
 
 /* Counters of the link as a whole. */
 typedef struct acd_link_stats {
-    uint64_t tx_msgs;      /* envelopes handed to the PUB socket */
+    uint64_t tx_msgs; /* envelopes handed to the PUB socket */
     uint64_t tx_bytes;
     uint64_t tx_errors;    /* publishes refused (encode or nng) */
     uint64_t bad_requests; /* requests dropped: invalid frame or unknown origin */
@@ -177,11 +184,13 @@ const char *acd_link_peer_name(const acd_link_t *l, size_t i);
 
 /*
  * Closes the link: pending requests are completed at once with -ECANCELED (their
- * callbacks run before this returns), the nng sockets are closed (this waits briefly
- * for nng to tear down its connections) and the libuv handles closed; once libuv has
- * closed them the link is freed and cb (may be NULL) runs with ud. No other callback
- * runs after this returns. Idempotent: a second call does nothing. May be called from
- * any of the link's callbacks.
+ * callbacks run before this returns), no other callback of the link runs after this
+ * returns, and nothing blocks. The link then takes its connections down and closes its
+ * nng sockets once nng has dropped them (normally within milliseconds, at most about
+ * two seconds; see link_quiesce.c for why nng_close() must wait for that), closes its
+ * libuv handles, frees itself and runs cb (may be NULL) with ud. Keep the loop running
+ * until then. Idempotent: a second call does nothing. May be called from any of the
+ * link's callbacks.
  */
 void acd_link_close(acd_link_t *l, void (*cb)(void *ud), void *ud);
 

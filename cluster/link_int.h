@@ -49,6 +49,8 @@ typedef struct acd__link_sock {
     bool nng_open;
     nng_dialer dialer; /* SUB and REQ */
     bool has_dialer;
+    nng_sockaddr bound; /* where a REP or PUB listener is bound (port resolved) */
+    bool has_bound;
     uv_poll_t rpoll; /* NNG_OPT_RECVFD: SUB, REQ, REP */
     uv_poll_t wpoll; /* NNG_OPT_SENDFD: REQ, started only while a request waits for a pipe */
     bool has_rpoll, has_wpoll, wpoll_on;
@@ -80,17 +82,17 @@ struct acd__link_peer {
     char *rep_url;
     acd__link_sock_t *sub;
     acd__link_sock_t *req;
-    nng_tls_config *tls;   /* client config checking the peer's name, or NULL */
-    acd_list_t reqs;       /* acd__link_req_t in order; the head is in flight when active */
-    bool req_active;       /* the head has started and its timer runs */
-    bool req_sent;         /* nng took the head (a reply may come) */
-    uv_timer_t timer;      /* the head's deadline */
+    nng_tls_config *tls; /* client config checking the peer's name, or NULL */
+    acd_list_t reqs;     /* acd__link_req_t in order; the head is in flight when active */
+    bool req_active;     /* the head has started and its timer runs */
+    bool req_sent;       /* nng took the head (a reply may come) */
+    uv_timer_t timer;    /* the head's deadline */
     bool has_timer;
-    bool connected;        /* last state reported to on_peer_state */
-    unsigned seen_lost;    /* sub->pipes_lost when last looked at */
+    bool connected;     /* last state reported to on_peer_state */
+    unsigned seen_lost; /* sub->pipes_lost when last looked at */
     acd_link_peer_stats_t st;
-    uint64_t bad_log_ms;   /* when ACD-LINK-BAD-FRAME was last written, 0 = never */
-    uint64_t bad_quiet;    /* bad frames since then not logged */
+    uint64_t bad_log_ms; /* when ACD-LINK-BAD-FRAME was last written, 0 = never */
+    uint64_t bad_quiet;  /* bad frames since then not logged */
 };
 
 struct acd_link {

@@ -33,7 +33,8 @@ void acd__link_peer_fini(acd__link_peer_t *p)
     acd_list_t *n, *tmp;
     /* Requests are normally cancelled by acd_link_close(); only a failed alloc gets here. */
     if (p->reqs.next != NULL) {
-        acd_list_foreach (n, tmp, &p->reqs) {
+        acd_list_foreach(n, tmp, &p->reqs)
+        {
             acd_list_remove(n);
             free(acd_container_of(n, acd__link_req_t, link));
         }
@@ -114,8 +115,7 @@ static void peer_bad_frame(acd__link_peer_t *p, const char *what, int err, size_
  * Decodes one frame from p (its log or a reply) into *envp. A frame that fails
  * acd_wire_decode() or names another origin is counted, logged and refused.
  */
-static int peer_decode(acd__link_peer_t *p, const char *what, nng_msg *m,
-                       Acd__V1__Envelope **envp)
+static int peer_decode(acd__link_peer_t *p, const char *what, nng_msg *m, Acd__V1__Envelope **envp)
 {
     Acd__V1__Envelope *env = NULL;
     size_t len = nng_msg_len(m);
@@ -328,8 +328,7 @@ static const char *rep_remote(nng_msg *m, char *buf, size_t len)
     char ip[INET6_ADDRSTRLEN];
     if (sa.s_family == NNG_AF_INET && inet_ntop(AF_INET, &sa.s_in.sa_addr, ip, sizeof(ip)))
         snprintf(buf, len, "%s:%u", ip, ntohs(sa.s_in.sa_port));
-    else if (sa.s_family == NNG_AF_INET6 &&
-             inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof(ip)))
+    else if (sa.s_family == NNG_AF_INET6 && inet_ntop(AF_INET6, sa.s_in6.sa_addr, ip, sizeof(ip)))
         snprintf(buf, len, "[%s]:%u", ip, ntohs(sa.s_in6.sa_port));
     return buf;
 }
@@ -390,8 +389,7 @@ void acd__link_rep_readable(acd__link_sock_t *s)
                 p->st.served++;
             } else {
                 l->st.reply_drops++;
-                acd_log_debug("ACD-LINK-REPLY-DROPPED", "peer=%s err=%s", p->name,
-                              acd_errname(rc));
+                acd_log_debug("ACD-LINK-REPLY-DROPPED", "peer=%s err=%s", p->name, acd_errname(rc));
             }
         } else if (rc != 0) {
             acd_log_debug("ACD-LINK-NO-REPLY", "peer=%s err=%s request not answered", p->name,

@@ -24,17 +24,22 @@
  * shut down first and nng_close() waited until nng had dropped them.
  *
  * So a closing link stops its dialers from redialing, shuts down the descriptors of
- * its connections (found in /proc/self/fd by their local and remote addresses, which
- * nng reports per pipe), and closes each nng socket once its pipe notifications say it
- * has no connection left (link.c, acd__link_socks_reap). Connections that come up
- * meanwhile get the same treatment on the next notification. The descriptors stay
- * nng's: shutdown(2) only ends the TCP connection, nng still closes the descriptor.
- * PUB sockets receive nothing and are closed directly.
+ * its connections, keeps reading (and dropping) what still arrives so that nng notices,
+ * and closes each nng socket once its pipe notifications say it has no connection left
+ * (link_sock.c, acd__link_socks_reap). Descriptors are found in /proc/self/fd: a SUB or
+ * REQ connection by its local and remote addresses, which nng reports per pipe; for
+ * the REP listener every TCP socket on its bound port, which also covers connections
+ * still negotiating and the listening socket itself (so no new connection is
+ * accepted). Connections that come up meanwhile get the same treatment on the next
+ * notification. The descriptors stay nng's: shutdown(2) only ends the TCP connection,
+ * nng still closes the descriptor. PUB sockets receive nothing and are closed directly.
  */
 
+/* One connection (rem set), or every TCP socket on the local port of loc (rem unset). */
 typedef struct quiesce_pair {
     nng_sockaddr loc;
     nng_sockaddr rem;
+    bool port_only;
 } quiesce_pair_t;
 
 /* True when the kernel address sa is the nng address na (same family, address, port). */
@@ -52,10 +57,38 @@ static bool quiesce_same(const struct sockaddr_storage *sa, const nng_sockaddr *
     return false;
 }
 
-/* Appends the addresses of every connection of s to *pairs (grown as needed). */
-static void quiesce_collect(acd__link_sock_t *s, quiesce_pair_t **pairs, size_t *n,
-                            size_t *cap)
+/* True when sa is on the same family and port as na (any address). */
+static bool quiesce_same_port(const struct sockaddr_storage *sa, const nng_sockaddr *na)
 {
+    if (sa->ss_family == AF_INET && na->s_family == NNG_AF_INET)
+        return ((const struct sockaddr_in *)sa)->sin_port == na->s_in.sa_port;
+    if (sa->ss_family == AF_INET6 && na->s_family == NNG_AF_INET6)
+        return ((const struct sockaddr_in6 *)sa)->sin6_port == na->s_in6.sa_port;
+    return false;
+}
+
+static bool quiesce_push(quiesce_pair_t **pairs, size_t *n, size_t *cap, const quiesce_pair_t *pair)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 8;
+        quiesce_pair_t *np = realloc(*pairs, c * sizeof(*np));
+        if (np == NULL)
+            return false;
+        *pairs = np;
+        *cap = c;
+    }
+    (*pairs)[(*n)++] = *pair;
+    return true;
+}
+
+/* Appends what identifies the connections of s to *pairs (grown as needed). */
+static void quiesce_collect(acd__link_sock_t *s, quiesce_pair_t **pairs, size_t *n, size_t *cap)
+{
+    if (s->has_bound) {
+        quiesce_pair_t pair = {.loc = s->bound, .port_only = true};
+        quiesce_push(pairs, n, cap, &pair);
+        return;
+    }
     uint32_t ids[64];
     size_t nids;
     uv_mutex_lock(&s->lock);
@@ -64,21 +97,14 @@ static void quiesce_collect(acd__link_sock_t *s, quiesce_pair_t **pairs, size_t 
     uv_mutex_unlock(&s->lock);
     for (size_t i = 0; i < nids; i++) {
         nng_pipe p;
-        quiesce_pair_t pair;
+        quiesce_pair_t pair = {.port_only = false};
         p.id = ids[i];
         /* A pipe that is gone by now fails here and needs nothing. */
         if (nng_pipe_get_addr(p, NNG_OPT_LOCADDR, &pair.loc) != 0 ||
             nng_pipe_get_addr(p, NNG_OPT_REMADDR, &pair.rem) != 0)
             continue;
-        if (*n == *cap) {
-            size_t c = *cap ? *cap * 2 : 8;
-            quiesce_pair_t *np = realloc(*pairs, c * sizeof(*np));
-            if (np == NULL)
-                return;
-            *pairs = np;
-            *cap = c;
-        }
-        (*pairs)[(*n)++] = pair;
+        if (!quiesce_push(pairs, n, cap, &pair))
+            return;
     }
 }
 
@@ -98,14 +124,20 @@ static size_t quiesce_shutdown(const quiesce_pair_t *pairs, size_t n)
         struct stat st;
         struct sockaddr_storage loc, rem;
         socklen_t ll = sizeof(loc), rl = sizeof(rem);
+        int type;
+        socklen_t tl = sizeof(type);
         if (*end != '\0' || fd < 0 || fd == dirfd(d) || fstat((int)fd, &st) != 0 ||
             !S_ISSOCK(st.st_mode))
             continue;
-        if (getsockname((int)fd, (struct sockaddr *)&loc, &ll) != 0 ||
-            getpeername((int)fd, (struct sockaddr *)&rem, &rl) != 0)
+        if (getsockopt((int)fd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_STREAM ||
+            getsockname((int)fd, (struct sockaddr *)&loc, &ll) != 0)
             continue;
+        bool connected = getpeername((int)fd, (struct sockaddr *)&rem, &rl) == 0;
         for (size_t i = 0; i < n; i++) {
-            if (quiesce_same(&loc, &pairs[i].loc) && quiesce_same(&rem, &pairs[i].rem)) {
+            bool hit = pairs[i].port_only ? quiesce_same_port(&loc, &pairs[i].loc)
+                                          : connected && quiesce_same(&loc, &pairs[i].loc) &&
+                                                quiesce_same(&rem, &pairs[i].rem);
+            if (hit) {
                 shutdown((int)fd, SHUT_RDWR);
                 done++;
                 break;
@@ -121,9 +153,10 @@ void acd__link_quiesce(acd_link_t *l)
     quiesce_pair_t *pairs = NULL;
     size_t n = 0, cap = 0;
     acd_list_t *it, *tmp;
-    acd_list_foreach (it, tmp, &l->socks) {
+    acd_list_foreach(it, tmp, &l->socks)
+    {
         acd__link_sock_t *s = acd_container_of(it, acd__link_sock_t, link);
-        if (s->nng_open && s->kind != ACD__LINK_PUB && atomic_load(&s->pipes) > 0)
+        if (s->nng_open && s->kind != ACD__LINK_PUB && (s->has_bound || atomic_load(&s->pipes) > 0))
             quiesce_collect(s, &pairs, &n, &cap);
     }
     if (n > 0) {

@@ -1,4 +1,5 @@
-/* link_sock.c - the link's nng sockets: options, bind/dial, uv_poll watching, pipe events, close. */
+/* link_sock.c - the link's nng sockets: options, bind/dial, uv_poll watching, pipe events, close.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +63,7 @@ static void link_poll_cb(uv_poll_t *h, int status, int events)
 {
     acd__link_sock_t *s = h->data;
     if (status < 0) {
-        acd_log_warn("ACD-LINK-POLL", "err=%s cannot watch an nng descriptor",
-                     uv_err_name(status));
+        acd_log_warn("ACD-LINK-POLL", "err=%s cannot watch an nng descriptor", uv_err_name(status));
         return;
     }
     if (s->l->closing) {
@@ -71,10 +71,17 @@ static void link_poll_cb(uv_poll_t *h, int status, int events)
         return;
     }
     switch (s->kind) {
-    case ACD__LINK_SUB: acd__link_sub_readable(s); break;
-    case ACD__LINK_REP: acd__link_rep_readable(s); break;
-    case ACD__LINK_REQ: acd__link_req_ready(s, h == &s->wpoll); break;
-    case ACD__LINK_PUB: break;
+    case ACD__LINK_SUB:
+        acd__link_sub_readable(s);
+        break;
+    case ACD__LINK_REP:
+        acd__link_rep_readable(s);
+        break;
+    case ACD__LINK_REQ:
+        acd__link_req_ready(s, h == &s->wpoll);
+        break;
+    case ACD__LINK_PUB:
+        break;
     }
 }
 
@@ -169,7 +176,8 @@ static int link_sock_options(acd__link_sock_t *s)
             rv = nng_socket_set_ms(s->s, NNG_OPT_REQ_RESENDTIME,
                                    (nng_duration)(l->request_timeout_ms / 2 + 1));
         break;
-    case ACD__LINK_REP: break;
+    case ACD__LINK_REP:
+        break;
     }
     return acd__link_err(rv);
 }
@@ -181,10 +189,18 @@ static int link_sock_connect(acd__link_sock_t *s)
     const char *url = NULL;
     int rv;
     switch (s->kind) {
-    case ACD__LINK_PUB: url = l->pub_url; break;
-    case ACD__LINK_REP: url = l->rep_url; break;
-    case ACD__LINK_SUB: url = s->peer->pub_url; break;
-    case ACD__LINK_REQ: url = s->peer->rep_url; break;
+    case ACD__LINK_PUB:
+        url = l->pub_url;
+        break;
+    case ACD__LINK_REP:
+        url = l->rep_url;
+        break;
+    case ACD__LINK_SUB:
+        url = s->peer->pub_url;
+        break;
+    case ACD__LINK_REQ:
+        url = s->peer->rep_url;
+        break;
     }
     if (s->peer == NULL) {
         nng_listener ln;
@@ -192,6 +208,8 @@ static int link_sock_connect(acd__link_sock_t *s)
             rv = nng_listener_set_ptr(ln, NNG_OPT_TLS_CONFIG, l->tls_server);
         if (rv == 0)
             rv = nng_listener_start(ln, 0);
+        if (rv == 0 && nng_listener_get_addr(ln, NNG_OPT_LOCADDR, &s->bound) == 0)
+            s->has_bound = true;
         if (rv != 0)
             acd_log_err("ACD-LINK-BIND", "url=%s err=\"%s\" cannot bind", url, nng_strerror(rv));
     } else {
@@ -232,10 +250,18 @@ int acd__link_sock_open(acd_link_t *l, acd__link_peer_t *peer, acd__link_kind_t 
     acd_list_push_back(&l->socks, &s->link);
     *sp = s;
     switch (kind) {
-    case ACD__LINK_PUB: rv = nng_pub0_open(&s->s); break;
-    case ACD__LINK_REP: rv = nng_rep0_open(&s->s); break;
-    case ACD__LINK_SUB: rv = nng_sub0_open(&s->s); break;
-    default: rv = nng_req0_open(&s->s); break;
+    case ACD__LINK_PUB:
+        rv = nng_pub0_open(&s->s);
+        break;
+    case ACD__LINK_REP:
+        rv = nng_rep0_open(&s->s);
+        break;
+    case ACD__LINK_SUB:
+        rv = nng_sub0_open(&s->s);
+        break;
+    default:
+        rv = nng_req0_open(&s->s);
+        break;
     }
     if (rv != 0)
         return acd__link_err(rv);
@@ -308,7 +334,8 @@ bool acd__link_socks_reap(acd_link_t *l, bool force)
 {
     acd_list_t *n, *tmp;
     bool waiting = false;
-    acd_list_foreach (n, tmp, &l->socks) {
+    acd_list_foreach(n, tmp, &l->socks)
+    {
         acd__link_sock_t *s = acd_container_of(n, acd__link_sock_t, link);
         if (!s->nng_open)
             continue;

@@ -48,20 +48,20 @@ typedef struct fx_site {
     int pub_port, rep_port;
     char pub_url[64], rep_url[64];
     acd_link_t *link;
-    bool running;      /* a link is open (closing not yet asked) */
-    int started;       /* links allocated */
-    int closed;        /* close callbacks seen */
+    bool running; /* a link is open (closing not yet asked) */
+    int started;  /* links allocated */
+    int closed;   /* close callbacks seen */
     uint64_t incarnation;
-    uint64_t seq;      /* last seq published */
+    uint64_t seq; /* last seq published */
     uint64_t rx_seq[FX_SITES][FX_MAX_RX];
     size_t n_rx[FX_SITES];
     uint64_t rx_inc[FX_SITES]; /* incarnation of the last envelope from each origin */
-    int peer_mismatch; /* on_envelope's peer differed from the envelope's origin */
-    char states[256];  /* "B+ B- B+ " as on_peer_state reported */
+    int peer_mismatch;         /* on_envelope's peer differed from the envelope's origin */
+    char states[256];          /* "B+ B- B+ " as on_peer_state reported */
     fx_reply_t reply;
     size_t snap_queues; /* queue events in each snapshot reply */
     unsigned requests_seen;
-    bool close_on_rx;  /* close the link from inside on_envelope */
+    bool close_on_rx; /* close the link from inside on_envelope */
 } fx_site_t;
 
 struct fx_world {
@@ -165,8 +165,7 @@ static inline int fx_encode_snapshot(fx_site_t *s, uint64_t seq, acd_buf_t *out)
 }
 
 /* Answers a request with a Snapshot of snap_queues queue events, or not at all. */
-static int fx_on_request(void *ud, const char *peer, const Acd__V1__Envelope *req,
-                         acd_buf_t *reply)
+static int fx_on_request(void *ud, const char *peer, const Acd__V1__Envelope *req, acd_buf_t *reply)
 {
     fx_site_t *s = ud;
     s->requests_seen++;
@@ -213,14 +212,14 @@ static const acd_link_ops_t fx_ops = {
 /* ---- driving sites ---- */
 
 typedef struct fx_opts {
-    const char *tls_dir;  /* certificates from deploy/make-certs, or NULL */
-    unsigned timeout_ms;  /* request timeout; 0 = 2000 */
+    const char *tls_dir; /* certificates from deploy/make-certs, or NULL */
+    unsigned timeout_ms; /* request timeout; 0 = 2000 */
 } fx_opts_t;
 
 /* Builds site i's configuration with the given peers ("BC") into cfg and peers. */
 static inline void fx_cfg(fx_site_t *s, const char *peer_names, const fx_opts_t *o,
-                          acd_link_cfg_t *cfg, acd_link_peer_cfg_t *peers,
-                          acd_link_tls_cfg_t *tls, char paths[3][256])
+                          acd_link_cfg_t *cfg, acd_link_peer_cfg_t *peers, acd_link_tls_cfg_t *tls,
+                          char paths[3][256])
 {
     fx_world_t *w = s->w;
     memset(cfg, 0, sizeof(*cfg));

@@ -1,6 +1,6 @@
 /* test_link.c - site links over real nng sockets on 127.0.0.1: logs, requests, restarts, TLS. */
-#include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -554,8 +554,7 @@ static void test_close_in_flight(void **state)
         assert_true(w.res[k].err == -ECANCELED || w.res[k].err == 0);
     }
     assert_int_equal(w.res[2].err, -ECANCELED);
-    assert_int_equal(acd_link_publish(a, &(Acd__V1__Envelope)ACD__V1__ENVELOPE__INIT),
-                     -ESHUTDOWN);
+    assert_int_equal(acd_link_publish(a, &(Acd__V1__Envelope)ACD__V1__ENVELOPE__INIT), -ESHUTDOWN);
     assert_int_equal(fx_request(&w.s[0], "B", 4), -ESHUTDOWN);
     size_t rx_at_close = w.s[0].n_rx[1];
     fx_stop(&w.s[1]);
@@ -564,46 +563,31 @@ static void test_close_in_flight(void **state)
     assert_int_equal(w.s[0].n_rx[1], rx_at_close); /* nothing delivered after close */
 }
 
-/* A thread that floods A's SUB (as site D's log) and A's REP with frames until told to stop. */
-typedef struct flood {
-    fx_world_t *w;
-    atomic_int stop;
-    uint64_t sent;
-    int err;
-} flood_t;
-
-/* cmocka's asserts belong to the main thread: this one reports failure in f->err. */
-static void *flood_main(void *arg)
+/*
+ * The peer for the load test, a process of its own as peers are in production (nng's
+ * pipe reaper is per process): floods pub_url's subscribers with Snapshot frames as
+ * site D and rep_url with requests until killed. Never returns.
+ */
+static void flood_run(const char *pub_url, const char *rep_url)
 {
-    flood_t *f = arg;
     nng_socket pub, req;
     acd_buf_t b = {0}, big = {0};
-    fx_site_t *d = &f->w->s[3];
+    fx_site_t d = {.name = "D", .snap_queues = 2000, .incarnation = 1};
     encode_hb("D", 1, &b);
-    d->snap_queues = 2000;
-    d->incarnation = 1;
-    if (fx_encode_snapshot(d, 1, &big) != 0 || nng_pub0_open(&pub) != 0 ||
-        nng_listen(pub, d->pub_url, NULL, 0) != 0 || nng_req0_open(&req) != 0) {
-        f->err = 1;
-        return NULL;
-    }
+    if (fx_encode_snapshot(&d, 1, &big) != 0 || nng_pub0_open(&pub) != 0 ||
+        nng_listen(pub, pub_url, NULL, 0) != 0 || nng_req0_open(&req) != 0)
+        _exit(3);
     nng_socket_set_ms(req, NNG_OPT_REQ_RESENDTIME, 5);
     nng_socket_set_ms(req, NNG_OPT_RECONNMINT, 5);
     nng_socket_set_ms(req, NNG_OPT_RECONNMAXT, 10);
-    if (nng_dial(req, f->w->s[0].rep_url, NULL, NNG_FLAG_NONBLOCK) != 0)
-        f->err = 2;
-    while (!atomic_load(&f->stop)) {
+    if (nng_dial(req, rep_url, NULL, NNG_FLAG_NONBLOCK) != 0)
+        _exit(4);
+    for (;;) {
         for (int i = 0; i < 20; i++)
-            if (nng_send(pub, big.p, big.n, NNG_FLAG_NONBLOCK) == 0)
-                f->sent++;
+            nng_send(pub, big.p, big.n, NNG_FLAG_NONBLOCK);
         nng_send(req, b.p, b.n, NNG_FLAG_NONBLOCK);
         usleep(200);
     }
-    nng_close(req);
-    nng_close(pub);
-    acd_buf_fini(&b);
-    acd_buf_fini(&big);
-    return NULL;
 }
 
 static bool rx_from_d(void *arg)
@@ -616,10 +600,15 @@ static bool rx_from_d(void *arg)
 static void close_under_load(void)
 {
     fx_world_t w;
-    flood_t f = {.w = &w};
-    pthread_t t;
     fx_init(&w, false);
-    assert_int_equal(pthread_create(&t, NULL, flood_main, &f), 0);
+    pid_t flood = fork();
+    assert_true(flood >= 0);
+    if (flood == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlives the test */
+        execl("/proc/self/exe", "cluster_test_link", "--flood", w.s[3].pub_url, w.s[0].rep_url,
+              (char *)NULL);
+        _exit(127);
+    }
     for (int round = 0; round < 10; round++) {
         fx_start(&w, 0, "D", NULL);
         state_is_t up = {&w.s[0], "D+ "};
@@ -631,10 +620,8 @@ static void close_under_load(void)
         w.s[0].states[0] = '\0';
     }
     assert_true(w.s[0].requests_seen > 0);
-    atomic_store(&f.stop, 1);
-    pthread_join(t, NULL);
-    assert_int_equal(f.err, 0);
-    assert_true(f.sent > 0);
+    kill(flood, SIGKILL);
+    waitpid(flood, NULL, 0);
     fx_fini(&w);
 }
 
@@ -691,6 +678,8 @@ static void test_close_from_callback(void **state)
 int main(int argc, char **argv)
 {
     acd_log_init(NULL, ACD_LOG_WARN, "test");
+    if (argc == 4 && strcmp(argv[1], "--flood") == 0)
+        flood_run(argv[2], argv[3]);
     if (argc == 2 && strcmp(argv[1], "--close-under-load") == 0) {
         close_under_load();
         fflush(NULL);
@@ -700,11 +689,16 @@ int main(int argc, char **argv)
     if (getenv("ACD_TEST_SKIP") != NULL)
         cmocka_set_skip_filter(getenv("ACD_TEST_SKIP"));
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_logs_in_order),     cmocka_unit_test(test_request_reply),
-        cmocka_unit_test(test_request_timeout),   cmocka_unit_test(test_peer_restart),
-        cmocka_unit_test(test_bad_frames),        cmocka_unit_test(test_bad_config),
-        cmocka_unit_test(test_tls),               cmocka_unit_test(test_close_in_flight),
-        cmocka_unit_test(test_close_from_callback), cmocka_unit_test(test_close_under_load),
+        cmocka_unit_test(test_logs_in_order),
+        cmocka_unit_test(test_request_reply),
+        cmocka_unit_test(test_request_timeout),
+        cmocka_unit_test(test_peer_restart),
+        cmocka_unit_test(test_bad_frames),
+        cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_close_in_flight),
+        cmocka_unit_test(test_close_from_callback),
+        cmocka_unit_test(test_close_under_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
