@@ -227,18 +227,12 @@ void acd__cc_feed(acd_callctl_t *cc, const acd_event_t *ev)
         if (rc < 0 && cur.type != ACD_EV_TICK)
             acd_log_debug("ACD-CORE-REFUSED", "type=%d call=%s agent=%s err=%s", (int)cur.type,
                           cur.call_id, cur.agent_id, acd_errname(rc));
-        /* Copy: actions may feed events, which reuse cc->acts on the next round. */
-        size_t n = cc->acts.n;
-        acd_action_t *copy = n ? malloc(n * sizeof(*copy)) : NULL;
-        if (n && !copy) {
-            acd_log_err("ACD-CALL-NOMEM", "actions dropped n=%zu", n);
-            continue;
-        }
-        if (n)
-            memcpy(copy, cc->acts.v, n * sizeof(*copy));
-        for (size_t j = 0; j < n; j++)
-            cc_do_action(cc, &copy[j]);
-        free(copy);
+        /*
+         * cc->acts is stable while its actions run: events they raise are only queued
+         * (cc->feeding is set) and applied on a later round of this loop.
+         */
+        for (size_t j = 0; j < cc->acts.n; j++)
+            cc_do_action(cc, &cc->acts.v[j]);
     }
     cc->npending = 0;
     cc->feeding = false;

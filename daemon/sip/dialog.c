@@ -40,32 +40,16 @@ void acd_sip_peer_for_uri(const acd_sip_uri_t *target, const acd_sip_peer_t *fal
 /* The first hop of the dialog: the first Route when there is a route set, else the target. */
 static void dialog_resolve_peer(acd_sip_dialog_t *d, const acd_sip_peer_t *fallback)
 {
-    const char *hop = d->route_count ? d->routes[0] : d->remote_target;
-    acd_sip_msg_t *tmp = NULL;
-    /* Parse the hop URI through a minimal request so that msg.c stays the one parser. */
-    char buf[ACD_SIP_DIALOG_STR + 160];
-    const char *u = hop;
-    char uri[ACD_SIP_DIALOG_STR];
-    const char *lt = strchr(u, '<');
+    acd_str_t hop = acd_str_from(d->route_count ? d->routes[0] : d->remote_target);
+    const char *lt = memchr(hop.p, '<', hop.n);
     if (lt) {
-        const char *gt = strchr(lt, '>');
-        size_t n = gt ? (size_t)(gt - lt - 1) : strlen(lt + 1);
-        if (n >= sizeof(uri))
-            n = sizeof(uri) - 1;
-        memcpy(uri, lt + 1, n);
-        uri[n] = '\0';
-        u = uri;
+        const char *gt = memchr(lt, '>', hop.n - (size_t)(lt - hop.p));
+        hop = (acd_str_t){lt + 1, gt ? (size_t)(gt - lt - 1) : hop.n - (size_t)(lt - hop.p) - 1};
     }
-    int n = snprintf(buf, sizeof(buf),
-                     "OPTIONS %s SIP/2.0\r\nVia: SIP/2.0/UDP 0.0.0.0;branch=z9hG4bKx\r\n"
-                     "From: <sip:x@x>;tag=x\r\nTo: <sip:x@x>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n"
-                     "Content-Length: 0\r\n\r\n",
-                     u);
+    acd_sip_uri_t uri;
     d->peer = *fallback;
-    if (n > 0 && (size_t)n < sizeof(buf) && acd_sip_msg_parse(&tmp, buf, (size_t)n) == 0) {
-        acd_sip_peer_for_uri(&tmp->ruri, fallback, &d->peer);
-        acd_sip_msg_free(tmp);
-    }
+    if (acd_sip_uri_parse(hop, &uri) == 0)
+        acd_sip_peer_for_uri(&uri, fallback, &d->peer);
 }
 
 int acd_sip_dialog_init_uas(acd_sip_dialog_t *d, const acd_sip_msg_t *req, const acd_sip_peer_t *from,

@@ -290,6 +290,11 @@ static bool msg_uri_split(acd_str_t raw, acd_sip_uri_t *u)
     return msg_osip_ok(MSG_J_URI, raw, NULL);
 }
 
+int acd_sip_uri_parse(acd_str_t raw, acd_sip_uri_t *u)
+{
+    return msg_uri_split(raw, u) ? 0 : ACD_EPARSE;
+}
+
 /* Fills na from one name-addr / addr-spec value (From, To, Contact, Route ...). */
 static bool msg_nameaddr_split(acd_str_t v, acd_sip_nameaddr_t *na, bool star_ok)
 {

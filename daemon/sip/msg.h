@@ -112,6 +112,13 @@ int acd_sip_msg_parse(acd_sip_msg_t **mp, const char *data, size_t len);
 void acd_sip_msg_free(acd_sip_msg_t *m);
 
 /*
+ * Splits a URI (no angle brackets) into u; every slice points into raw, which the caller
+ * keeps alive. sip, sips and tel URIs are checked by libosip2; other schemes are opaque.
+ * Returns 0 or ACD_EPARSE.
+ */
+int acd_sip_uri_parse(acd_str_t raw, acd_sip_uri_t *u);
+
+/*
  * Value of the first header called name (case-insensitive; compact forms matched). For
  * list-valued headers (Via, Contact, Route, Record-Route, Accept, Require, Supported,
  * Allow ...) each comma-separated element is one value, here and in _headers().

@@ -685,9 +685,6 @@ int main(int argc, char **argv)
         fflush(NULL);
         _exit(0);
     }
-    /* ACD_TEST_SKIP="test_close_under_load" runs the rest (cmocka patterns). */
-    if (getenv("ACD_TEST_SKIP") != NULL)
-        cmocka_set_skip_filter(getenv("ACD_TEST_SKIP"));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_logs_in_order),
         cmocka_unit_test(test_request_reply),
