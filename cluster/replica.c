@@ -203,7 +203,8 @@ static bool replica_is_decision(const Acd__V1__Envelope *env)
 {
     return env->body_case == ACD__V1__ENVELOPE__BODY_OFFER ||
            env->body_case == ACD__V1__ENVELOPE__BODY_OFFER_ACCEPT ||
-           env->body_case == ACD__V1__ENVELOPE__BODY_OFFER_REJECT;
+           env->body_case == ACD__V1__ENVELOPE__BODY_OFFER_REJECT ||
+           env->body_case == ACD__V1__ENVELOPE__BODY_REMOTE_UPDATE;
 }
 
 /*
@@ -494,6 +495,8 @@ static bool replica_has_body(const Acd__V1__Envelope *env)
         return env->offer_reject != NULL;
     case ACD__V1__ENVELOPE__BODY_HEARTBEAT:
         return env->heartbeat != NULL;
+    case ACD__V1__ENVELOPE__BODY_REMOTE_UPDATE:
+        return env->remote_update != NULL;
     default:
         return false;
     }

@@ -38,7 +38,7 @@
  * dropped without asking again; a lost first or last part is handled like a lost
  * answer, by acd_replica_resync_retry().
  *
- * Offers, accepts and rejects change no entity: apply() hands them to the caller in the
+ * Offers, accepts, rejects and remote updates change no entity: apply() hands them to the caller in the
  * verdict, in log order and at most once each, after the same seq checks. Those that fall
  * inside a gap a snapshot skips over are never reported (the leader re-plans them after
  * its timeout).
@@ -115,7 +115,7 @@ typedef struct acd_replica_verdict {
     size_t applied;
     size_t invalid;
     /*
-     * Offers, accepts and rejects that became due, in log order: the given envelope
+     * Offers, accepts, rejects and remote updates that became due, in log order: the given envelope
      * itself or copies owned by the replica. Valid until the next call that changes the
      * replica (apply, resync_retry, forget_origin, free) or until the caller frees the
      * envelope it passed, whichever comes first.

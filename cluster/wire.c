@@ -364,6 +364,7 @@ static int check_offer(wire_check_t *ck, const Acd__V1__Offer *o)
     WIRE_TEXT(ck, o, call_site, WIRE_ID, true);
     WIRE_TEXT(ck, o, agent_id, WIRE_ID, true);
     WIRE_TEXT(ck, o, agent_site, WIRE_ID, true);
+    WIRE_TEXT(ck, o, queue, WIRE_ID, true);
     return 0;
 }
 
@@ -373,6 +374,8 @@ static int check_offer_accept(wire_check_t *ck, const Acd__V1__OfferAccept *a)
     WIRE_REQUIRE(ck, a->epoch > 0, "epoch", "unset");
     WIRE_TEXT(ck, a, call_id, WIRE_ID, true);
     WIRE_TEXT(ck, a, agent_id, WIRE_ID, true);
+    WIRE_TEXT(ck, a, call_site, WIRE_ID, false);
+    WIRE_TEXT(ck, a, agent_site, WIRE_ID, false);
     return 0;
 }
 
@@ -385,6 +388,19 @@ static int check_offer_reject(wire_check_t *ck, const Acd__V1__OfferReject *r)
     WIRE_REQUIRE(ck, r->reason != ACD__V1__REJECT_REASON__REJECT_REASON_UNSPECIFIED, "reason",
                  "unset");
     WIRE_TEXT(ck, r, detail, WIRE_TOKEN, false);
+    WIRE_TEXT(ck, r, call_site, WIRE_ID, false);
+    WIRE_TEXT(ck, r, agent_site, WIRE_ID, false);
+    return 0;
+}
+
+static int check_remote_update(wire_check_t *ck, const Acd__V1__RemoteUpdate *u)
+{
+    WIRE_TEXT(ck, u, offer_id, WIRE_ID, true);
+    WIRE_TEXT(ck, u, call_id, WIRE_ID, true);
+    WIRE_TEXT(ck, u, call_site, WIRE_ID, true);
+    WIRE_TEXT(ck, u, agent_id, WIRE_ID, true);
+    WIRE_TEXT(ck, u, agent_site, WIRE_ID, true);
+    WIRE_REQUIRE(ck, u->kind != ACD__V1__REMOTE_KIND__REMOTE_KIND_UNSPECIFIED, "kind", "unset");
     return 0;
 }
 
@@ -421,6 +437,8 @@ static const ProtobufCMessage *wire_body(const Acd__V1__Envelope *env)
         return (const ProtobufCMessage *)env->offer_reject;
     case ACD__V1__ENVELOPE__BODY_HEARTBEAT:
         return (const ProtobufCMessage *)env->heartbeat;
+    case ACD__V1__ENVELOPE__BODY_REMOTE_UPDATE:
+        return (const ProtobufCMessage *)env->remote_update;
     default:
         return NULL;
     }
@@ -465,6 +483,8 @@ static int wire_check_envelope(wire_check_t *ck, const Acd__V1__Envelope *env)
         return check_offer_reject(ck, env->offer_reject);
     case ACD__V1__ENVELOPE__BODY_HEARTBEAT:
         return check_heartbeat(ck, env->heartbeat);
+    case ACD__V1__ENVELOPE__BODY_REMOTE_UPDATE:
+        return check_remote_update(ck, env->remote_update);
     default:
         return wire_fail(ck, "body", "unknown");
     }

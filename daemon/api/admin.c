@@ -134,6 +134,8 @@ static void admin_get_status(acd_admin_t *a, h2o_req_t *req)
         admin_send_error(req, 500, "Internal Server Error", "out of memory");
         return;
     }
+    if (a->ops.status_extra)
+        a->ops.status_extra(a->ud, doc);
     admin_send_json(req, 200, "OK", doc);
     json_object_put(doc);
 }

@@ -26,6 +26,8 @@ typedef struct acd_admin_site_info {
 typedef struct acd_admin_ops {
     const acd_core_t *(*core)(void *ud);
     void (*site_info)(void *ud, acd_admin_site_info_t *out);
+    /* Optional: adds more to the status document (the "cluster" object of a member). */
+    void (*status_extra)(void *ud, struct json_object *doc);
 } acd_admin_ops_t;
 
 /*

@@ -113,10 +113,63 @@ static void agent_invite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *re
     }
 }
 
+/* "ip:port" or "[v6]:port" into addr; returns 0 or -EINVAL. */
+static int agent_parse_source(const char *src, struct sockaddr_storage *addr)
+{
+    char ip[64];
+    const char *colon = strrchr(src, ':');
+    if (!colon)
+        return -EINVAL;
+    const char *start = src, *end = colon;
+    if (*start == '[' && end > start && end[-1] == ']') {
+        start++;
+        end--;
+    }
+    if ((size_t)(end - start) >= sizeof(ip))
+        return -EINVAL;
+    memcpy(ip, start, (size_t)(end - start));
+    ip[end - start] = '\0';
+    char *stop;
+    unsigned long port = strtoul(colon + 1, &stop, 10);
+    if (*stop || port == 0 || port > 65535)
+        return -EINVAL;
+    return acd_sockaddr_parse(ip, (uint16_t)port, addr);
+}
+
+/*
+ * Where agent a's phone is: this site's registrar for our own agents, the replicated
+ * registration at the agent's owner for another site's (the phone answers whoever sends
+ * to the address it registered from). Fills *b; returns 0 or -ENOENT.
+ */
+static int agent_binding(acd_callctl_t *cc, const acd_action_t *a, acd_sip_binding_t *b)
+{
+    if (!a->agent_site[0]) {
+        const acd_sip_binding_t *own = acd_registrar_lookup(cc->reg, a->sip_user);
+        if (!own)
+            return -ENOENT;
+        *b = *own;
+        return 0;
+    }
+    acd_member_binding_t mb;
+    if (!cc->member || acd_member_contact(cc->member, a->agent_site, a->sip_user, &mb) < 0)
+        return -ENOENT;
+    memset(b, 0, sizeof(*b));
+    snprintf(b->user, sizeof(b->user), "%s", mb.user);
+    snprintf(b->contact, sizeof(b->contact), "%s", mb.contact);
+    acd_sip_peer_t fallback = {.proto = mb.tcp ? ACD_SIP_TCP : ACD_SIP_UDP};
+    acd_sip_uri_t uri;
+    if (agent_parse_source(mb.source, &fallback.addr) < 0 ||
+        acd_sip_uri_parse(acd_str_from(b->contact), &uri) < 0)
+        return -ENOENT;
+    acd_sip_peer_for_uri(&uri, &fallback, &b->peer);
+    return 0;
+}
+
 void acd__agent_offer(acd_callctl_t *cc, const acd_action_t *a)
 {
     call_t *call = acd__cc_call(cc, a->call_id);
-    const acd_sip_binding_t *b = acd_registrar_lookup(cc->reg, a->sip_user);
+    acd_sip_binding_t bind;
+    const acd_sip_binding_t *b = agent_binding(cc, a, &bind) == 0 ? &bind : NULL;
     if (!call || !b) {
         acd_log_info("ACD-AGENT-UNREACHABLE", "call=%s agent=%s: no registered phone", a->call_id,
                      a->agent_id);
@@ -167,7 +220,8 @@ void acd__agent_offer(acd_callctl_t *cc, const acd_action_t *a)
         agent_feed(cc, ACD_EV_OFFER_FAILED, a->call_id, a->agent_id, "send-failed");
         return;
     }
-    acd_log_info("ACD-AGENT-OFFER", "call=%s agent=%s contact=%s", call->id, a->agent_id, b->contact);
+    acd_log_info("ACD-AGENT-OFFER", "call=%s agent=%s site=%s contact=%s", call->id, a->agent_id,
+                 a->agent_site[0] ? a->agent_site : "-", b->contact);
 }
 
 void acd__agent_cancel(acd_callctl_t *cc, const acd_action_t *a)

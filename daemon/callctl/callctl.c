@@ -233,9 +233,13 @@ void acd__cc_feed(acd_callctl_t *cc, const acd_event_t *ev)
          */
         for (size_t j = 0; j < cc->acts.n; j++)
             cc_do_action(cc, &cc->acts.v[j]);
+        if (cc->member && rc == 0)
+            acd_member_applied(cc->member, &cur, &cc->acts);
     }
     cc->npending = 0;
     cc->feeding = false;
+    if (cc->member)
+        acd_member_flush(cc->member);
     cc_rearm(cc);
 }
 
@@ -356,9 +360,30 @@ static const char *cc_reg_password(void *ud, const char *user)
     return NULL;
 }
 
+typedef struct cc_reg_pub {
+    acd_callctl_t *cc;
+    bool removed;
+} cc_reg_pub_t;
+
+static void cc_reg_publish(void *ud, const acd_member_binding_t *mb)
+{
+    cc_reg_pub_t *p = ud;
+    acd_member_registration(p->cc->member, mb, p->removed);
+}
+
 static void cc_reg_changed(void *ud, const char *user, bool bound)
 {
     acd_callctl_t *cc = ud;
+    if (cc->member) {
+        const acd_sip_binding_t *b = acd_registrar_lookup(cc->reg, user);
+        cc_reg_pub_t p = {.cc = cc, .removed = !bound || !b};
+        if (b) {
+            acd__cc_binding(cc, b, cc_reg_publish, &p);
+        } else {
+            acd_member_binding_t mb = {.user = user, .contact = "", .source = "", .agent_id = ""};
+            cc_reg_publish(&p, &mb);
+        }
+    }
     const char *agent = acd_core_agent_for_user(cc->core, user);
     if (!agent)
         return;
@@ -377,6 +402,43 @@ const acd_registrar_ops_t acd__cc_reg_ops = {
     .password = cc_reg_password,
     .changed = cc_reg_changed,
 };
+
+/* The member turns local dispatch on (island) or off (a leader distributes). */
+void acd__cc_set_local_dispatch(void *ud, bool on)
+{
+    acd_callctl_t *cc = ud;
+    acd_actions_t acts = {0};
+    int rc = acd_core_set_local_dispatch(cc->core, on, acd__cc_now(cc), &acts);
+    if (rc < 0)
+        acd_log_err("ACD-CALL-DISPATCH-MODE", "local dispatch %s refused: %s", on ? "on" : "off",
+                    acd_errname(rc));
+    for (size_t j = 0; j < acts.n; j++)
+        cc_do_action(cc, &acts.v[j]);
+    if (cc->member) {
+        acd_member_applied(cc->member, NULL, &acts);
+        acd_member_flush(cc->member);
+    }
+    acd_actions_fini(&acts);
+    cc_rearm(cc);
+}
+
+/* A registrar binding as the member publishes it. */
+void acd__cc_binding(acd_callctl_t *cc, const acd_sip_binding_t *b,
+                     void (*cb)(void *ud, const acd_member_binding_t *mb), void *ud)
+{
+    char source[80];
+    acd_sockaddr_fmt((const struct sockaddr *)&b->peer.addr, source, sizeof(source));
+    const char *agent = acd_core_agent_for_user(cc->core, b->user);
+    uint64_t now = uv_now(cc->loop);
+    acd_member_binding_t mb = {.user = b->user,
+                               .contact = b->contact,
+                               .source = source,
+                               .agent_id = agent ? agent : "",
+                               .tcp = b->peer.proto == ACD_SIP_TCP,
+                               .expires_ms = acd__cc_now(cc) +
+                                             (b->expires_at > now ? (int64_t)(b->expires_at - now) : 0)};
+    cb(ud, &mb);
+}
 
 void acd__cc_core_timer_init(acd_callctl_t *cc)
 {

@@ -8,6 +8,7 @@
 #include "acd/core.h"
 #include "api/admin.h"
 #include "callctl/callctl.h"
+#include "cluster/member.h"
 #include "media/media.h"
 #include "report/cdr.h"
 #include "sip/dialog.h"
@@ -84,6 +85,7 @@ struct acd_callctl {
     acd_core_t *core;
     acd_cdr_writer_t *cdr;
     acd_admin_t *admin;
+    acd_member_t *member;        /* NULL for a site alone */
     acd_actions_t acts;
     acd_event_t *pending;        /* events raised while actions run */
     size_t npending, cappending;
@@ -116,6 +118,8 @@ void acd__cc_leg_unlink(acd_callctl_t *cc, leg_t *leg);
 void acd__cc_call_maybe_free(acd_callctl_t *cc, call_t *call);
 void acd__cc_send_bye(acd_callctl_t *cc, leg_t *leg);
 void acd__cc_core_timer_init(acd_callctl_t *cc);
+void acd__cc_set_local_dispatch(void *ud, bool on);
+void acd__cc_binding(acd_callctl_t *cc, const acd_sip_binding_t *b, void (*cb)(void *ud, const acd_member_binding_t *mb), void *ud);
 extern const acd_sip_tu_ops_t acd__cc_tu_ops;
 extern const acd_registrar_ops_t acd__cc_reg_ops;
 

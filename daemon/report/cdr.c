@@ -185,6 +185,7 @@ int acd_cdr_format_json(acd_buf_t *out, const acd_cdr_t *cdr, const char *site)
         sizeof(cdr_disposition_names) / sizeof(cdr_disposition_names[0]))
         return -EINVAL;
     bool agent = cdr->agent[0] != '\0';
+    bool remote = agent && cdr->agent_site[0] != '\0';
     bool answered = cdr->answer_ms != 0;
     char enqueue_t[40], answer_t[40], end_t[40];
     if (acd_time_rfc3339(enqueue_t, sizeof(enqueue_t), cdr->enqueue_ms) < 0 ||
@@ -203,6 +204,7 @@ int acd_cdr_format_json(acd_buf_t *out, const acd_cdr_t *cdr, const char *site)
         {"caller", CDR_ID(cdr->caller), false},
         {"queue", CDR_ID(cdr->queue), false},
         {"agent", agent ? CDR_ID(cdr->agent) : NULL, !agent},
+        {"agent_site", remote ? CDR_ID(cdr->agent_site) : NULL, !remote},
         {"enqueue_time", json_object_new_string(enqueue_t), false},
         {"answer_time", answered ? json_object_new_string(answer_t) : NULL, !answered},
         {"end_time", json_object_new_string(end_t), false},
@@ -210,6 +212,9 @@ int acd_cdr_format_json(acd_buf_t *out, const acd_cdr_t *cdr, const char *site)
         {"talk_s", cdr_seconds(cdr->talk_ms), false},
         {"offers", json_object_new_int(cdr->offers), false},
         {"disposition", json_object_new_string(cdr_disposition_names[cdr->disposition]), false},
+        {"enqueue_ms", json_object_new_int64(cdr->enqueue_ms), false},
+        {"answer_ms", answered ? json_object_new_int64(cdr->answer_ms) : NULL, !answered},
+        {"end_ms", json_object_new_int64(cdr->end_ms), false},
     };
     int rc = 0;
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {

@@ -117,6 +117,16 @@ size_t acd_registrar_count(const acd_registrar_t *r)
     return r->entries.count;
 }
 
+void acd_registrar_foreach(const acd_registrar_t *r,
+                           void (*cb)(void *ud, const acd_sip_binding_t *b), void *ud)
+{
+    acd_hmap_iter_t it;
+    acd_hmap_node_t *n;
+    acd_hmap_iter_init(&it, &r->entries);
+    while ((n = acd_hmap_iter_next(&it)))
+        cb(ud, &acd_container_of(n, reg_entry_t, node)->b);
+}
+
 static uint64_t reg_now_s(const acd_registrar_t *r)
 {
     return uv_now(r->loop) / 1000;

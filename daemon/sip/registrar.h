@@ -46,6 +46,9 @@ void acd_registrar_handle(acd_registrar_t *r, acd_sip_txn_t *st, const acd_sip_m
 /* The binding of user, or NULL. Valid until the next loop iteration. */
 const acd_sip_binding_t *acd_registrar_lookup(const acd_registrar_t *r, const char *user);
 size_t acd_registrar_count(const acd_registrar_t *r);
+/* Calls cb for every binding (unspecified order); cb must not change the registrar. */
+void acd_registrar_foreach(const acd_registrar_t *r,
+                           void (*cb)(void *ud, const acd_sip_binding_t *b), void *ud);
 void acd_registrar_set_max_expires(acd_registrar_t *r, int max_expires);
 
 /* Closes the expiry timer and frees everything (no change callbacks). Idempotent. */

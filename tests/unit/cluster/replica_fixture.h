@@ -290,6 +290,7 @@ static inline void fx_body(fx_body_t *b, Acd__V1__Envelope *env, char *spec)
         b->offer.call_site = "A";
         b->offer.agent_id = "a1";
         b->offer.agent_site = "B";
+        b->offer.queue = "main";
         env->body_case = ACD__V1__ENVELOPE__BODY_OFFER;
         env->offer = &b->offer;
     } else if (!strcmp(w, "accept")) {

@@ -439,6 +439,7 @@ static void owner_next(model_t *s, owner_t *o, Acd__V1__Envelope *env, m_bodies_
                 b->offer.leader_site = (char *)o->site;
                 b->offer.call_id = b->offer.call_site = "x";
                 b->offer.agent_id = b->offer.agent_site = "x";
+                b->offer.queue = "q";
                 env->body_case = ACD__V1__ENVELOPE__BODY_OFFER;
                 env->offer = &b->offer;
             } else if (what < 97) {

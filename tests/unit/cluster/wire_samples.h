@@ -140,6 +140,7 @@ static inline void samples_init(samples_t *s)
     s->offer.call_site = "A";
     s->offer.agent_id = "2001";
     s->offer.agent_site = "C";
+    s->offer.queue = "main";
     s->offer.ring_timeout_ms = 15000;
 
     acd__v1__offer_accept__init(&s->accept);

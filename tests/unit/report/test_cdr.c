@@ -62,17 +62,19 @@ static acd_cdr_t abandoned_cdr(void)
 
 static const char answered_json[] =
     "{\"site\":\"A\",\"call_id\":\"A-000123\",\"tenant\":\"dental\",\"did\":\"+34910000001\","
-    "\"caller\":\"+34600111222\",\"queue\":\"reception\",\"agent\":\"2001\","
+    "\"caller\":\"+34600111222\",\"queue\":\"reception\",\"agent\":\"2001\",\"agent_site\":null,"
     "\"enqueue_time\":\"2026-11-22T13:04:14.123Z\",\"answer_time\":\"2026-11-22T13:04:26.623Z\","
     "\"end_time\":\"2026-11-22T13:05:54.000Z\",\"wait_s\":12.500,\"talk_s\":87.377,"
-    "\"offers\":2,\"disposition\":\"answered\"}";
+    "\"offers\":2,\"disposition\":\"answered\",\"enqueue_ms\":1795352654123,\"answer_ms\":1795352666623,"
+    "\"end_ms\":1795352754000}";
 
 static const char abandoned_json[] =
     "{\"site\":\"A\",\"call_id\":\"A-000124\",\"tenant\":\"dental\",\"did\":\"+34910000001\","
-    "\"caller\":\"\",\"queue\":\"reception\",\"agent\":null,"
+    "\"caller\":\"\",\"queue\":\"reception\",\"agent\":null,\"agent_site\":null,"
     "\"enqueue_time\":\"2026-11-22T13:04:14.123Z\",\"answer_time\":null,"
     "\"end_time\":\"2026-11-22T13:04:14.128Z\",\"wait_s\":0.005,\"talk_s\":0.000,"
-    "\"offers\":0,\"disposition\":\"abandoned\"}";
+    "\"offers\":0,\"disposition\":\"abandoned\",\"enqueue_ms\":1795352654123,\"answer_ms\":null,"
+    "\"end_ms\":1795352654128}";
 
 static void test_format_exact(void **state)
 {
@@ -199,8 +201,18 @@ static void assert_seconds(json_object *o, const char *key, int64_t ms)
 static void assert_record(json_object *o, const acd_cdr_t *c, const char *site,
                           const char *enqueue_t, const char *answer_t, const char *end_t)
 {
-    assert_int_equal(json_object_object_length(o), 14);
+    assert_int_equal(json_object_object_length(o), 18);
     assert_string_equal(get_str(o, "site"), site);
+    json_object *v = NULL;
+    assert_true(json_object_object_get_ex(o, "enqueue_ms", &v));
+    assert_int_equal(json_object_get_int64(v), c->enqueue_ms);
+    assert_true(json_object_object_get_ex(o, "end_ms", &v));
+    assert_int_equal(json_object_get_int64(v), c->end_ms);
+    assert_true(json_object_object_get_ex(o, "agent_site", &v));
+    if (c->agent_site[0])
+        assert_string_equal(json_object_get_string(v), c->agent_site);
+    else
+        assert_null(v);
     assert_string_equal(get_str(o, "call_id"), c->call_id);
     assert_string_equal(get_str(o, "tenant"), c->tenant);
     assert_string_equal(get_str(o, "did"), c->did);
@@ -218,7 +230,7 @@ static void assert_record(json_object *o, const acd_cdr_t *c, const char *site,
     assert_string_equal(get_str(o, "end_time"), end_t);
     assert_seconds(o, "wait_s", c->wait_ms);
     assert_seconds(o, "talk_s", c->talk_ms);
-    json_object *v = NULL;
+    v = NULL;
     assert_true(json_object_object_get_ex(o, "offers", &v));
     assert_true(json_object_is_type(v, json_type_int));
     assert_int_equal(json_object_get_int(v), c->offers);

@@ -1,0 +1,118 @@
+/* member.h - this site as a cluster member: lease, leadership, replication and offers. */
+#ifndef ACD_CLUSTER_MEMBER_H
+#define ACD_CLUSTER_MEMBER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "acd/core.h"
+#include "config/config.h"
+
+struct json_object;
+
+/*
+ * A member joins one site to its cluster (docs/adr/0011, 0012). It holds the site's etcd
+ * lease and its liveness key `<prefix>/sites/<name>`, campaigns for leadership of
+ * `<prefix>/leader` and observes who leads (the leader's election revision is the
+ * epoch), watches the shared config at `<prefix>/config`, publishes every fact the site
+ * owns on its nng event log, keeps a replica of every peer's log, answers snapshot
+ * requests, and routes the leader's decisions to the site's core:
+ *
+ *   - an Offer naming one of this site's agents becomes REMOTE_RESERVE, and the core's
+ *     answer (OFFER_ACCEPT / OFFER_REJECT) goes out as OfferAccept / OfferReject;
+ *   - an OfferAccept for one of this site's calls becomes REMOTE_ACCEPTED, and the
+ *     call is rung on the agent's phone through its replicated registration;
+ *   - what becomes of a remote agent (REMOTE_AGENT, REMOTE_RELEASE) goes out as a
+ *     RemoteUpdate and reaches the agent's owner as REMOTE_CALL_UPDATE; an agent that
+ *     leaves while reserved for another site's call is WITHDRAWN from that call.
+ *
+ * While this site leads it plans (cluster/planner.h) over its own core and its
+ * replicas and publishes Offers stamped with its epoch. Decisions this site publishes
+ * are also applied here at once (it receives no copy of its own log).
+ *
+ * Island mode: without a lease for longer than the lease TTL (at start-up, or after
+ * the keeper reports the lease lost) the site takes no offers (OfferReject ISLAND),
+ * stops leading, and turns the core's local dispatch on; when a lease is granted again
+ * it turns local dispatch off and rejoins. The core never double-books in either mode.
+ *
+ * Everything runs on the loop thread. Nothing calls back into the member from inside
+ * its own callbacks except through ops.feed, which call control queues.
+ */
+typedef struct acd_member acd_member_t;
+
+/* One registration binding of this site (a phone registered here). */
+typedef struct acd_member_binding {
+    const char *user;     /* the AOR's user part */
+    const char *contact;  /* the Contact URI */
+    const char *source;   /* where the REGISTER came from: "ip:port" */
+    const char *agent_id; /* "" when the user is not an agent */
+    bool tcp;             /* it registered over TCP */
+    int64_t expires_ms;   /* wall clock */
+} acd_member_binding_t;
+
+/* What the member needs from its site (call control). Called on the loop thread. */
+typedef struct acd_member_ops {
+    /* Applies ev to the site's core and carries out the actions (queued if busy). */
+    void (*feed)(void *ud, const acd_event_t *ev);
+    /* Turns the core's local dispatch on or off and carries out what that causes. */
+    void (*set_local_dispatch)(void *ud, bool on);
+    /* The site's core, read-only. */
+    const acd_core_t *(*core)(void *ud);
+    /* Calls cb for every registration binding the site holds. */
+    void (*foreach_binding)(void *ud, void (*cb)(void *cbud, const acd_member_binding_t *b),
+                            void *cbud);
+    /* The shared config stored in etcd appeared or changed (text, len); may be NULL. */
+    void (*shared_config)(void *ud, const char *text, size_t len);
+    /* True while the site drains (takes no new work). */
+    bool (*draining)(void *ud);
+} acd_member_ops_t;
+
+/*
+ * Joins the cluster that cfg's `cluster:` section describes (cfg->cluster must be set):
+ * binds the site's links, starts its etcd client and lease keeper. cfg must stay valid
+ * until acd_member_set_config() or close; ops is copied. incarnation (> 0) must exceed
+ * any this site used before (its start time in ms). The core's local dispatch should
+ * be off before this call. Returns 0, -EINVAL, ACD_ECONFIG, a link or etcd error
+ * (already logged), -ENOMEM.
+ */
+int acd_member_alloc(acd_member_t **mp, uv_loop_t *loop, const acd_config_t *cfg,
+                     const acd_member_ops_t *ops, void *ud, uint64_t incarnation);
+
+/* The site's configuration changed (reload): memberships for planning come from it. */
+void acd_member_set_config(acd_member_t *m, const acd_config_t *cfg);
+
+/*
+ * Call control reports every core step: ev (NULL for a step without an event, such as
+ * a configure) was applied and produced acts, which were carried out. Decisions among
+ * acts are published at once; facts are collected and published by acd_member_flush().
+ */
+void acd_member_applied(acd_member_t *m, const acd_event_t *ev, const acd_actions_t *acts);
+
+/* Publishes the facts collected since the last flush (end of a batch of core steps). */
+void acd_member_flush(acd_member_t *m);
+
+/* A registration of this site appeared, was refreshed (removed false) or went away. */
+void acd_member_registration(acd_member_t *m, const acd_member_binding_t *b, bool removed);
+
+/*
+ * The replicated binding of user at site (an agent registered there). *out borrows the
+ * replica's strings: use them before the member next runs. Returns 0 or -ENOENT.
+ */
+int acd_member_contact(const acd_member_t *m, const char *site, const char *user,
+                       acd_member_binding_t *out);
+
+/* True while the site is in island mode. */
+bool acd_member_island(const acd_member_t *m);
+
+/* Adds the "cluster" object (docs/api.md) to status, a JSON object. */
+void acd_member_status(acd_member_t *m, struct json_object *status);
+
+/*
+ * Leaves the cluster: resigns leadership, revokes the lease (best effort), closes the
+ * links and the etcd client; cb (may be NULL) runs once everything is released.
+ */
+void acd_member_close(acd_member_t *m, void (*cb)(void *ud), void *ud);
+
+#endif

@@ -1,0 +1,152 @@
+/* member_int.h - internals shared by the member's files: the member, its published records. */
+#ifndef ACD_CLUSTER_MEMBER_INT_H
+#define ACD_CLUSTER_MEMBER_INT_H
+
+#include "cluster/etcd.h"
+#include "cluster/link.h"
+#include "cluster/member.h"
+#include "cluster/planner.h"
+#include "cluster/replica.h"
+#include "cluster/wire.h"
+#include "util/hmap.h"
+
+/* Heartbeats (and the checks riding on them) this often. */
+#define MEMBER_HEARTBEAT_MS 500
+/* A snapshot request unanswered this long is made again. */
+#define MEMBER_RESYNC_TIMEOUT_MS 3000
+/* An offer not answered (accepted and visibly taken, or rejected) this long is lost. */
+#define MEMBER_OFFER_TIMEOUT_MS 3000
+/* Retry delay for lease grants and campaigns that failed. */
+#define MEMBER_RETRY_MS 500
+
+typedef enum member_lease_state {
+    MEMBER_LEASE_GRANTING, /* asked for, not granted yet */
+    MEMBER_LEASE_HELD,
+    MEMBER_LEASE_LOST,     /* lost; a new keeper is retried */
+} member_lease_state_t;
+
+/* The last CallEvent kind published for one of this site's calls. */
+typedef struct member_call_rec {
+    acd_hmap_node_t node;
+    char id[ACD_ID_MAX];
+    Acd__V1__CallKind kind;
+    char agent[ACD_ID_MAX];        /* OFFERED/CONNECTED: the agent; REQUEUED: who missed */
+    char reason[ACD_REASON_MAX];   /* REQUEUED */
+    bool dirty;
+} member_call_rec_t;
+
+/* The last AgentEvent published for one of this site's agents. */
+typedef struct member_agent_rec {
+    acd_hmap_node_t node;
+    char id[ACD_ID_MAX];
+    acd_agent_state_t state;
+    acd_ms_t state_since;
+    char call_id[ACD_ID_MAX];
+    unsigned missed, handled;
+    bool published;
+    bool dirty;
+} member_agent_rec_t;
+
+/* The last QueueEvent published for a queue. */
+typedef struct member_queue_rec {
+    acd_hmap_node_t node;
+    char name[ACD_ID_MAX];
+    acd_queue_view_t v; /* counts only; strings are not kept */
+} member_queue_rec_t;
+
+/* An offer the leader made and has not seen settled. */
+typedef struct member_offer {
+    char offer_id[ACD_ID_MAX];
+    char call_id[ACD_ID_MAX];
+    char agent_id[ACD_ID_MAX];
+    acd_ms_t deadline;
+    bool accepted;
+} member_offer_t;
+
+/* A site's liveness key as last seen in etcd. */
+typedef struct member_site {
+    char name[ACD_ID_MAX];
+    bool live;
+} member_site_t;
+
+struct acd_member {
+    uv_loop_t *loop;
+    const acd_config_t *cfg;
+    acd_member_ops_t ops;
+    void *ud;
+    char site[ACD_ID_MAX];
+    char prefix[160];
+    char leader_name[200]; /* etcd election name: <prefix>/leader */
+    uint64_t incarnation;
+    uint64_t seq;          /* the last seq published on our log */
+    int64_t lease_ttl_s;
+
+    acd_etcd_t *etcd;
+    acd_etcd_keeper_t *keeper;
+    member_lease_state_t lease_state;
+    int64_t lease;
+    acd_ms_t no_lease_since; /* start-up or loss: island after the TTL */
+    acd_etcd_campaign_t *campaign;
+    acd_etcd_observe_t *observe;
+    acd_etcd_watch_t *sites_watch;
+    acd_etcd_watch_t *config_watch;
+    int64_t config_rev;    /* mod_revision of the shared config applied */
+
+    bool island;
+    bool is_leader;
+    uint64_t my_epoch;     /* while leading */
+    char leader[ACD_ID_MAX];
+    uint64_t leader_epoch;
+
+    member_site_t *sites;  /* liveness keys seen */
+    size_t n_sites, cap_sites;
+    bool sites_known;      /* the first range answered */
+
+    acd_link_t *link;
+    acd_replica_t *replica;
+    uv_timer_t hb_timer;
+    uv_timer_t plan_timer;
+    uv_timer_t retry_timer;
+    bool plan_scheduled;
+
+    acd_hmap_t calls;      /* member_call_rec_t by id */
+    acd_hmap_t agents;     /* member_agent_rec_t by id */
+    acd_hmap_t queues;     /* member_queue_rec_t by name */
+    bool facts_dirty;
+
+    member_offer_t *offers; /* the leader's unsettled offers */
+    size_t n_offers, cap_offers;
+    uint64_t next_offer;
+    uint64_t offers_made, offers_accepted, offers_rejected, offers_expired;
+
+    acd_buf_t enc;         /* scratch for encodes */
+    bool closing;
+    int open;              /* parts still closing */
+    void (*close_cb)(void *ud);
+    void *close_ud;
+};
+
+/* member.c */
+acd_ms_t acd__member_now(void);
+bool acd__member_site_live(const acd_member_t *m, const char *site);
+
+/* member_pub.c: facts and decisions out, envelopes in */
+void acd__member_envelope_init(acd_member_t *m, Acd__V1__Envelope *env);
+int acd__member_publish(acd_member_t *m, Acd__V1__Envelope *env);
+void acd__member_heartbeat(acd_member_t *m);
+void acd__member_decide(acd_member_t *m, const char *origin, const Acd__V1__Envelope *env);
+void acd__member_on_envelope(void *ud, const char *peer, const Acd__V1__Envelope *env);
+int acd__member_on_request(void *ud, const char *peer, const Acd__V1__Envelope *req,
+                           acd_buf_t *reply);
+void acd__member_resync_retry(acd_member_t *m);
+void acd__member_records_fini(acd_member_t *m);
+const member_call_rec_t *acd__member_call_rec(const acd_member_t *m, const char *id);
+
+/* member_lead.c: the leader's planning */
+void acd__member_schedule_plan(acd_member_t *m);
+void acd__member_plan_cb(uv_timer_t *h);
+void acd__member_offer_answered(acd_member_t *m, const char *offer_id, bool accepted);
+void acd__member_offers_expire(acd_member_t *m, acd_ms_t now);
+void acd__member_offers_clear(acd_member_t *m);
+
+#endif
