@@ -143,7 +143,7 @@ static int agent_parse_source(const char *src, struct sockaddr_storage *addr)
  */
 static int agent_binding(acd_callctl_t *cc, const acd_action_t *a, acd_sip_binding_t *b)
 {
-    if (!a->agent_site[0]) {
+    if (!a->agent_site[0] || strcmp(a->agent_site, cc->cfg->site_name) == 0) {
         const acd_sip_binding_t *own = acd_registrar_lookup(cc->reg, a->sip_user);
         if (!own)
             return -ENOENT;

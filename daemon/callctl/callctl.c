@@ -140,7 +140,10 @@ static void cc_end_call(acd_callctl_t *cc, const acd_action_t *a)
 static void cc_cdr(acd_callctl_t *cc, const acd_action_t *a)
 {
     if (cc->cdr) {
-        int rc = acd_cdr_write(cc->cdr, &a->cdr);
+        acd_cdr_t cdr = a->cdr;
+        if (strcmp(cdr.agent_site, cc->cfg->site_name) == 0)
+            cdr.agent_site[0] = '\0'; /* our own agent, reached through the leader's offer */
+        int rc = acd_cdr_write(cc->cdr, &cdr);
         if (rc < 0)
             acd_log_err("ACD-CDR-WRITE-FAILED", "call=%s err=%s", a->cdr.call_id, acd_errname(rc));
     }
