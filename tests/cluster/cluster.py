@@ -193,8 +193,12 @@ class Cluster:
         chk.sites.append(self)  # diagnostics and close through harness.run
         names = names or [chr(ord("a") + i) for i in range(n_sites)]
         self.sites = []
-        for n in names:
-            s = ClusterSite(n, self.etcd.urls(), lease_ttl=lease_ttl, agents=agents,
+        for i, n in enumerate(names):
+            # Each site lists the members starting from a different one, so killing any
+            # member makes some site's etcd client fail over.
+            urls = self.etcd.urls()
+            urls = urls[i % len(urls):] + urls[:i % len(urls)]
+            s = ClusterSite(n, urls, lease_ttl=lease_ttl, agents=agents,
                             tenants=tenants, queues=queues, **site_kw)
             self.sites.append(s)
         for i, s in enumerate(self.sites):
