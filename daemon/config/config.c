@@ -148,15 +148,20 @@ static int config_default(char **dst, const char *def)
     return *dst ? 0 : -ENOMEM;
 }
 
-/* Fills every string the file did not set. Runs before the cross checks, which see sip_user. */
-static int config_fill_defaults(acd_config_t *cfg)
+/*
+ * Fills every string the file did not set: the site's own settings (site files only) and
+ * the entries'. Runs before the cross checks, which see sip_user.
+ */
+static int config_fill_defaults(acd_config_t *cfg, bool site)
 {
     int rc = 0;
-    rc |= config_default(&cfg->sip_listen, cfg->site_address);
-    rc |= config_default(&cfg->prompts_dir, "/var/lib/acdd/prompts");
-    rc |= config_default(&cfg->admin_listen, "127.0.0.1");
-    rc |= config_default(&cfg->cdr_path, "/var/lib/acdd/cdr.jsonl");
-    rc |= config_default(&cfg->log_level, "info");
+    if (site) {
+        rc |= config_default(&cfg->sip_listen, cfg->site_address);
+        rc |= config_default(&cfg->prompts_dir, "/var/lib/acdd/prompts");
+        rc |= config_default(&cfg->admin_listen, "127.0.0.1");
+        rc |= config_default(&cfg->cdr_path, "/var/lib/acdd/cdr.jsonl");
+        rc |= config_default(&cfg->log_level, "info");
+    }
     if (cfg->cluster)
         rc |= config_default(&cfg->cluster_prefix, "/acdd");
     for (size_t i = 0; i < cfg->n_tenants; i++)
@@ -207,20 +212,44 @@ static int config_syntax_error(const yaml_parser_t *parser, const char *text, si
     return rc < 0 ? rc : ACD_ECONFIG;
 }
 
+/* What one load reads: a site file or a shared config, and how their roots are told apart. */
+typedef struct config_kind {
+    const acd__cfg_table_t *root;
+    bool site;           /* a site file: its own settings get their defaults */
+    const char *needs;   /* what the document must have, said when it is empty */
+    const char *not_map; /* the message for a root that is not a mapping */
+} config_kind_t;
+
+static const config_kind_t config_site = {
+    .root = &acd__cfg_root,
+    .site = true,
+    .needs = "it needs at least a 'site' section",
+    .not_map = "the top level must be a mapping of sections (site:, sip:, tenants: ...)",
+};
+
+static const config_kind_t config_shared = {
+    .root = &acd__cfg_shared_root,
+    .needs = "a shared config needs trunks, tenants, queues or agents",
+    .not_map = "the top level must be a mapping (trunks:, tenants:, queues:, agents:)",
+};
+
 /* Walks the loaded document into cfg; returns 0 or -ENOMEM (errors go to ctx->errs). */
-static int config_walk(acd__cfg_ctx_t *ctx)
+static int config_walk(acd__cfg_ctx_t *ctx, const config_kind_t *kind)
 {
     yaml_node_t *root = yaml_document_get_root_node(ctx->doc);
     if (!root)
-        acd__cfg_error(ctx, 0, "the file is empty: it needs at least a 'site' section");
+        acd__cfg_error(ctx, 0, "the file is empty: %s", kind->needs);
     else if (root->type != YAML_MAPPING_NODE)
-        acd__cfg_error(ctx, acd__cfg_node_line(root),
-                       "the top level must be a mapping of sections (site:, sip:, tenants: ...)");
+        acd__cfg_error(ctx, acd__cfg_node_line(root), "%s", kind->not_map);
     else
-        acd__cfg_walk_map(ctx, root, &acd__cfg_root, ctx->cfg, NULL);
+        acd__cfg_walk_map(ctx, root, kind->root, ctx->cfg, NULL);
+    /* A site file says what it lacks through its required keys; a shared one has none. */
+    if (root && root->type == YAML_MAPPING_NODE && !kind->site && !ctx->cfg->shared_trunks &&
+        !ctx->cfg->shared_entities)
+        acd__cfg_error(ctx, acd__cfg_node_line(root), "%s", kind->needs);
     if (ctx->rc < 0)
         return ctx->rc;
-    int rc = config_fill_defaults(ctx->cfg);
+    int rc = config_fill_defaults(ctx->cfg, kind->site);
     if (rc < 0)
         return rc;
     acd__cfg_lines_sort(ctx);
@@ -228,8 +257,9 @@ static int config_walk(acd__cfg_ctx_t *ctx)
     return ctx->rc;
 }
 
-int acd_config_load_string(const char *yaml, size_t len, const char *name, acd_config_t **cfgp,
-                           acd_config_errors_t *errs)
+static int config_load_text(const char *yaml, size_t len, const char *name,
+                            const config_kind_t *kind, acd_config_t **cfgp,
+                            acd_config_errors_t *errs)
 {
     if (!yaml || !cfgp || !errs)
         return -EINVAL;
@@ -256,7 +286,7 @@ int acd_config_load_string(const char *yaml, size_t len, const char *name, acd_c
     have_doc = true;
 
     ctx = (acd__cfg_ctx_t){.doc = &doc, .cfg = cfg, .errs = errs};
-    rc = config_walk(&ctx);
+    rc = config_walk(&ctx, kind);
     if (rc < 0)
         goto out;
 
@@ -291,7 +321,8 @@ out:
     return rc;
 }
 
-int acd_config_load(const char *path, acd_config_t **cfgp, acd_config_errors_t *errs)
+static int config_load_file(const char *path, const config_kind_t *kind, acd_config_t **cfgp,
+                            acd_config_errors_t *errs)
 {
     if (!path || !cfgp || !errs)
         return -EINVAL;
@@ -322,11 +353,33 @@ int acd_config_load(const char *path, acd_config_t **cfgp, acd_config_errors_t *
             rc = -ENOMEM;
         goto out;
     }
-    rc = acd_config_load_string(text.p ? text.p : "", text.n, path, cfgp, errs);
+    rc = config_load_text(text.p ? text.p : "", text.n, path, kind, cfgp, errs);
 
 out:
     if (f)
         fclose(f);
     acd_buf_fini(&text);
     return rc;
+}
+
+int acd_config_load_string(const char *yaml, size_t len, const char *name, acd_config_t **cfgp,
+                           acd_config_errors_t *errs)
+{
+    return config_load_text(yaml, len, name, &config_site, cfgp, errs);
+}
+
+int acd_config_load(const char *path, acd_config_t **cfgp, acd_config_errors_t *errs)
+{
+    return config_load_file(path, &config_site, cfgp, errs);
+}
+
+int acd_config_shared_load_string(const char *yaml, size_t len, const char *name,
+                                  acd_config_t **cfgp, acd_config_errors_t *errs)
+{
+    return config_load_text(yaml, len, name, &config_shared, cfgp, errs);
+}
+
+int acd_config_shared_load(const char *path, acd_config_t **cfgp, acd_config_errors_t *errs)
+{
+    return config_load_file(path, &config_shared, cfgp, errs);
 }

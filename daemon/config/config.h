@@ -103,6 +103,10 @@ typedef struct acd_config {
     size_t n_queues;
     acd_cfg_agent_t *agents;
     size_t n_agents;
+
+    /* Set only by acd_config_shared_load*(): which lists a shared document sets. */
+    bool shared_trunks;   /* it has a `trunks` key */
+    bool shared_entities; /* it has at least one of `tenants`, `queues`, `agents` */
 } acd_config_t;
 
 /* One problem found in a file: printed as "file:line: message". */
@@ -135,5 +139,33 @@ int acd_config_load_string(const char *yaml, size_t len, const char *name, acd_c
                            acd_config_errors_t *errs);
 
 void acd_config_free(acd_config_t *cfg);
+
+/*
+ * The shared config of a cluster, stored in etcd at `<prefix>/config` (docs/config.md):
+ * a YAML document whose only top-level keys are `trunks`, `tenants`, `queues` and
+ * `agents`. Its entries are read by the same schema and checked by the same rules as a
+ * site file's (acd_config_load), with the same file:line messages; the checks across
+ * entries run on the document alone, so it must be complete in itself (a tenant's
+ * queue, an agent's queues are in it). A key that belongs to a site file only (`site`,
+ * `sip`, `cluster` ...) is an error, and so is a document with none of the four keys.
+ * On success *cfgp holds the lists (and shared_trunks / shared_entities) and nothing
+ * else; free it with acd_config_free(). Returns what acd_config_load() returns.
+ */
+int acd_config_shared_load(const char *path, acd_config_t **cfgp, acd_config_errors_t *errs);
+int acd_config_shared_load_string(const char *yaml, size_t len, const char *name,
+                                  acd_config_t **cfgp, acd_config_errors_t *errs);
+
+/*
+ * Builds the config a cluster site runs: a deep copy of site (its own file, loaded by
+ * acd_config_load) with the lists that shared (from acd_config_shared_load*) sets. When
+ * shared has any of tenants, queues and agents, the three replace site's together (one
+ * left out is empty); when it has trunks, they replace site's trunks; a list shared
+ * does not set stays site's. Neither input is changed or kept. Because a valid shared
+ * document is complete in itself and a site file's other checks do not look at these
+ * lists, the result of two valid inputs is valid. Pass the site's own file, not an
+ * earlier result, so that a list the shared document stops setting falls back to the
+ * file's. *mergedp is written only on success. Returns 0, -EINVAL, -ENOMEM.
+ */
+int acd_config_merge(const acd_config_t *site, const acd_config_t *shared, acd_config_t **mergedp);
 
 #endif

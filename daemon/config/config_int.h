@@ -61,10 +61,12 @@ struct acd__cfg_table {
     size_t n_fields;
     size_t elem_size;         /* list entries: sizeof the element */
     void (*init)(void *elem); /* list entries: sets numeric defaults; may be NULL */
+    const char *unknown_hint; /* appended to "unknown key" messages; may be NULL */
 };
 
-/* The root table: every top-level key (config_schema.c). */
+/* The root tables (config_schema.c): every top-level key of a site file, of a shared one. */
 extern const acd__cfg_table_t acd__cfg_root;
+extern const acd__cfg_table_t acd__cfg_shared_root;
 
 /* Appends "message" at line (1-based, 0 for the whole file) to ctx->errs. */
 void acd__cfg_error(acd__cfg_ctx_t *ctx, int line, const char *fmt, ...)

@@ -409,11 +409,12 @@ static const acd__cfg_table_t schema_agent_table = {.noun = "agent",
         .key = #name, .read = acd__cfg_read_section, .required = req,                              \
         .table = &schema_##name##_table                                                            \
     }
-#define LIST_FIELD(name, tbl)                                                                      \
+#define LIST_FIELD_READ(name, tbl, reader)                                                         \
     {                                                                                              \
-        .key = #name, .read = acd__cfg_read_entries, .offset = CFG(name),                          \
-        .count_offset = CFG(n_##name), .table = &tbl                                               \
+        .key = #name, .read = reader, .offset = CFG(name), .count_offset = CFG(n_##name),          \
+        .table = &tbl                                                                              \
     }
+#define LIST_FIELD(name, tbl) LIST_FIELD_READ(name, tbl, acd__cfg_read_entries)
 
 static const acd__cfg_field_t schema_root[] = {
     SECTION_FIELD(site, true),
@@ -441,3 +442,33 @@ static const acd__cfg_field_t schema_root[] = {
 
 const acd__cfg_table_t acd__cfg_root = {
     .noun = NULL, .fields = schema_root, .n_fields = COUNT(schema_root)};
+
+/* ---- the shared config (etcd `<prefix>/config`) -------------------------------------------- */
+
+/* The lists read exactly as in a site file; the readers remember which ones were set. */
+static void schema_read_shared_trunks(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f,
+                                      yaml_node_t *v, void *base)
+{
+    ((acd_config_t *)base)->shared_trunks = true;
+    acd__cfg_read_entries(ctx, f, v, base);
+}
+
+static void schema_read_shared_entities(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f,
+                                        yaml_node_t *v, void *base)
+{
+    ((acd_config_t *)base)->shared_entities = true;
+    acd__cfg_read_entries(ctx, f, v, base);
+}
+
+static const acd__cfg_field_t schema_shared_root[] = {
+    LIST_FIELD_READ(trunks, schema_trunk_table, schema_read_shared_trunks),
+    LIST_FIELD_READ(tenants, schema_tenant_table, schema_read_shared_entities),
+    LIST_FIELD_READ(queues, schema_queue_table, schema_read_shared_entities),
+    LIST_FIELD_READ(agents, schema_agent_table, schema_read_shared_entities),
+};
+
+const acd__cfg_table_t acd__cfg_shared_root = {
+    .noun = NULL,
+    .fields = schema_shared_root,
+    .n_fields = COUNT(schema_shared_root),
+    .unknown_hint = ": a shared config holds only trunks, tenants, queues and agents"};

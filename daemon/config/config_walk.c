@@ -185,10 +185,11 @@ void acd__cfg_walk_map(acd__cfg_ctx_t *ctx, yaml_node_t *node, const acd__cfg_ta
             const char *key = (const char *)k->data.scalar.value;
             const acd__cfg_field_t *f = walk_find(table, key);
             if (!f) {
+                const char *hint = table->unknown_hint ? table->unknown_hint : "";
                 if (label)
-                    acd__cfg_error(ctx, kline, "unknown key '%.60s' in %s", key, label);
+                    acd__cfg_error(ctx, kline, "unknown key '%.60s' in %s%s", key, label, hint);
                 else
-                    acd__cfg_error(ctx, kline, "unknown top-level key '%.60s'", key);
+                    acd__cfg_error(ctx, kline, "unknown top-level key '%.60s'%s", key, hint);
                 continue;
             }
             size_t i = (size_t)(f - table->fields);
