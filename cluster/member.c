@@ -50,7 +50,7 @@ static void member_epoch(acd_member_t *m, uint64_t epoch)
     m->ops.feed(m->ud, &ev);
 }
 
-static void member_stop_leading(acd_member_t *m, const char *why)
+void acd__member_stop_leading(acd_member_t *m, const char *why)
 {
     if (!m->is_leader)
         return;
@@ -113,7 +113,7 @@ static void member_observed(acd_etcd_observe_t *o, const acd_etcd_kv_t *kv, void
         acd_log_notice("ACD-MEMBER-LEADER-SEEN", "leader=%s epoch=%llu", name,
                        (unsigned long long)epoch);
     if (m->is_leader && (strcmp(name, m->site) != 0 || epoch != m->my_epoch))
-        member_stop_leading(m, "another leader was elected");
+        acd__member_stop_leading(m, "another leader was elected");
     member_epoch(m, epoch);
 }
 
@@ -170,7 +170,7 @@ static void member_lease_cb(acd_etcd_keeper_t *k, acd_etcd_lease_event_t ev, int
     m->lease = 0;
     if (was_held)
         m->no_lease_since = acd__member_now() - m->lease_ttl_s * 1000; /* the TTL ran out */
-    member_stop_leading(m, "lease lost");
+    acd__member_stop_leading(m, "lease lost");
     if (m->campaign)
         (void)acd_etcd_resign(m->campaign, NULL, NULL);
     m->campaign = NULL;
@@ -494,7 +494,7 @@ void acd_member_close(acd_member_t *m, void (*cb)(void *ud), void *ud)
     m->closing = true;
     m->close_cb = cb;
     m->close_ud = ud;
-    member_stop_leading(m, "closing");
+    acd__member_stop_leading(m, "closing");
     if (m->etcd) {
         if (m->campaign)
             (void)acd_etcd_resign(m->campaign, NULL, NULL);

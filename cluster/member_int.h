@@ -144,6 +144,8 @@ const member_call_rec_t *acd__member_call_rec(const acd_member_t *m, const char 
 
 /* member_lead.c: the leader's planning */
 void acd__member_schedule_plan(acd_member_t *m);
+/* Stops planning and drops this leader's unsettled offers (no-op unless leading). */
+void acd__member_stop_leading(acd_member_t *m, const char *why);
 void acd__member_plan_cb(uv_timer_t *h);
 void acd__member_offer_answered(acd_member_t *m, const char *offer_id, bool accepted);
 void acd__member_offers_expire(acd_member_t *m, acd_ms_t now);

@@ -589,8 +589,15 @@ void acd__member_decide(acd_member_t *m, const char *origin, const Acd__V1__Enve
                      env->offer_reject->offer_id, env->offer_reject->call_id,
                      env->offer_reject->agent_id, origin,
                      env->offer_reject->detail ? env->offer_reject->detail : "-");
-        if (m->is_leader)
-            acd__member_offer_answered(m, env->offer_reject->offer_id, false);
+        if (!m->is_leader)
+            break;
+        acd__member_offer_answered(m, env->offer_reject->offer_id, false);
+        /* An owner knows a newer epoch than ours: a newer leader was elected and we have
+         * not heard (our etcd is cut off, or slow). Stop planning at once rather than keep
+         * offering with an epoch every owner refuses. */
+        if (env->offer_reject->reason == ACD__V1__REJECT_REASON__REJECT_REASON_STALE_EPOCH &&
+            env->offer_reject->epoch == m->my_epoch)
+            acd__member_stop_leading(m, "an owner rejected our offer: it knows a newer epoch");
         break;
     case ACD__V1__ENVELOPE__BODY_REMOTE_UPDATE:
         member_feed_update(m, env->remote_update);

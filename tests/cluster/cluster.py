@@ -13,6 +13,7 @@ its v3 JSON gateway with urllib.
 import base64
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -115,9 +116,9 @@ class Etcd:
             if sig == signal.SIGKILL:
                 p.wait(5)
 
-    def get(self, key, prefix=False):
-        """{key: value} under key (or exactly key) from any live member."""
-        i = self.alive_member()
+    def get(self, key, prefix=False, via=None):
+        """{key: value} under key (or exactly key) from member via (default: any live one)."""
+        i = self.alive_member() if via is None else via
         body = {"key": _b64(key)}
         if prefix:
             body["range_end"] = _b64(key[:-1] + chr(ord(key[-1]) + 1))
@@ -130,6 +131,10 @@ class Etcd:
     def put(self, key, value):
         i = self.alive_member()
         return self.call(i, "/v3/kv/put", {"key": _b64(key), "value": _b64(value)})
+
+    def delete(self, key, via=None):
+        i = self.alive_member() if via is None else via
+        return self.call(i, "/v3/kv/deleterange", {"key": _b64(key)})
 
     def diagnostics(self):
         out = ["=== etcd (dir %s)" % self.dir]
@@ -187,7 +192,7 @@ class Cluster:
     """An Etcd and n ClusterSites named a, b, c... that peer with each other."""
 
     def __init__(self, chk, n_sites=3, n_etcd=3, agents=(), lease_ttl=3, tenants=None,
-                 queues=None, names=None, **site_kw):
+                 queues=None, names=None, pin_etcd=False, **site_kw):
         self.chk = chk
         self.etcd = Etcd(n_etcd)
         chk.sites.append(self)  # diagnostics and close through harness.run
@@ -198,6 +203,8 @@ class Cluster:
             # member makes some site's etcd client fail over.
             urls = self.etcd.urls()
             urls = urls[i % len(urls):] + urls[:i % len(urls)]
+            if pin_etcd:  # site i talks to member i only (a partition can cut one site off)
+                urls = urls[:1]
             s = ClusterSite(n, urls, lease_ttl=lease_ttl, agents=agents,
                             tenants=tenants, queues=queues, **site_kw)
             self.sites.append(s)
@@ -288,6 +295,46 @@ class Cluster:
 
     def log_text(self):
         return "\n".join(s.log_text() for s in self.sites)
+
+
+def reap_stale_blocks():
+    """Deletes DROP rules left by an earlier test process that was killed before its
+    cleanup ran (their comment names its pid, which is gone)."""
+    r = subprocess.run(["iptables", "-S", "INPUT"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       timeout=10)
+    for line in r.stdout.decode().splitlines():
+        if "acdtest-" not in line or not line.startswith("-A "):
+            continue
+        tag = line.split("acdtest-", 1)[1].split()[0].strip('"')
+        pid = tag.split("-")[0]
+        if pid.isdigit() and not h._pid_alive(int(pid)):
+            subprocess.run(["iptables", "-D"] + shlex.split(line)[1:], timeout=10, stderr=subprocess.DEVNULL)
+
+
+class PortBlock:
+    """iptables rules that drop every TCP segment to or from a loopback port, in both
+    directions (so established connections hang, as in a partition). Removed by unblock()
+    and, whatever happens, at exit."""
+
+    def __init__(self, port):
+        self.tag = "acdtest-%d-%d" % (os.getpid(), port)
+        self.rules = [["INPUT", "-i", "lo", "-p", "tcp", "--dport", str(port)],
+                      ["INPUT", "-i", "lo", "-p", "tcp", "--sport", str(port)]]
+        self.active = False
+        reap_stale_blocks()
+        h.on_cleanup(self.unblock)
+        for r in self.rules:
+            subprocess.run(["iptables", "-I"] + r + ["-m", "comment", "--comment", self.tag, "-j", "DROP"],
+                           check=True, timeout=10)
+        self.active = True
+
+    def unblock(self):
+        if not self.active:
+            return
+        self.active = False
+        for r in self.rules:
+            subprocess.run(["iptables", "-D"] + r + ["-m", "comment", "--comment", self.tag, "-j", "DROP"],
+                           timeout=10, stderr=subprocess.DEVNULL)
 
 
 def registered_at(cluster, agent_id):
