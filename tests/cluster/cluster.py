@@ -337,11 +337,28 @@ class PortBlock:
                            timeout=10, stderr=subprocess.DEVNULL)
 
 
-def registered_at(cluster, agent_id):
-    """The site whose status shows agent_id available (owned there), or None."""
-    for s in cluster.sites:
-        st = s.status(quiet=True) or {}
-        a = h.agent_status(st, agent_id) or {}
-        if a.get("state") == "available" and not a.get("site"):
-            return s.name
-    return None
+def own_counts(site):
+    """(calls, registrations) as the site reports about itself."""
+    st = site.status(quiet=True) or {}
+    return (len(st.get("calls") or []), (st.get("site") or {}).get("registrations"))
+
+
+def peer_view(viewer, name):
+    for p in (viewer.cluster_status() or {}).get("peers", []):
+        if p["site"] == name:
+            return p
+    return {}
+
+
+def views_agree(c):
+    """Every live site's replica of every other live site matches that site's own counts."""
+    live = [s for s in c.sites if s.alive()]
+    for s in live:
+        mine = own_counts(s)
+        for v in live:
+            if v is s:
+                continue
+            p = peer_view(v, s.name)
+            if p.get("state") != "synced" or (p.get("calls"), p.get("registrations")) != mine:
+                return False
+    return True

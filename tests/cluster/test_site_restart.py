@@ -14,32 +14,6 @@ import cluster as cl  # noqa: E402
 h = cl.h
 
 
-def own_counts(site):
-    """(calls, registrations) as the site reports about itself."""
-    st = site.status(quiet=True) or {}
-    return (len(st.get("calls") or []), (st.get("site") or {}).get("registrations"))
-
-
-def peer_view(viewer, name):
-    for p in (viewer.cluster_status() or {}).get("peers", []):
-        if p["site"] == name:
-            return p
-    return {}
-
-
-def views_agree(c):
-    """Every live site's replica of every other live site matches that site's own counts."""
-    for s in c.sites:
-        mine = own_counts(s)
-        for v in c.sites:
-            if v is s:
-                continue
-            p = peer_view(v, s.name)
-            if p.get("state") != "synced" or (p.get("calls"), p.get("registrations")) != mine:
-                return False
-    return True
-
-
 def test(chk):
     tenants = [h.tenant("acme", ["1000"], "main"), h.tenant("night", ["3000"], "closed")]
     queues = [h.queue("main", "acme"), h.queue("closed", "night")]  # "closed" has no agents
@@ -49,31 +23,31 @@ def test(chk):
     phone_c = c["c"].agent_phones(name="phone-c", calls=None, ring_ms=100, timeout_s=200)
     c["c"].register(["3001"], phone_c.port, chk=chk)
     stuck = c["c"].callers(name="stuck", calls=1, did="3000", prefix="60", timeout_s=60)
-    ok = h.wait_for(lambda: views_agree(c) and peer_view(c["a"], "c").get("calls") == 1, 8)
+    ok = h.wait_for(lambda: cl.views_agree(c) and cl.peer_view(c["a"], "c").get("calls") == 1, 8)
     chk.check(ok, "before the kill: a and b replicate c's call and registration",
-              repr([peer_view(c["a"], "c"), own_counts(c["c"])]))
-    inc_before = peer_view(c["a"], "c").get("incarnation")
-    resyncs_before = {v.name: peer_view(v, "c").get("resyncs", 0) for v in (c["a"], c["b"])}
+              repr([cl.peer_view(c["a"], "c"), cl.own_counts(c["c"])]))
+    inc_before = cl.peer_view(c["a"], "c").get("incarnation")
+    resyncs_before = {v.name: cl.peer_view(v, "c").get("resyncs", 0) for v in (c["a"], c["b"])}
 
     c["c"].kill()
     h.log("site c killed")
     stuck.stop()  # its call died with the site (issue 4 brings takeover of such callers)
-    ok = h.wait_for(lambda: not peer_view(c["a"], "c").get("live") and not peer_view(c["b"], "c").get("live"), 10)
+    ok = h.wait_for(lambda: not cl.peer_view(c["a"], "c").get("live") and not cl.peer_view(c["b"], "c").get("live"), 10)
     chk.check(ok, "a and b see c dark once its lease expires")
-    h.log("c dark: %r" % peer_view(c["a"], "c"))
+    h.log("c dark: %r" % cl.peer_view(c["a"], "c"))
 
     c["c"].restart()
     h.log("site c restarted")
-    ok = h.wait_for(lambda: all(peer_view(v, "c").get("incarnation") not in (None, inc_before)
-                                and peer_view(v, "c").get("state") == "synced" for v in (c["a"], c["b"])), 10)
-    chk.check(ok, "a and b follow c's new incarnation", repr([peer_view(c["a"], "c"), peer_view(c["b"], "c")]))
+    ok = h.wait_for(lambda: all(cl.peer_view(v, "c").get("incarnation") not in (None, inc_before)
+                                and cl.peer_view(v, "c").get("state") == "synced" for v in (c["a"], c["b"])), 10)
+    chk.check(ok, "a and b follow c's new incarnation", repr([cl.peer_view(c["a"], "c"), cl.peer_view(c["b"], "c")]))
     for v in (c["a"], c["b"]):
-        p = peer_view(v, "c")
+        p = cl.peer_view(v, "c")
         chk.eq((p.get("calls"), p.get("registrations"), p.get("agents")), (0, 0, 0),
                "%s's replica of c holds nothing of c's dead run" % v.name)
         chk.check(p.get("resyncs", 0) > resyncs_before[v.name], "%s installed a snapshot of c's new run" % v.name,
                   repr(p))
-    chk.check(views_agree(c), "after the restart every replica matches its owner")
+    chk.check(cl.views_agree(c), "after the restart every replica matches its owner")
 
     # A call while c's agent is away: nobody may offer it to the dead run's registration.
     phone_a = c["a"].agent_phones(name="phone-a", calls=None, ring_ms=100, timeout_s=200)
@@ -83,9 +57,9 @@ def test(chk):
     first.check_ok(chk, 1)
 
     c["c"].register(["3001"], phone_c.port, name="reregister", chk=chk)
-    ok = h.wait_for(lambda: views_agree(c) and peer_view(c["a"], "c").get("registrations") == 1, 8)
+    ok = h.wait_for(lambda: cl.views_agree(c) and cl.peer_view(c["a"], "c").get("registrations") == 1, 8)
     chk.check(ok, "c's re-registration appears once at every peer",
-              repr([peer_view(c["a"], "c"), peer_view(c["b"], "c"), own_counts(c["c"])]))
+              repr([cl.peer_view(c["a"], "c"), cl.peer_view(c["b"], "c"), cl.own_counts(c["c"])]))
     # Two overlapping calls entering a and b: one of them must go to c's agent.
     long_call = c["a"].callers(name="long", calls=1, talk_ms=4000, prefix="62")
     h.wait_for(lambda: any(c[n].status(quiet=True) and any(x.get("state") == "connected"
@@ -106,7 +80,7 @@ def test(chk):
                  for k in ("62", "63"))
     chk.eq(two, [("3001", "c"), ("3002", "a")],
            "of the two overlapping calls (entering a and b) one went to c's re-registered agent")
-    chk.check(h.wait_for(lambda: views_agree(c), 5), "at the end every replica matches its owner")
+    chk.check(h.wait_for(lambda: cl.views_agree(c), 5), "at the end every replica matches its owner")
     for s in c.sites:
         chk.eq(s.stop(), 0, "site %s exits 0 on SIGTERM" % s.name)
 
