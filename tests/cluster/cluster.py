@@ -151,15 +151,20 @@ class Etcd:
 class ClusterSite(h.Site):
     """A Site whose config has a `cluster:` section; its nng ports are chosen up front."""
 
-    def __init__(self, name, etcd_urls, lease_ttl=3, **kw):
+    def __init__(self, name, etcd_urls, lease_ttl=3, certs=None, **kw):
         super().__init__(name, **kw)
         self.events_port = h.free_port(("tcp",))
         self.requests_port = h.free_port(("tcp",))
-        self.events_url = "tcp://%s:%d" % (LOOPBACK, self.events_port)
-        self.requests_url = "tcp://%s:%d" % (LOOPBACK, self.requests_port)
+        scheme = "tls+tcp" if certs else "tcp"
+        self.events_url = "%s://%s:%d" % (scheme, LOOPBACK, self.events_port)
+        self.requests_url = "%s://%s:%d" % (scheme, LOOPBACK, self.requests_port)
         self.config["cluster"] = {"etcd": list(etcd_urls), "lease_ttl": lease_ttl,
                                   "events": self.events_url, "requests": self.requests_url,
                                   "peers": []}
+        if certs:  # mutual TLS with deploy/make-certs' CA and this site's certificate
+            self.config["cluster"].update({"tls_ca": os.path.join(certs, "ca.crt"),
+                                           "tls_cert": os.path.join(certs, name + ".crt"),
+                                           "tls_key": os.path.join(certs, name + ".key")})
 
     def set_peers(self, sites, sisters=()):
         self.config["cluster"]["peers"] = [
@@ -192,11 +197,17 @@ class Cluster:
     """An Etcd and n ClusterSites named a, b, c... that peer with each other."""
 
     def __init__(self, chk, n_sites=3, n_etcd=3, agents=(), lease_ttl=3, tenants=None,
-                 queues=None, names=None, pin_etcd=False, **site_kw):
+                 queues=None, names=None, pin_etcd=False, tls=False, **site_kw):
         self.chk = chk
         self.etcd = Etcd(n_etcd)
         chk.sites.append(self)  # diagnostics and close through harness.run
         names = names or [chr(ord("a") + i) for i in range(n_sites)]
+        certs = None
+        if tls:
+            certs = os.path.join(self.etcd.dir, "certs")
+            subprocess.run([os.path.join(h.SOURCE_DIR, "deploy", "make-certs"), certs] + names,
+                           check=True, timeout=60, stdout=subprocess.DEVNULL)
+            os.chmod(certs, 0o755)
         self.sites = []
         for i, n in enumerate(names):
             # Each site lists the members starting from a different one, so killing any
@@ -205,7 +216,7 @@ class Cluster:
             urls = urls[i % len(urls):] + urls[:i % len(urls)]
             if pin_etcd:  # site i talks to member i only (a partition can cut one site off)
                 urls = urls[:1]
-            s = ClusterSite(n, urls, lease_ttl=lease_ttl, agents=agents,
+            s = ClusterSite(n, urls, lease_ttl=lease_ttl, certs=certs, agents=agents,
                             tenants=tenants, queues=queues, **site_kw)
             self.sites.append(s)
         for i, s in enumerate(self.sites):

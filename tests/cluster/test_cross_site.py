@@ -2,7 +2,8 @@
 """test_cross_site.py - three etcd members, three acdd sites: a call entering site a is
 answered by the only agent, whose phone registered at site c. The leader (whichever site
 wins the election) offers it; c reserves its agent; a rings the phone at c's registration
-address and connects the call; a writes the one CDR, naming c as the agent's site."""
+address and connects the call; a writes the one CDR, naming c as the agent's site. With --tls the links between the sites are mutual TLS
+with certificates from deploy/make-certs."""
 
 import os
 import sys
@@ -14,9 +15,12 @@ h = cl.h
 TALK_MS = 1500
 
 
-def test(chk):
-    c = cl.Cluster(chk, agents=[h.agent("3001")]).start()
+def test(chk, tls=False):
+    c = cl.Cluster(chk, agents=[h.agent("3001")], tls=tls).start()
     leader = c.wait_formed()
+    if tls:
+        chk.check(all(u.startswith("tls+tcp://") for s in c.sites
+                      for u in [s.events_url, s.requests_url]), "every link URL is tls+tcp://")
     h.log("cluster formed, leader %s" % leader)
     st = c["a"].cluster_status()
     chk.eq(len(st.get("peers", [])), 2, "site a lists two peers")
@@ -49,4 +53,4 @@ def test(chk):
 
 
 if __name__ == "__main__":
-    h.run(test)
+    h.run(lambda chk: test(chk, tls="--tls" in sys.argv[1:]))
