@@ -1,4 +1,5 @@
-/* acdctl.c - the command-line client: asks a running acdd's admin endpoint, prints the answer. */
+/* acdctl.c - the command-line client: asks a running acdd's admin endpoint, prints the answer;
+ * stores the cluster's shared config in etcd (ctl/ctl_config.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -12,10 +13,12 @@
 #include <json-c/json.h>
 
 #include "config/config.h"
+#include "ctl/ctl_config.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/log.h"
 
-/* Exit codes: scripts rely on them (see the usage text). */
+/* Exit codes of status: scripts rely on them (see the usage text; config has its own). */
 enum {
     CTL_EXIT_OK = 0,
     CTL_EXIT_USAGE = 1,       /* bad arguments, unreadable config */
@@ -37,20 +40,29 @@ typedef struct ctl_endpoint {
 
 static void ctl_usage(FILE *f)
 {
-    fputs("Usage: acdctl [--admin HOST:PORT] [--config FILE] COMMAND [ARGS]\n"
+    fputs("Usage: acdctl [--admin HOST:PORT] [--config FILE] [--etcd URL[,URL...]]\n"
+          "              [--prefix PREFIX] COMMAND [ARGS]\n"
           "\n"
-          "Asks a running acdd through its admin endpoint (HTTP on loopback).\n"
+          "Asks a running acdd through its admin endpoint (HTTP on loopback), or the\n"
+          "cluster's etcd for its shared config.\n"
           "\n"
           "Options:\n"
           "  -a, --admin HOST:PORT  admin endpoint (default " CTL_DEFAULT_HOST ":8080;\n"
           "                         IPv6 as [::1]:8080); wins over --config\n"
-          "  -c, --config FILE      take the admin address and port from acdd's config\n"
+          "  -c, --config FILE      acdd's config: the admin address and port (status),\n"
+          "                         the cluster section's etcd and prefix (config)\n"
+          "  -e, --etcd URL[,URL]   etcd endpoints (config); wins over --config\n"
+          "  -p, --prefix PREFIX    etcd key prefix (config; default /acdd); wins over --config\n"
           "  -h, --help             show this help\n"
           "\n"
           "Commands:\n"
-          "  status [--json]        site, queues, agents and calls\n"
+          "  status [--json]        site, cluster, queues, agents and calls\n"
+          "  config push FILE       check a shared config and store it in etcd\n"
+          "  config show            print the shared config stored in etcd\n"
           "\n"
-          "Exit status: 0 ok, 1 usage error, 2 cannot reach acdd, 3 bad response.\n",
+          "Exit status of status: 0 ok, 1 usage error, 2 cannot reach acdd, 3 bad response.\n"
+          "Exit status of config: 0 ok, 1 invalid FILE (nothing written) or nothing stored,\n"
+          "2 usage error, 3 etcd unreachable or refused the request.\n",
           f);
 }
 
@@ -58,7 +70,8 @@ static void ctl_status_usage(FILE *f)
 {
     fputs("Usage: acdctl [--admin HOST:PORT] [--config FILE] status [--json]\n"
           "\n"
-          "Shows the site, its queues, agents and calls in progress (GET /v1/status).\n"
+          "Shows the site, its cluster (when it has one), its queues, agents and calls in\n"
+          "progress (GET /v1/status).\n"
           "\n"
           "Options:\n"
           "  -j, --json   print acdd's JSON document (pretty) instead of tables\n"
@@ -388,7 +401,90 @@ static void ctl_fill_call(ctl_row_t *r, json_object *c, int64_t now)
     ctl_duration(r->cell[6], CTL_CELL_MAX, ctl_int(c, "wait_s"));
 }
 
-/* Prints the status document as a site line and three tables. Returns 0 or -ENOMEM. */
+/* ---- the cluster section ---- */
+
+/* "yes" or "no" for the boolean at key; "-" when absent. */
+static const char *ctl_yes(json_object *o, const char *key)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !v)
+        return "-";
+    return json_object_get_boolean(v) ? "yes" : "no";
+}
+
+/* The integer at key followed by unit, in buf; "-" when absent or null (a peer never heard). */
+static const char *ctl_num(json_object *o, const char *key, const char *unit, char *buf, size_t len)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !v)
+        return "-";
+    snprintf(buf, len, "%lld%s", (long long)json_object_get_int64(v), unit);
+    return buf;
+}
+
+static void ctl_fill_peer(ctl_row_t *r, json_object *p, int64_t now)
+{
+    char n[8][24];
+    (void)now;
+#define CTL_NUM(i, key, unit) ctl_num(p, key, unit, n[i], sizeof(n[i]))
+    CTL_CELL(r, 0, "%s", ctl_str(p, "site"));
+    CTL_CELL(r, 1, "%s", ctl_yes(p, "live"));
+    CTL_CELL(r, 2, "%s", ctl_yes(p, "connected"));
+    CTL_CELL(r, 3, "%s%s%s", ctl_str(p, "state"),
+             strcmp(ctl_yes(p, "island"), "yes") ? "" : " island",
+             strcmp(ctl_yes(p, "draining"), "yes") ? "" : " draining");
+    CTL_CELL(r, 4, "%s", CTL_NUM(0, "lag_ms", "ms"));
+    CTL_CELL(r, 5, "%s", CTL_NUM(1, "heartbeat_age_ms", "ms"));
+    CTL_CELL(r, 6, "%s/%s/%s", CTL_NUM(2, "calls", ""), CTL_NUM(3, "agents", ""),
+             CTL_NUM(4, "registrations", ""));
+    CTL_CELL(r, 7, "%s/%s/%s", CTL_NUM(5, "gaps", ""), CTL_NUM(6, "resyncs", ""),
+             CTL_NUM(7, "decode_errors", ""));
+#undef CTL_NUM
+}
+
+/*
+ * Prints the `cluster` object of a status document (docs/api.md): a line for this site
+ * (lease, island, leader, epoch), the PEERS table and, while it leads, its offer
+ * counters. Prints nothing for a single site. Returns 0 or -ENOMEM.
+ */
+static int ctl_print_cluster(json_object *doc, int64_t now, FILE *f)
+{
+    static const char *const peer_heads[] = {
+        "PEER", "LIVE",      "CONNECTED",         "STATE",
+        "LAG",  "HEARTBEAT", "CALLS/AGENTS/REGS", "GAPS/RESYNCS/DECODE_ERRORS"};
+    ctl_table_t peers = {.title = "PEERS", .heads = peer_heads, .ncols = 8};
+    json_object *c = NULL, *lease = NULL, *leader = NULL, *offers = NULL;
+    char ttl[24];
+
+    if (!json_object_object_get_ex(doc, "cluster", &c) || !json_object_is_type(c, json_type_object))
+        return 0;
+    json_object_object_get_ex(c, "lease", &lease);
+    json_object_object_get_ex(c, "leader", &leader);
+    bool leading = !strcmp(ctl_yes(c, "is_leader"), "yes");
+    fprintf(f,
+            "cluster site %s  prefix %s  lease %s (ttl %s)  island %s  leader %s%s  epoch %lld\n",
+            ctl_str(c, "site"), ctl_str(c, "prefix"), ctl_str(lease, "state"),
+            ctl_num(lease, "ttl_s", "s", ttl, sizeof(ttl)), ctl_yes(c, "island"),
+            leader ? ctl_str(leader, "site") : "none yet", leader && leading ? " (this site)" : "",
+            (long long)ctl_int(c, "epoch"));
+    int rc = ctl_table_fill(&peers, c, "peers", now, ctl_fill_peer);
+    if (!rc)
+        ctl_table_print(&peers, f);
+    free(peers.rows);
+    if (!rc && leading && json_object_object_get_ex(c, "offers", &offers))
+        fprintf(f,
+                "\nOFFERS (this site leads)\nmade %lld  accepted %lld  rejected %lld  "
+                "expired %lld  pending %lld\n",
+                (long long)ctl_int(offers, "made"), (long long)ctl_int(offers, "accepted"),
+                (long long)ctl_int(offers, "rejected"), (long long)ctl_int(offers, "expired"),
+                (long long)ctl_int(offers, "pending"));
+    return rc;
+}
+
+/*
+ * Prints the status document as a site line, the cluster (when there is one) and three
+ * tables. Returns 0 or -ENOMEM.
+ */
 static int ctl_print_status(json_object *doc, FILE *f)
 {
     /* AVAIL/IN: agents available / agents logged in */
@@ -422,6 +518,7 @@ static int ctl_print_status(json_object *doc, FILE *f)
             (long long)ctl_int(site, "registrations"), (long long)ctl_int(sip, "rx"),
             (long long)ctl_int(sip, "tx"));
 
+    rc = ctl_print_cluster(doc, now, f);
     if (!rc)
         rc = ctl_table_fill(&tables[0], doc, "queues", now, ctl_fill_queue);
     if (!rc)
@@ -524,26 +621,47 @@ static int ctl_cmd_status(const ctl_endpoint_t *ep, int argc, char **argv)
     return code;
 }
 
+/* Resolves the admin endpoint from --admin or --config and runs status. Returns an exit code. */
+static int ctl_run_status(const char *admin, const char *config, int argc, char **argv)
+{
+    ctl_endpoint_t ep = {.host = CTL_DEFAULT_HOST, .port = CTL_DEFAULT_PORT};
+    if (admin && ctl_parse_endpoint(admin, &ep) != 0) {
+        fprintf(stderr, "acdctl: --admin wants HOST:PORT (or [IPV6]:PORT), not '%s'\n", admin);
+        return CTL_EXIT_USAGE;
+    }
+    if (config && !admin) {
+        int rc = ctl_endpoint_from_config(config, &ep);
+        if (rc != CTL_EXIT_OK)
+            return rc;
+    }
+    return ctl_cmd_status(&ep, argc, argv);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"admin", required_argument, NULL, 'a'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"admin", required_argument, NULL, 'a'}, {"config", required_argument, NULL, 'c'},
+        {"etcd", required_argument, NULL, 'e'},  {"prefix", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
-    ctl_endpoint_t ep = {.host = CTL_DEFAULT_HOST, .port = CTL_DEFAULT_PORT};
     const char *admin = NULL, *config = NULL;
+    acd__ctl_etcd_opts_t etcd = {0};
     int c;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:a:c:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:a:c:e:p:h", opts, NULL)) != -1) {
         switch (c) {
         case 'a':
             admin = optarg;
             break;
         case 'c':
             config = optarg;
+            break;
+        case 'e':
+            etcd.etcd = optarg;
+            break;
+        case 'p':
+            etcd.prefix = optarg;
             break;
         case 'h':
             ctl_usage(stdout);
@@ -563,27 +681,26 @@ int main(int argc, char **argv)
         ctl_usage(stderr);
         return CTL_EXIT_USAGE;
     }
-    if (admin && ctl_parse_endpoint(admin, &ep) != 0) {
-        fprintf(stderr, "acdctl: --admin wants HOST:PORT (or [IPV6]:PORT), not '%s'\n", admin);
-        return CTL_EXIT_USAGE;
-    }
-    if (config && !admin) {
-        int rc = ctl_endpoint_from_config(config, &ep);
-        if (rc != CTL_EXIT_OK)
-            return rc;
-    }
 
     const char *cmd = argv[optind];
-    if (strcmp(cmd, "status") == 0) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            fprintf(stderr, "acdctl: cannot initialise libcurl\n");
-            return CTL_EXIT_UNREACHABLE;
-        }
-        int rc = ctl_cmd_status(&ep, argc - optind, argv + optind);
-        curl_global_cleanup();
-        return rc;
+    bool status = strcmp(cmd, "status") == 0;
+    if (!status && strcmp(cmd, "config") != 0) {
+        fprintf(stderr, "acdctl: unknown command '%s'\n", cmd);
+        ctl_usage(stderr);
+        return CTL_EXIT_USAGE;
     }
-    fprintf(stderr, "acdctl: unknown command '%s'\n", cmd);
-    ctl_usage(stderr);
-    return CTL_EXIT_USAGE;
+    if (!status) {
+        /* The etcd client (which sets libcurl up itself) logs retries and failovers;
+           acdctl says what came of them. */
+        acd_log_init(stderr, ACD_LOG_ERR, "acdctl");
+        etcd.config = config;
+        return acd__ctl_config(&etcd, argc - optind, argv + optind);
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "acdctl: cannot initialise libcurl\n");
+        return CTL_EXIT_UNREACHABLE;
+    }
+    int rc = ctl_run_status(admin, config, argc - optind, argv + optind);
+    curl_global_cleanup();
+    return rc;
 }

@@ -321,12 +321,9 @@ out:
     return rc;
 }
 
-static int config_load_file(const char *path, const config_kind_t *kind, acd_config_t **cfgp,
-                            acd_config_errors_t *errs)
+/* Reads the file at path into text (errors also recorded in errs, line 0). */
+static int config_read_file(const char *path, acd_buf_t *text, acd_config_errors_t *errs)
 {
-    if (!path || !cfgp || !errs)
-        return -EINVAL;
-    acd_buf_t text = {0};
     int rc = 0;
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -338,12 +335,12 @@ static int config_load_file(const char *path, const config_kind_t *kind, acd_con
     char chunk[8192];
     size_t got;
     while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (text.n + got > CONFIG_MAX_BYTES) {
+        if (text->n + got > CONFIG_MAX_BYTES) {
             rc = acd__cfg_errors_add(errs, 0, "file is larger than %u bytes", CONFIG_MAX_BYTES);
             rc = rc < 0 ? rc : ACD_ECONFIG;
             goto out;
         }
-        rc = acd_buf_append(&text, chunk, got);
+        rc = acd_buf_append(text, chunk, got);
         if (rc < 0)
             goto out;
     }
@@ -353,11 +350,35 @@ static int config_load_file(const char *path, const config_kind_t *kind, acd_con
             rc = -ENOMEM;
         goto out;
     }
-    rc = config_load_text(text.p ? text.p : "", text.n, path, kind, cfgp, errs);
+    rc = acd_buf_append(text, "", 0); /* an empty file is an empty string, not NULL */
 
 out:
     if (f)
         fclose(f);
+    return rc;
+}
+
+static int config_load_file(const char *path, const config_kind_t *kind, acd_config_t **cfgp,
+                            acd_config_errors_t *errs)
+{
+    if (!path || !cfgp || !errs)
+        return -EINVAL;
+    acd_buf_t text = {0};
+    int rc = config_read_file(path, &text, errs);
+    if (rc == 0)
+        rc = config_load_text(text.p, text.n, path, kind, cfgp, errs);
+    acd_buf_fini(&text);
+    return rc;
+}
+
+int acd_config_read(const char *path, char **textp, size_t *lenp, acd_config_errors_t *errs)
+{
+    if (!path || !textp || !lenp || !errs)
+        return -EINVAL;
+    acd_buf_t text = {0};
+    int rc = config_read_file(path, &text, errs);
+    if (rc == 0)
+        *textp = acd_buf_steal(&text, lenp);
     acd_buf_fini(&text);
     return rc;
 }

@@ -141,6 +141,14 @@ int acd_config_load_string(const char *yaml, size_t len, const char *name, acd_c
 void acd_config_free(acd_config_t *cfg);
 
 /*
+ * Reads the file at path as the loaders do (the same size limit and messages, which go
+ * to errs with line 0) without parsing it, for a caller that must use the very bytes it
+ * checks. On success *textp is a NUL-terminated copy of *lenp bytes the caller frees.
+ * Returns 0, -ENOENT/-EACCES/..., ACD_ECONFIG (too large), -ENOMEM, -EINVAL.
+ */
+int acd_config_read(const char *path, char **textp, size_t *lenp, acd_config_errors_t *errs);
+
+/*
  * The shared config of a cluster, stored in etcd at `<prefix>/config` (docs/config.md):
  * a YAML document whose only top-level keys are `trunks`, `tenants`, `queues` and
  * `agents`. Its entries are read by the same schema and checked by the same rules as a

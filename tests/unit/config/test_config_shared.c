@@ -209,7 +209,24 @@ static void test_file(void **state)
     assert_string_equal(cfg->path, path);
     assert_int_equal(cfg->n_agents, 1);
     acd_config_free(cfg);
+
+    /* The very bytes, for a caller that checks and then stores them. */
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(acd_config_read(path, &text, &len, &errs), 0);
+    assert_int_equal(len, strlen(ENTITIES));
+    assert_string_equal(text, ENTITIES);
+    free(text);
+    assert_int_equal(truncate(path, 0), 0);
+    assert_int_equal(acd_config_read(path, &text, &len, &errs), 0);
+    assert_int_equal(len, 0);
+    assert_string_equal(text, "");
+    free(text);
+    assert_int_equal(errs.n, 0);
     unlink(path);
+    assert_int_equal(acd_config_read(path, &text, &len, &errs), -ENOENT);
+    assert_int_equal(errs.n, 1);
+    acd_config_errors_fini(&errs);
 }
 
 /* ---- merging -------------------------------------------------------------------------------- */
