@@ -652,7 +652,8 @@ static void origin_status(const acd__replica_origin_t *o, acd_ms_t now, acd_repl
         .last_heard_ms = o->last_heard_ms,
         .last_heartbeat_ms = o->last_heartbeat_ms,
         .last_sent_ms = o->last_sent_ms,
-        .lag_ms = now - o->last_sent_ms,
+        /* A peer's clock ahead of ours is no lag; both are positive, so no overflow. */
+        .lag_ms = o->last_sent_ms > 0 && o->last_sent_ms < now ? now - o->last_sent_ms : 0,
         .draining = o->draining,
         .island = o->island,
         .leader_site = o->leader_site,

@@ -271,7 +271,7 @@ typedef struct acd_replica_status {
     acd_ms_t last_heard_ms;       /* now of the last envelope of the current incarnation */
     acd_ms_t last_heartbeat_ms;   /* now of the last heartbeat received */
     acd_ms_t last_sent_ms;        /* that envelope's sent_ms */
-    acd_ms_t lag_ms;              /* now - last_sent_ms (clock skew included) */
+    acd_ms_t lag_ms;              /* now - last_sent_ms (clock skew included; 0 if ahead) */
     /* From the last heartbeat applied in order. */
     bool draining;
     bool island;

@@ -462,6 +462,7 @@ static int wire_check_envelope(wire_check_t *ck, const Acd__V1__Envelope *env)
     WIRE_REQUIRE(ck, env->incarnation > 0, "incarnation", "unset");
     WIRE_REQUIRE(ck, env->seq > 0, "seq", "unset");
     WIRE_REQUIRE(ck, env->schema_version > 0, "schema_version", "unset");
+    WIRE_REQUIRE(ck, env->sent_ms > 0, "sent_ms", "not a wall-clock time");
     switch (env->body_case) {
     case ACD__V1__ENVELOPE__BODY_CALL:
         return check_call(ck, env->call);

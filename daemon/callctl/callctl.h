@@ -18,9 +18,11 @@ typedef struct acd_callctl acd_callctl_t;
 int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg);
 
 /*
- * Applies a new configuration live (SIGHUP): tenants, queues, agents, trunks, timers.
- * Listen addresses and ports are not changed by a reload (logged). Takes ownership of
- * cfg on success; returns 0 or a negative code (nothing changed, cfg still the caller's).
+ * Applies a new configuration of the site's own file live (SIGHUP): tenants, queues,
+ * agents, trunks, timers. In a cluster, the lists of the shared config last applied from
+ * etcd keep replacing the file's (docs/config.md). Listen addresses and ports are not
+ * changed by a reload (logged). Takes ownership of cfg on success; returns 0 or a
+ * negative code (nothing changed, cfg still the caller's).
  */
 int acd_callctl_reload(acd_callctl_t *c, acd_config_t *cfg);
 

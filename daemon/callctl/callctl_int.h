@@ -77,7 +77,9 @@ struct call {
 
 struct acd_callctl {
     uv_loop_t *loop;
-    acd_config_t *cfg;
+    acd_config_t *cfg;      /* the config in force: file_cfg merged with shared */
+    acd_config_t *file_cfg; /* the site's own file, as last loaded */
+    acd_config_t *shared;   /* the cluster's shared config last applied; NULL: none */
     acd_sip_transport_t *tp;
     acd_sip_txl_t *txl;
     acd_registrar_t *reg;

@@ -168,23 +168,46 @@ static bool site_member_draining(void *ud)
     return ((acd_callctl_t *)ud)->draining;
 }
 
+/* The config a site runs: its own file's, with the lists of the cluster's shared config
+ * (NULL: none applied yet) in place of the file's (acd_config_merge). */
+static int site_effective(const acd_config_t *file, const acd_config_t *shared, acd_config_t **out)
+{
+    static const acd_config_t none; /* sets no list: a deep copy of file */
+    return acd_config_merge(file, shared ? shared : &none, out);
+}
+
+static int site_apply(acd_callctl_t *cc, acd_config_t *cfg);
+
 /*
  * The shared config in etcd changed: merged with this site's own file (which keeps its
  * site, listeners and cluster sections) and applied like a reload. A document that does
- * not validate, or does not fit this site, is refused and the running config kept.
+ * not validate, or that the core refuses, is refused and the running config kept. An
+ * empty value (the key deleted) drops the shared lists: the file's own apply again.
  */
 static void site_member_shared(void *ud, const char *text, size_t len)
 {
     acd_callctl_t *cc = ud;
     acd_config_t *shared = NULL, *merged = NULL;
     acd_config_errors_t errs = {0};
-    (void)text; (void)len; int rc = -ENOTSUP; /*TEMPHACK*/
+    int rc = 0;
+    if (text && len > 0)
+        rc = acd_config_shared_load_string(text, len, "etcd shared config", &shared, &errs);
     for (size_t i = 0; i < errs.n; i++)
         acd_log_err("ACD-SITE-SHARED-INVALID", "line %d: %s", errs.v[i].line, errs.v[i].message);
-    if (rc == 0 && acd_callctl_reload(cc, merged) == 0)
+    if (rc == 0)
+        rc = site_effective(cc->file_cfg, shared, &merged);
+    if (rc == 0)
+        rc = site_apply(cc, merged);
+    if (rc == 0) {
         merged = NULL;
-    else
+        acd_config_free(cc->shared);
+        cc->shared = shared;
+        shared = NULL;
+        acd_log_notice("ACD-SITE-SHARED-APPLIED", "%s", cc->shared ? "shared lists in force"
+                                                                   : "the site file's own lists");
+    } else {
         acd_log_err("ACD-SITE-SHARED-REFUSED", "shared config not applied: %s", acd_strerror(rc));
+    }
     acd_config_errors_fini(&errs);
     acd_config_free(shared);
     acd_config_free(merged);
@@ -214,6 +237,11 @@ int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)
     }
     cc->loop = loop;
     cc->cfg = cfg;
+    if ((rc = site_effective(cfg, NULL, &cc->file_cfg)) < 0) {
+        free(cc);
+        cc = NULL;
+        goto out;
+    }
     cc->started_ms = acd__cc_now(cc);
     acd_hmap_init(&cc->calls);
     acd_hmap_init(&cc->legs);
@@ -296,7 +324,8 @@ out:
     return rc;
 }
 
-int acd_callctl_reload(acd_callctl_t *cc, acd_config_t *cfg)
+/* Runs cfg (a complete, merged config) from now on; takes it on success. */
+static int site_apply(acd_callctl_t *cc, acd_config_t *cfg)
 {
     const acd_config_t *old = cc->cfg;
     if (strcmp(old->sip_listen, cfg->sip_listen) || old->sip_port != cfg->sip_port ||
@@ -317,6 +346,21 @@ int acd_callctl_reload(acd_callctl_t *cc, acd_config_t *cfg)
     acd_config_free(prev);
     acd_log_notice("ACD-SITE-RELOADED", "tenants=%zu queues=%zu agents=%zu", cfg->n_tenants,
                    cfg->n_queues, cfg->n_agents);
+    return 0;
+}
+
+int acd_callctl_reload(acd_callctl_t *cc, acd_config_t *file)
+{
+    acd_config_t *merged = NULL;
+    int rc = site_effective(file, cc->shared, &merged);
+    if (rc == 0)
+        rc = site_apply(cc, merged);
+    if (rc < 0) {
+        acd_config_free(merged);
+        return rc;
+    }
+    acd_config_free(cc->file_cfg);
+    cc->file_cfg = file;
     return 0;
 }
 
@@ -382,6 +426,8 @@ static void site_part_closed(void *ud)
         acd_core_free(cc->core);
     if (cc->cfg)
         acd_config_free(cc->cfg);
+    acd_config_free(cc->file_cfg);
+    acd_config_free(cc->shared);
     free(cc);
     if (cb)
         cb(cud);

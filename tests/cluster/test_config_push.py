@@ -18,6 +18,7 @@ sites, and acdctl as an operator runs it.
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -227,6 +228,18 @@ def check_valid_applied(chk, c):
     return kv, True
 
 
+def check_reload_keeps_shared(chk, c):
+    """SIGHUP re-reads the site's own file and merges the shared lists into it again."""
+    a = c["a"]
+    want = (["main", "sales"], ["2001", "2002"])
+    a.config["drain_timeout"] = 7  # a change in the file's own part, so the reload has work
+    a.write_config()
+    a.proc.send_signal(signal.SIGHUP)
+    ok = h.wait_for(lambda: a.log_text().count("id=ACD-SITE-RELOADED") >= 2, 10)
+    chk.check(ok, "site a reloaded its file on SIGHUP")
+    chk.eq(directory(a.status()), want, "after SIGHUP site a still runs the shared queues and agents")
+
+
 def check_show(chk, c, kv):
     a = c["a"]
     rc, out, err, _ = acdctl("--config", a.config_path, "config", "show")
@@ -317,6 +330,8 @@ def test(chk):
     check_usage(chk, c)
     check_invalid_refused(chk, c)
     kv, called = check_valid_applied(chk, c)
+    if called:
+        check_reload_keeps_shared(chk, c)
     check_show(chk, c, kv)
     check_status_table(chk, c, leader, called)
     check_etcd_unreachable(chk, c)

@@ -309,7 +309,7 @@ static void test_cdr_round_trip(void **state)
     assert_int_equal(acd_wire_call_from_cdr(&cdr, &ev), 0);
     assert_int_equal(ev.kind, ACD__V1__CALL_KIND__CALL_KIND_ENDED);
     Acd__V1__Envelope env;
-    acd_wire_envelope_init(&env, "A", 1, 9, 0);
+    acd_wire_envelope_init(&env, "A", 1, 9, 1795093554001);
     env.body_case = ACD__V1__ENVELOPE__BODY_CALL;
     env.call = &ev;
     acd_buf_t b = {0};

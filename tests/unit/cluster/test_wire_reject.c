@@ -295,6 +295,14 @@ static void test_header_rules(void **state)
     envelope(&env, &s, ACD__V1__ENVELOPE__BODY_HEARTBEAT);
     env.schema_version = 0;
     assert_env_refused(&env);
+    /* sent_ms is a wall-clock time: a peer's lag is computed from it. */
+    envelope(&env, &s, ACD__V1__ENVELOPE__BODY_HEARTBEAT);
+    env.sent_ms = 0;
+    assert_env_refused(&env);
+    env.sent_ms = INT64_MIN;
+    assert_env_refused(&env);
+    env.sent_ms = 1;
+    assert_env_accepted(&env);
 
     /* A newer contract version is accepted (additions only). */
     envelope(&env, &s, ACD__V1__ENVELOPE__BODY_HEARTBEAT);
