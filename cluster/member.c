@@ -547,6 +547,7 @@ static void member_status_peer(void *ud, const acd_replica_status_t *s)
     json_object_object_add(p, "calls", json_object_new_uint64(s->calls));
     json_object_object_add(p, "agents", json_object_new_uint64(s->agents));
     json_object_object_add(p, "registrations", json_object_new_uint64(s->registrations));
+    json_object_object_add(p, "dialogs", json_object_new_uint64(s->dialogs));
     json_object_object_add(p, "island", json_object_new_boolean(s->island));
     json_object_object_add(p, "draining", json_object_new_boolean(s->draining));
     json_object_object_add(p, "gaps", json_object_new_uint64(s->gaps));

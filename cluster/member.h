@@ -52,6 +52,26 @@ typedef struct acd_member_binding {
     int64_t expires_ms;   /* wall clock */
 } acd_member_binding_t;
 
+/*
+ * One leg's SIP dialog of a call this site owns, as call control holds it: what a sister
+ * site needs to send in-dialog requests on it after this site is gone (DialogEvent in
+ * proto/acd/v1/events.proto). Strings are NUL-terminated and "" when absent.
+ */
+typedef struct acd_member_dialog {
+    const char *call_id;  /* the ACD call */
+    bool agent_leg;       /* false: the caller's (carrier) leg */
+    bool terminated;      /* the leg ended: peers drop it */
+    bool confirmed;       /* ACK exchanged (else early) */
+    const char *sip_call_id, *local_tag, *remote_tag;
+    const char *local_uri, *remote_uri, *remote_target, *local_contact;
+    const char *const *routes;
+    size_t n_routes;
+    uint32_t local_cseq, remote_cseq;
+    const char *peer; /* "ip:port" in-dialog requests go to */
+    bool tcp;
+    const char *local_sdp, *remote_sdp; /* the SDP acdd last sent, and the party's */
+} acd_member_dialog_t;
+
 /* What the member needs from its site (call control). Called on the loop thread. */
 typedef struct acd_member_ops {
     /* Applies ev to the site's core and carries out the actions (queued if busy). */
@@ -63,6 +83,9 @@ typedef struct acd_member_ops {
     /* Calls cb for every registration binding the site holds. */
     void (*foreach_binding)(void *ud, void (*cb)(void *cbud, const acd_member_binding_t *b),
                             void *cbud);
+    /* Calls cb for every dialog of the site's calls (for snapshots). */
+    void (*foreach_dialog)(void *ud, void (*cb)(void *cbud, const acd_member_dialog_t *d),
+                           void *cbud);
     /* The shared config stored in etcd appeared or changed (text, len); may be NULL. */
     void (*shared_config)(void *ud, const char *text, size_t len);
     /* True while the site drains (takes no new work). */
@@ -95,6 +118,9 @@ void acd_member_flush(acd_member_t *m);
 
 /* A registration of this site appeared, was refreshed (removed false) or went away. */
 void acd_member_registration(acd_member_t *m, const acd_member_binding_t *b, bool removed);
+
+/* A dialog of one of this site's calls was set up, changed (CSeq, target, SDP) or ended. */
+void acd_member_dialog(acd_member_t *m, const acd_member_dialog_t *d);
 
 /*
  * The replicated binding of user at site (an agent registered there). *out borrows the

@@ -481,6 +481,51 @@ void acd_member_registration(acd_member_t *m, const acd_member_binding_t *b, boo
     (void)acd__member_publish(m, &env);
 }
 
+/* Fills de from d; de borrows d's strings (routes into the caller's array of size n). */
+static void member_dialog_event(const acd_member_dialog_t *d, Acd__V1__DialogEvent *de,
+                                char **routes, size_t n)
+{
+    acd__v1__dialog_event__init(de);
+    de->call_id = (char *)d->call_id;
+    de->leg = d->agent_leg ? ACD__V1__LEG_ROLE__LEG_ROLE_AGENT : ACD__V1__LEG_ROLE__LEG_ROLE_CALLER;
+    de->state = d->terminated  ? ACD__V1__DIALOG_STATE__DIALOG_STATE_TERMINATED
+                : d->confirmed ? ACD__V1__DIALOG_STATE__DIALOG_STATE_CONFIRMED
+                               : ACD__V1__DIALOG_STATE__DIALOG_STATE_EARLY;
+    de->sip_call_id = (char *)d->sip_call_id;
+    de->local_tag = (char *)d->local_tag;
+    de->remote_tag = (char *)d->remote_tag;
+    de->local_cseq = d->local_cseq;
+    de->remote_cseq = d->remote_cseq;
+    de->local_uri = (char *)d->local_uri;
+    de->remote_uri = (char *)d->remote_uri;
+    de->remote_target = (char *)d->remote_target;
+    de->local_contact = (char *)d->local_contact;
+    de->n_route_set = d->n_routes < n ? d->n_routes : n;
+    for (size_t i = 0; i < de->n_route_set; i++)
+        routes[i] = (char *)d->routes[i];
+    de->route_set = routes;
+    de->transport = d->tcp ? ACD__V1__TRANSPORT__TRANSPORT_TCP : ACD__V1__TRANSPORT__TRANSPORT_UDP;
+    de->peer_address = (char *)d->peer;
+    de->local_sdp = (char *)d->local_sdp;
+    de->remote_sdp = (char *)d->remote_sdp;
+}
+
+void acd_member_dialog(acd_member_t *m, const acd_member_dialog_t *d)
+{
+    if (!m || m->closing || !d || !d->call_id)
+        return;
+    Acd__V1__DialogEvent de;
+    char *routes[ACD_WIRE_ROUTES_MAX];
+    member_dialog_event(d, &de, routes, ACD_WIRE_ROUTES_MAX);
+    Acd__V1__Envelope env;
+    acd__member_envelope_init(m, &env);
+    env.body_case = ACD__V1__ENVELOPE__BODY_DIALOG;
+    env.dialog = &de;
+    if (acd__member_publish(m, &env) < 0)
+        acd_log_warn("ACD-MEMBER-DIALOG-UNPUBLISHED", "call=%s leg=%s", d->call_id,
+                     d->agent_leg ? "agent" : "caller");
+}
+
 int acd_member_contact(const acd_member_t *m, const char *site, const char *user,
                        acd_member_binding_t *out)
 {
@@ -696,6 +741,10 @@ typedef struct member_snap {
     Acd__V1__QueueEvent *queues;
     Acd__V1__QueueEvent **pqueues;
     size_t n_queues, cap_queues;
+    Acd__V1__DialogEvent *dialogs;
+    Acd__V1__DialogEvent **pdialogs;
+    char *(*droutes)[ACD_WIRE_ROUTES_MAX]; /* each dialog's route set */
+    size_t n_dialogs, cap_dialogs;
     int err;
 } member_snap_t;
 
@@ -797,8 +846,47 @@ static void member_snap_queue(void *ud, const acd_queue_view_t *qv)
         s->n_queues++;
 }
 
+static void member_snap_dialog(void *ud, const acd_member_dialog_t *d)
+{
+    member_snap_t *s = ud;
+    if (s->err || d->terminated)
+        return;
+    size_t cap = s->cap_dialogs;
+    if ((s->err = member_snap_grow((void **)&s->dialogs, (void ***)&s->pdialogs, &s->cap_dialogs,
+                                   s->n_dialogs, sizeof(*s->dialogs))) < 0)
+        return;
+    if (s->cap_dialogs != cap) {
+        void *nr = realloc(s->droutes, s->cap_dialogs * sizeof(*s->droutes));
+        if (!nr) {
+            s->err = -ENOMEM;
+            return;
+        }
+        s->droutes = nr;
+    }
+    /* The views live only during the callback: the snapshot keeps copies. */
+    const char *routes[ACD_WIRE_ROUTES_MAX];
+    size_t nr = d->n_routes < ACD_WIRE_ROUTES_MAX ? d->n_routes : ACD_WIRE_ROUTES_MAX;
+    for (size_t i = 0; i < nr; i++)
+        routes[i] = member_snap_str(s, d->routes[i]);
+    acd_member_dialog_t c = *d;
+    c.routes = routes;
+    c.n_routes = nr;
+    const char **f[] = {&c.call_id, &c.sip_call_id, &c.local_tag, &c.remote_tag, &c.local_uri,
+                        &c.remote_uri, &c.remote_target, &c.local_contact, &c.peer,
+                        &c.local_sdp, &c.remote_sdp};
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+        *f[i] = member_snap_str(s, *f[i]);
+    if (s->err)
+        return;
+    member_dialog_event(&c, &s->dialogs[s->n_dialogs], s->droutes[s->n_dialogs], ACD_WIRE_ROUTES_MAX);
+    s->n_dialogs++;
+}
+
 static void member_snap_fini(member_snap_t *s)
 {
+    free(s->dialogs);
+    free(s->pdialogs);
+    free(s->droutes);
     free(s->calls);
     free(s->pcalls);
     free(s->agents);
@@ -823,6 +911,8 @@ int acd__member_on_request(void *ud, const char *peer, const Acd__V1__Envelope *
     acd_core_foreach_call(core, member_snap_call, &s);
     acd_core_foreach_agent(core, member_snap_agent, &s);
     m->ops.foreach_binding(m->ud, member_snap_binding, &s);
+    if (m->ops.foreach_dialog)
+        m->ops.foreach_dialog(m->ud, member_snap_dialog, &s);
     acd_core_foreach_queue(core, member_snap_queue, &s);
     int rc = s.err;
     if (rc == 0) {
@@ -834,6 +924,10 @@ int acd__member_on_request(void *ud, const char *peer, const Acd__V1__Envelope *
             s.pregs[i] = &s.regs[i];
         for (size_t i = 0; i < s.n_queues; i++)
             s.pqueues[i] = &s.queues[i];
+        for (size_t i = 0; i < s.n_dialogs; i++) {
+            s.dialogs[i].route_set = s.droutes[i]; /* droutes may have moved since */
+            s.pdialogs[i] = &s.dialogs[i];
+        }
         Acd__V1__Snapshot snap = ACD__V1__SNAPSHOT__INIT;
         snap.last_seq = m->seq;
         snap.calls = s.pcalls;
@@ -844,6 +938,8 @@ int acd__member_on_request(void *ud, const char *peer, const Acd__V1__Envelope *
         snap.n_registrations = s.n_regs;
         snap.queues = s.pqueues;
         snap.n_queues = s.n_queues;
+        snap.dialogs = s.pdialogs;
+        snap.n_dialogs = s.n_dialogs;
         Acd__V1__Envelope env;
         acd_wire_envelope_init(&env, m->site, m->incarnation, m->seq ? m->seq : 1,
                                acd__member_now());
@@ -855,8 +951,8 @@ int acd__member_on_request(void *ud, const char *peer, const Acd__V1__Envelope *
         acd_log_err("ACD-MEMBER-SNAPSHOT-BUILD", "peer=%s err=%s", peer, acd_errname(rc));
     else
         acd_log_info("ACD-MEMBER-SNAPSHOT-SENT", "peer=%s last_seq=%llu calls=%zu agents=%zu"
-                     " registrations=%zu bytes=%zu", peer, (unsigned long long)m->seq, s.n_calls,
-                     s.n_agents, s.n_regs, reply->n);
+                     " registrations=%zu dialogs=%zu bytes=%zu", peer, (unsigned long long)m->seq,
+                     s.n_calls, s.n_agents, s.n_regs, s.n_dialogs, reply->n);
     member_snap_fini(&s);
     return rc;
 }

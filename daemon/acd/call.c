@@ -108,12 +108,13 @@ static void call_end(acd_core_t *c, acd__call_t *call, acd_disposition_t disp, a
 /* ---- events ---- */
 
 /*
- * CALL_ARRIVE: the tenant comes from ev->did (ACD_ENOTENANT), the queue from ev->queue
- * or the tenant's queue (ACD_ENOQUEUE when there is none, it was removed, or it is
- * another tenant's); priority from ev->priority or the queue's default. A call id
- * already present gives -EEXIST, an empty one -EINVAL.
+ * Creates ev's call in the queue its tenant (by ev->did) and ev->queue name, QUEUED at
+ * enqueue_ms in its place, and returns it in *out. The tenant comes from ev->did
+ * (ACD_ENOTENANT), the queue from ev->queue or the tenant's queue (ACD_ENOQUEUE when there
+ * is none, it was removed, or it is another tenant's); priority from ev->priority or the
+ * queue's default. A call id already present gives -EEXIST, an empty one -EINVAL.
  */
-int acd__call_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
+static int call_create(acd_core_t *c, const acd_event_t *ev, acd_ms_t enqueue_ms, acd__call_t **out)
 {
     int rc = 0;
     acd__call_t *call = NULL;
@@ -154,14 +155,60 @@ int acd__call_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
     call->queue = q;
     call->state = ACD_CALL_QUEUED;
     call->priority = ev->priority ? ev->priority : q->priority;
-    call->enqueue_ms = now;
+    call->enqueue_ms = enqueue_ms;
     call->seq = c->next_seq++;
     acd_list_push_back(&q->calls, &call->queue_link);
     q->n_calls++;
-    acd__queue_wait(c, q, call);
+    *out = call;
     call = NULL;
 out:
     free(call);
+    return rc;
+}
+
+/* CALL_ARRIVE: a new caller waits in its queue from now (call_create's rules). */
+int acd__call_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
+{
+    acd__call_t *call;
+    int rc = call_create(c, ev, now, &call);
+    if (rc == 0)
+        acd__queue_wait(c, call->queue, call);
+    return rc;
+}
+
+/*
+ * CALL_ADOPT: a call another site owned, taken over when that site went dark, becomes
+ * this site's with its original facts (call_create's rules). Without ev->agent_id it
+ * waits QUEUED at its original ev->enqueue_ms and priority, so it keeps its place among
+ * the calls here. With ev->agent_id it is CONNECTED (since ev->answer_ms) to that agent,
+ * held as a remote agent of ev->agent_site whatever site that is: its state belongs to
+ * its owner, which the call's end tells (REMOTE_AGENT, quoting ev->offer_id: the
+ * takeover's, as the original offer is not replicated). ev->enqueue_ms 0, or an agent
+ * without a site, an offer id or an answer time: -EINVAL.
+ */
+int acd__call_adopt(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
+{
+    (void)now;
+    bool connected = ev->agent_id[0] != '\0';
+    if (ev->enqueue_ms <= 0 ||
+        (connected && (!ev->agent_site[0] || !ev->offer_id[0] || ev->answer_ms <= 0)))
+        return -EINVAL;
+    acd__call_t *call;
+    int rc = call_create(c, ev, ev->enqueue_ms, &call);
+    if (rc < 0)
+        return rc;
+    call->offers = ev->offers > 0 ? ev->offers : 0;
+    if (!connected) {
+        acd__queue_wait(c, call->queue, call);
+        return 0;
+    }
+    rc = acd__remote_adopt_connected(call, ev);
+    if (rc < 0) { /* undo the creation: a refused event changes nothing */
+        acd_hmap_remove(&c->calls, &call->node);
+        acd_list_remove(&call->queue_link);
+        call->queue->n_calls--;
+        free(call);
+    }
     return rc;
 }
 

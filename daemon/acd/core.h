@@ -148,6 +148,8 @@ typedef enum acd_event_type {
     ACD_EV_REMOTE_RESERVE, /* agent owner: offer_id, epoch, agent_id, call_id, call_site, queue */
     ACD_EV_REMOTE_CALL_UPDATE, /* agent owner: agent_id, call_id, kind, [offer_id] */
     ACD_EV_REMOTE_ACCEPTED, /* call owner: offer_id, call_id, agent_id, agent_site, sip_user */
+    ACD_EV_CALL_ADOPT,      /* takeover: call_id, did, caller, queue, priority, enqueue_ms,
+                               [agent_id, agent_site, offer_id, answer_ms: connected] */
 } acd_event_type_t;
 
 typedef struct acd_event {
@@ -167,6 +169,9 @@ typedef struct acd_event {
     char sip_user[ACD_ID_MAX];   /* REMOTE_ACCEPTED: the agent's SIP user */
     uint64_t epoch;              /* EPOCH, REMOTE_RESERVE: the leader's epoch (> 0) */
     acd_remote_kind_t kind;      /* REMOTE_CALL_UPDATE */
+    acd_ms_t enqueue_ms;         /* CALL_ADOPT: when the call entered its queue (> 0) */
+    acd_ms_t answer_ms;          /* CALL_ADOPT: when its agent answered (connected) */
+    int offers;                  /* CALL_ADOPT: agents rung for it so far */
 } acd_event_t;
 
 /* ---- actions: what the caller must do ---- */

@@ -274,6 +274,7 @@ acd__call_t *acd__call_find(const acd_core_t *c, const char *id);
 acd__agent_t *acd__call_unoffer(acd_core_t *c, acd__call_t *call);
 /* Event handlers. */
 int acd__call_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+int acd__call_adopt(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
 int acd__call_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
 int acd__call_answered(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
 int acd__call_offer_failed(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
@@ -315,6 +316,8 @@ static inline bool acd__call_remote(const acd__call_t *call)
 }
 
 bool acd__ring_deadline_less(const acd__heap_node_t *a, const acd__heap_node_t *b);
+/* CALL_ADOPT of a connected call: binds call to its remote agent (remote.c). */
+int acd__remote_adopt_connected(acd__call_t *call, const acd_event_t *ev);
 /* Event handler for REMOTE_ACCEPTED. */
 int acd__remote_accepted(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
 /*

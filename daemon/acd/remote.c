@@ -59,6 +59,27 @@ static int remote_seen_reserve(acd__call_t *call)
     return 0;
 }
 
+/*
+ * A call adopted CONNECTED (CALL_ADOPT) to agent_id of agent_site since answer_ms, under
+ * offer_id (the takeover's). Returns 0 or -ENOMEM with call unchanged.
+ */
+int acd__remote_adopt_connected(acd__call_t *call, const acd_event_t *ev)
+{
+    int rc = remote_seen_reserve(call);
+    if (rc < 0)
+        return rc;
+    acd__core_copy(call->offers_seen[call->n_offers_seen++], ACD_ID_MAX, ev->offer_id);
+    acd__core_copy(call->remote.id, sizeof(call->remote.id), ev->agent_id);
+    acd__core_copy(call->remote.site, sizeof(call->remote.site), ev->agent_site);
+    acd__core_copy(call->remote.sip_user, sizeof(call->remote.sip_user), ev->sip_user);
+    acd__core_copy(call->remote.offer_id, sizeof(call->remote.offer_id), ev->offer_id);
+    acd__core_copy(call->answered_by, sizeof(call->answered_by), ev->agent_id);
+    acd__core_copy(call->answered_site, sizeof(call->answered_site), ev->agent_site);
+    call->state = ACD_CALL_CONNECTED;
+    call->answer_ms = ev->answer_ms;
+    return 0;
+}
+
 /* Emits an action about call_id and the remote agent ra (kind for REMOTE_AGENT). */
 static acd_action_t *remote_emit(acd_core_t *c, acd_action_type_t t, const char *call_id,
                                  const acd__remote_agent_t *ra)

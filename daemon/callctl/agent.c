@@ -16,7 +16,7 @@
 static void agent_leg_free(acd_callctl_t *cc, leg_t *leg)
 {
     acd__cc_leg_unlink(cc, leg);
-    acd_buf_fini(&leg->local_sdp);
+    acd__cc_leg_fini(leg);
     free(leg);
 }
 
@@ -60,10 +60,10 @@ static void agent_refuse_answer(acd_callctl_t *cc, leg_t *leg)
 
 static void agent_orphan(acd_callctl_t *cc, leg_t *leg)
 {
+    acd__cc_leg_unlink(cc, leg); /* while leg->call still names the call (its dialog's end) */
     if (leg->call && leg->call->agent == leg)
         leg->call->agent = NULL;
     leg->call = NULL;
-    acd__cc_leg_unlink(cc, leg);
     if (!leg->ict)
         agent_leg_free(cc, leg);
 }
@@ -89,6 +89,8 @@ static void agent_invite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *re
                 acd__cc_leg_link(cc, leg);
         }
         leg->has_remote_sdp = acd_sdp_parse(resp->body, &leg->remote_sdp) == 0;
+        acd_buf_reset(&leg->remote_sdp_text);
+        (void)acd_buf_append_str(&leg->remote_sdp_text, resp->body);
         bool wanted = call && leg->state == LEG_RINGING;
         leg->state = LEG_ANSWERED;
         if (!wanted || !leg->has_remote_sdp) {
@@ -261,6 +263,7 @@ void acd__agent_ack(acd_callctl_t *cc, call_t *call, const acd_sdp_t *caller_ans
     if (rc < 0)
         acd_log_warn("ACD-AGENT-ACK-FAILED", "call=%s err=%s", call->id, acd_errname(rc));
     leg->state = LEG_CONFIRMED;
+    acd__cc_dialog_publish(cc, leg);
 }
 
 void acd__agent_release(acd_callctl_t *cc, call_t *call)

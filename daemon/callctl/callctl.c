@@ -45,11 +45,93 @@ void acd__cc_leg_link(acd_callctl_t *cc, leg_t *leg)
         leg->has_dialog = true;
 }
 
+static void cc_dialog_publish(acd_callctl_t *cc, const leg_t *leg, bool terminated);
+
 void acd__cc_leg_unlink(acd_callctl_t *cc, leg_t *leg)
 {
     if (leg->has_dialog) {
         acd_hmap_remove(&cc->legs, &leg->node);
         leg->has_dialog = false;
+        cc_dialog_publish(cc, leg, true);
+    }
+}
+
+void acd__cc_leg_fini(leg_t *leg)
+{
+    acd_buf_fini(&leg->local_sdp);
+    acd_buf_fini(&leg->remote_sdp_text);
+}
+
+/* Builds the member's view of leg's dialog (ended when terminated) and hands it to cb. */
+static void cc_dialog_visit(const leg_t *leg, bool terminated,
+                            void (*cb)(void *ud, const acd_member_dialog_t *d), void *ud)
+{
+    const acd_sip_dialog_t *g = &leg->dlg;
+    char peer[80] = "";
+    acd_sockaddr_fmt((const struct sockaddr *)&g->peer.addr, peer, sizeof(peer));
+    const char *routes[ACD_SIP_MAX_ROUTES];
+    for (int i = 0; i < g->route_count && i < ACD_SIP_MAX_ROUTES; i++)
+        routes[i] = g->routes[i];
+    /* The member wants NUL-terminated SDP; the buffers are not. */
+    acd_buf_t l = {0}, r = {0};
+    bool ok = acd_buf_append(&l, leg->local_sdp.p ? leg->local_sdp.p : "", leg->local_sdp.n) == 0 &&
+              acd_buf_append(&l, "", 1) == 0 &&
+              acd_buf_append(&r, leg->remote_sdp_text.p ? leg->remote_sdp_text.p : "",
+                             leg->remote_sdp_text.n) == 0 &&
+              acd_buf_append(&r, "", 1) == 0;
+    acd_member_dialog_t d = {.call_id = leg->call->id,
+                             .agent_leg = leg->role == LEG_AGENT,
+                             .terminated = terminated || leg->state == LEG_ENDED,
+                             .confirmed = leg->state == LEG_CONFIRMED,
+                             .sip_call_id = g->call_id,
+                             .local_tag = g->local_tag,
+                             .remote_tag = g->remote_tag,
+                             .local_uri = g->local_uri,
+                             .remote_uri = g->remote_uri,
+                             .remote_target = g->remote_target,
+                             .local_contact = g->local_contact,
+                             .routes = routes,
+                             .n_routes = g->route_count > 0 ? (size_t)g->route_count : 0,
+                             .local_cseq = g->local_cseq,
+                             .remote_cseq = g->remote_cseq,
+                             .peer = peer,
+                             .tcp = g->peer.proto == ACD_SIP_TCP,
+                             .local_sdp = ok ? l.p : "",
+                             .remote_sdp = ok ? r.p : ""};
+    if (ok)
+        cb(ud, &d);
+    else
+        acd_log_warn("ACD-CALL-DIALOG-UNPUBLISHED", "call=%s: out of memory", leg->call->id);
+    acd_buf_fini(&l);
+    acd_buf_fini(&r);
+}
+
+static void cc_dialog_to_member(void *ud, const acd_member_dialog_t *d)
+{
+    acd_member_dialog(ud, d);
+}
+
+static void cc_dialog_publish(acd_callctl_t *cc, const leg_t *leg, bool terminated)
+{
+    if (cc->member && leg->call && leg->dlg.call_id[0] && leg->dlg.remote_tag[0])
+        cc_dialog_visit(leg, terminated, cc_dialog_to_member, cc->member);
+}
+
+void acd__cc_dialog_publish(acd_callctl_t *cc, const leg_t *leg)
+{
+    cc_dialog_publish(cc, leg, false);
+}
+
+void acd__cc_foreach_dialog(void *ud, void (*cb)(void *cbud, const acd_member_dialog_t *d), void *cbud)
+{
+    acd_callctl_t *cc = ud;
+    acd_hmap_iter_t it;
+    acd_hmap_node_t *n;
+    acd_hmap_iter_init(&it, &cc->legs);
+    while ((n = acd_hmap_iter_next(&it))) {
+        const leg_t *leg = acd_container_of(n, leg_t, node);
+        if (leg->call && leg->dlg.remote_tag[0] && leg->state == LEG_CONFIRMED)
+            cc_dialog_visit(leg, false, cb, cbud);
     }
 }
 
@@ -70,7 +152,7 @@ void acd__cc_send_bye(acd_callctl_t *cc, leg_t *leg)
 static void cc_call_free_cb(uv_handle_t *h)
 {
     call_t *call = h->data;
-    acd_buf_fini(&call->caller.local_sdp);
+    acd__cc_leg_fini(&call->caller);
     free(call);
 }
 
@@ -85,7 +167,7 @@ void acd__cc_call_maybe_free(acd_callctl_t *cc, call_t *call)
         acd__cc_leg_unlink(cc, call->agent);
         if (call->agent->ict)
             acd_sip_txn_forget(call->agent->ict);
-        acd_buf_fini(&call->agent->local_sdp);
+        acd__cc_leg_fini(call->agent);
         free(call->agent);
         call->agent = NULL;
     }

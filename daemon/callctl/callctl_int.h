@@ -49,6 +49,7 @@ typedef struct leg {
     bool has_remote_sdp;
     uint64_t sess_id, sess_ver;  /* our o= toward this party */
     acd_buf_t local_sdp;         /* the last SDP we sent this party */
+    acd_buf_t remote_sdp_text;   /* the last SDP this party sent, as text (replicated) */
     char agent_id[ACD_ID_MAX];
     uint32_t invite_cseq;        /* agent: the CSeq of our INVITE (for its ACK) */
 } leg_t;
@@ -117,6 +118,12 @@ acd_event_t acd__cc_event(acd_event_type_t type, const char *call_id, const char
 call_t *acd__cc_call(acd_callctl_t *cc, const char *id);
 void acd__cc_leg_link(acd_callctl_t *cc, leg_t *leg);
 void acd__cc_leg_unlink(acd_callctl_t *cc, leg_t *leg);
+/* Cluster mode: publishes leg's dialog as it stands now (a sister site's takeover state). */
+void acd__cc_dialog_publish(acd_callctl_t *cc, const leg_t *leg);
+/* Calls cb for every leg in a dialog (snapshots). */
+void acd__cc_foreach_dialog(void *ud, void (*cb)(void *cbud, const acd_member_dialog_t *d), void *cbud);
+/* Frees what a leg owns (its buffers), not the leg. */
+void acd__cc_leg_fini(leg_t *leg);
 void acd__cc_call_maybe_free(acd_callctl_t *cc, call_t *call);
 void acd__cc_send_bye(acd_callctl_t *cc, leg_t *leg);
 void acd__cc_core_timer_init(acd_callctl_t *cc);

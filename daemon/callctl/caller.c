@@ -183,6 +183,7 @@ void acd__caller_invite(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_
              ACD_STR_FMT(req->from.tag));
     if (acd_hmap_insert(&cc->ringing, &call->ring_node, acd_str_from(call->ring_key)) < 0)
         call->ring_key[0] = '\0';
+    (void)acd_buf_append_str(&leg->remote_sdp_text, req->body);
     acd__cc_leg_link(cc, leg);
 
     acd_event_t ev = acd__cc_event(ACD_EV_CALL_ARRIVE, call->id, NULL);
@@ -273,6 +274,9 @@ static void caller_reinvite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t 
         acd_sip_dialog_request(&leg->dlg, ACD_SIP_ACK, leg->dlg.local_cseq, &s);
         acd_sip_txn_send_ack(ct, &leg->dlg.peer, &s);
         if (leg->state != LEG_ENDED && acd_sdp_parse(resp->body, &answer) == 0) {
+            acd_buf_reset(&leg->remote_sdp_text);
+            (void)acd_buf_append_str(&leg->remote_sdp_text, resp->body);
+            acd__cc_dialog_publish(cc, leg);
             acd__agent_ack(cc, call, &answer);
             acd_media_stream_stop(call->media);
             call->bridged = true;
@@ -339,6 +343,7 @@ void acd__caller_ack(acd_callctl_t *cc, leg_t *leg, const acd_sip_msg_t *ack)
         return;
     leg->state = LEG_CONFIRMED;
     caller_forget_ringing(cc, call);
+    acd__cc_dialog_publish(cc, leg);
     if (call->bridge_pending)
         caller_reinvite(cc, call);
 }

@@ -218,6 +218,7 @@ static const acd_member_ops_t site_member_ops = {
     .set_local_dispatch = acd__cc_set_local_dispatch,
     .core = site_member_core,
     .foreach_binding = site_member_bindings,
+    .foreach_dialog = acd__cc_foreach_dialog,
     .shared_config = site_member_shared,
     .draining = site_member_draining,
 };

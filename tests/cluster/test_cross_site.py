@@ -33,11 +33,20 @@ def test(chk, tls=False):
                                 for p in (c["a"].cluster_status() or {}).get("peers", [])), 5)
     chk.check(ok, "site a has c's registration replicated", repr(c["a"].cluster_status()))
 
+    poll = c["b"].poll_status(0.1)
     callers = c["a"].callers(calls=1, talk_ms=TALK_MS)
     callers.wait(30)
     phones.wait(10)
     callers.check_ok(chk, 1)
     phones.check_ok(chk, 1)
+    poll.stop()
+    # While the call was connected, b held both of a's dialogs (what a sister needs to take
+    # the call over): the caller's and the agent's, with their SDP.
+    seen = [max((p.get("dialogs", 0) for p in (snap.get("cluster") or {}).get("peers", []) if p["site"] == "a"),
+                default=0) for _, snap in poll.snapshots]
+    chk.eq(max(seen, default=0), 2, "b replicated a's two dialogs of the connected call")
+    gone = h.wait_for(lambda: cl.peer_view(c["b"], "a").get("dialogs") == 0, 5)
+    chk.check(gone, "b dropped them when the call ended", repr(cl.peer_view(c["b"], "a")))
     acks = phones.log_records("ACK")
     chk.eq(len(acks), 1, "the phone registered at c got the call")
 
