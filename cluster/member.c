@@ -83,6 +83,7 @@ static void member_elected(acd_etcd_campaign_t *c, int err, const acd_etcd_leade
     member_epoch(m, m->my_epoch);
     acd__member_heartbeat(m);
     acd__member_schedule_plan(m);
+    acd__member_takeover_check(m);
 }
 
 static void member_campaign(acd_member_t *m)
@@ -153,13 +154,21 @@ static void member_lease_cb(acd_etcd_keeper_t *k, acd_etcd_lease_event_t ev, int
         m->lease = lease;
         acd_log_notice("ACD-MEMBER-LEASE", "lease=%lld ttl_s=%lld", (long long)lease,
                        (long long)m->lease_ttl_s);
-        char key[256], val[512];
+        char key[256];
         member_site_key(m, key, sizeof(key));
-        snprintf(val, sizeof(val),
-                 "{\"site\":\"%s\",\"incarnation\":%llu,\"events\":\"%s\",\"requests\":\"%s\"}",
-                 m->site, (unsigned long long)m->incarnation, m->cfg->link_events,
-                 m->cfg->link_requests);
+        json_object *v = json_object_new_object(), *sis = json_object_new_array();
+        json_object_object_add(v, "site", json_object_new_string(m->site));
+        json_object_object_add(v, "incarnation", json_object_new_uint64(m->incarnation));
+        json_object_object_add(v, "events", json_object_new_string(m->cfg->link_events));
+        json_object_object_add(v, "requests", json_object_new_string(m->cfg->link_requests));
+        for (size_t i = 0; i < m->cfg->n_sisters; i++)
+            json_object_array_add(sis, json_object_new_string(m->cfg->sisters[i]));
+        json_object_object_add(v, "sisters", sis);
+        const char *val = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
         (void)acd_etcd_put(m->etcd, acd_str_from(key), acd_str_from(val), lease, member_put_done, m);
+        json_object_put(v);
+        if (m->island || m->lease_lost_once)
+            acd__member_own_takeover(m); /* were we taken over while cut off? */
         member_set_island(m, false);
         member_campaign(m);
         return;
@@ -167,6 +176,7 @@ static void member_lease_cb(acd_etcd_keeper_t *k, acd_etcd_lease_event_t ev, int
     acd_log_warn("ACD-MEMBER-LEASE-LOST", "lease=%lld err=%s", (long long)lease, acd_errname(err));
     bool was_held = m->lease_state == MEMBER_LEASE_HELD;
     m->lease_state = MEMBER_LEASE_LOST;
+    m->lease_lost_once = true;
     m->lease = 0;
     if (was_held)
         m->no_lease_since = acd__member_now() - m->lease_ttl_s * 1000; /* the TTL ran out */
@@ -211,8 +221,30 @@ bool acd__member_site_live(const acd_member_t *m, const char *site)
     return s && s->live;
 }
 
-/* Records site (the last part of key) as live or not. */
-static void member_site_seen(acd_member_t *m, acd_str_t key, bool live)
+/* Reads the incarnation and sister order a site wrote into its key's value (JSON). */
+static void member_site_value(member_site_t *s, acd_str_t value)
+{
+    char buf[2048];
+    if (value.n == 0 || value.n >= sizeof(buf))
+        return;
+    memcpy(buf, value.p, value.n);
+    buf[value.n] = '\0';
+    json_object *o = json_tokener_parse(buf), *inc = NULL, *sis = NULL;
+    if (o && json_object_object_get_ex(o, "incarnation", &inc))
+        s->incarnation = (uint64_t)json_object_get_int64(inc);
+    if (o && json_object_object_get_ex(o, "sisters", &sis) && json_object_is_type(sis, json_type_array)) {
+        s->n_sisters = 0;
+        for (size_t i = 0; i < json_object_array_length(sis) && s->n_sisters < MEMBER_SISTERS_MAX; i++) {
+            const char *n = json_object_get_string(json_object_array_get_idx(sis, i));
+            if (n && strlen(n) < ACD_ID_MAX)
+                snprintf(s->sisters[s->n_sisters++], ACD_ID_MAX, "%s", n);
+        }
+    }
+    json_object_put(o);
+}
+
+/* Records site (the last part of key) as live (with its key's value) or not. */
+static void member_site_seen(acd_member_t *m, acd_str_t key, bool live, acd_str_t value)
 {
     size_t plen = strlen(m->prefix) + strlen("/sites/");
     if (key.n <= plen || key.n - plen >= ACD_ID_MAX)
@@ -230,13 +262,17 @@ static void member_site_seen(acd_member_t *m, acd_str_t key, bool live)
             m->cap_sites = cap;
         }
         s = &m->sites[m->n_sites++];
+        memset(s, 0, sizeof(*s));
         snprintf(s->name, sizeof(s->name), "%s", name);
-        s->live = false;
     }
+    if (live)
+        member_site_value(s, value);
     if (s->live != live)
         acd_log_notice(live ? "ACD-MEMBER-SITE-UP" : "ACD-MEMBER-SITE-DARK", "site=%s", name);
     s->live = live;
     acd__member_schedule_plan(m);
+    if (!live)
+        acd__member_takeover_check(m);
 }
 
 static void member_sites_start(acd_member_t *m);
@@ -251,7 +287,7 @@ static void member_sites_event(acd_etcd_watch_t *w, const acd_etcd_event_t *ev, 
         member_sites_start(m);
         return;
     }
-    member_site_seen(m, ev->kv->key, ev->type == ACD_ETCD_EVENT_PUT);
+    member_site_seen(m, ev->kv->key, ev->type == ACD_ETCD_EVENT_PUT, ev->kv->value);
 }
 
 static void member_sites_range(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
@@ -266,7 +302,7 @@ static void member_sites_range(acd_etcd_t *e, const acd_etcd_result_t *res, void
     for (size_t i = 0; i < m->n_sites; i++)
         m->sites[i].live = false;
     for (size_t i = 0; i < res->n_kvs; i++)
-        member_site_seen(m, res->kvs[i].key, true);
+        member_site_seen(m, res->kvs[i].key, true, res->kvs[i].value);
     m->sites_known = true;
     char key[256];
     snprintf(key, sizeof(key), "%s/sites/", m->prefix);
@@ -349,8 +385,10 @@ static void member_hb_cb(uv_timer_t *h)
         member_set_island(m, true);
     acd__member_heartbeat(m);
     acd__member_resync_retry(m);
-    if (m->is_leader)
+    if (m->is_leader) {
         acd__member_offers_expire(m, now);
+        acd__member_takeover_check(m); /* a dark site's links fall silent after its key */
+    }
 }
 
 /* ---- lifecycle ---- */
@@ -403,6 +441,7 @@ static void member_part_closed(void *ud)
     acd_replica_free(m->replica);
     acd_buf_fini(&m->enc);
     free(m->offers);
+    acd__member_takeovers_fini(m);
     free(m->sites);
     free(m);
     if (cb)
@@ -612,5 +651,6 @@ void acd_member_status(acd_member_t *m, json_object *status)
     json_object_object_add(o, "expired", json_object_new_uint64(m->offers_expired));
     json_object_object_add(o, "pending", json_object_new_uint64(m->n_offers));
     json_object_object_add(c, "offers", o);
+    acd__member_takeovers_status(m, c);
     json_object_object_add(status, "cluster", c);
 }

@@ -72,6 +72,27 @@ typedef struct acd_member_dialog {
     const char *local_sdp, *remote_sdp; /* the SDP acdd last sent, and the party's */
 } acd_member_dialog_t;
 
+/* The offer id a call adopted in a takeover quotes: this prefix, the dark site, the epoch. */
+#define ACD_MEMBER_TAKEOVER_OFFER "takeover-"
+
+/*
+ * One call of a dark site handed to this site by the leader's Takeover (ADR 0014), with
+ * what its owner last published of it. Strings are valid during the call only.
+ */
+typedef struct acd_member_adopt {
+    const char *from_site; /* the dark site */
+    const char *offer_id;  /* ACD_MEMBER_TAKEOVER_OFFER...: what the call quotes from now */
+    const char *call_id, *tenant, *did, *caller, *queue;
+    int priority;
+    int64_t enqueue_ms; /* its original place */
+    int64_t answer_ms;  /* connected: when its agent answered; else 0 */
+    int offers;
+    const char *agent_id;   /* connected: its agent; else "" */
+    const char *agent_site; /* connected: that agent's owner */
+    const acd_member_dialog_t *caller_leg; /* the carrier's dialog */
+    const acd_member_dialog_t *agent_leg;  /* connected: the agent phone's dialog; else NULL */
+} acd_member_adopt_t;
+
 /* What the member needs from its site (call control). Called on the loop thread. */
 typedef struct acd_member_ops {
     /* Applies ev to the site's core and carries out the actions (queued if busy). */
@@ -90,6 +111,12 @@ typedef struct acd_member_ops {
     void (*shared_config)(void *ud, const char *text, size_t len);
     /* True while the site drains (takes no new work). */
     bool (*draining)(void *ud);
+    /* Takes a dark site's call over (the caller's media to this site when it waits; the
+     * in-dialog requests of both legs when it is connected). Returns 0 or an error. */
+    int (*adopt)(void *ud, const acd_member_adopt_t *a);
+    /* This site's own run was declared dark and taken over while it was cut off: its
+     * calls belong to the sister now; drop them without a word or a CDR. */
+    void (*abandon_calls)(void *ud, const char *sister);
 } acd_member_ops_t;
 
 /*

@@ -63,11 +63,26 @@ typedef struct member_offer {
     bool accepted;
 } member_offer_t;
 
+/* Sisters a site key may name (cluster.sisters). */
+#define MEMBER_SISTERS_MAX 8
+
 /* A site's liveness key as last seen in etcd. */
 typedef struct member_site {
     char name[ACD_ID_MAX];
     bool live;
+    uint64_t incarnation;                          /* from the key's value */
+    char sisters[MEMBER_SISTERS_MAX][ACD_ID_MAX]; /* its takeover order */
+    size_t n_sisters;
 } member_site_t;
+
+/* A takeover decided (or learned): (dark, incarnation) is taken over once. */
+typedef struct member_takeover {
+    char dark[ACD_ID_MAX];
+    uint64_t incarnation;
+    char sister[ACD_ID_MAX];
+    uint64_t epoch;
+    unsigned adopted; /* calls this site adopted for it */
+} member_takeover_t;
 
 struct acd_member {
     uv_loop_t *loop;
@@ -114,6 +129,10 @@ struct acd_member {
     acd_hmap_t queues;     /* member_queue_rec_t by name */
     bool facts_dirty;
 
+    member_takeover_t *takeovers; /* decided or learned, oldest first */
+    size_t n_takeovers, cap_takeovers;
+    bool lease_lost_once;         /* a lease was lost since start: check our own takeover */
+
     member_offer_t *offers; /* the leader's unsettled offers */
     size_t n_offers, cap_offers;
     uint64_t next_offer;
@@ -150,5 +169,12 @@ void acd__member_plan_cb(uv_timer_t *h);
 void acd__member_offer_answered(acd_member_t *m, const char *offer_id, bool accepted);
 void acd__member_offers_expire(acd_member_t *m, acd_ms_t now);
 void acd__member_offers_clear(acd_member_t *m);
+
+/* member_takeover.c: a dark site's calls handed to its sister (ADR 0014) */
+void acd__member_takeover_check(acd_member_t *m);
+void acd__member_on_takeover(acd_member_t *m, const Acd__V1__Takeover *t);
+void acd__member_own_takeover(acd_member_t *m);
+void acd__member_takeovers_fini(acd_member_t *m);
+void acd__member_takeovers_status(const acd_member_t *m, struct json_object *cluster);
 
 #endif

@@ -584,7 +584,10 @@ static void member_feed_update(acd_member_t *m, const Acd__V1__RemoteUpdate *u)
 {
     acd_event_t ev;
     memset(&ev, 0, sizeof(ev));
-    snprintf(ev.offer_id, sizeof(ev.offer_id), "%s", u->offer_id);
+    /* A call adopted in a takeover quotes the takeover, not the offer its agent holds
+     * (offers are not replicated): such an update names the call by its id alone. */
+    if (strncmp(u->offer_id, ACD_MEMBER_TAKEOVER_OFFER, strlen(ACD_MEMBER_TAKEOVER_OFFER)) != 0)
+        snprintf(ev.offer_id, sizeof(ev.offer_id), "%s", u->offer_id);
     snprintf(ev.call_id, sizeof(ev.call_id), "%s", u->call_id);
     snprintf(ev.agent_id, sizeof(ev.agent_id), "%s", u->agent_id);
     if (u->kind == ACD__V1__REMOTE_KIND__REMOTE_KIND_WITHDRAWN) {
@@ -646,6 +649,9 @@ void acd__member_decide(acd_member_t *m, const char *origin, const Acd__V1__Enve
         break;
     case ACD__V1__ENVELOPE__BODY_REMOTE_UPDATE:
         member_feed_update(m, env->remote_update);
+        break;
+    case ACD__V1__ENVELOPE__BODY_TAKEOVER:
+        acd__member_on_takeover(m, env->takeover);
         break;
     default:
         break;

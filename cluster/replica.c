@@ -204,7 +204,8 @@ static bool replica_is_decision(const Acd__V1__Envelope *env)
     return env->body_case == ACD__V1__ENVELOPE__BODY_OFFER ||
            env->body_case == ACD__V1__ENVELOPE__BODY_OFFER_ACCEPT ||
            env->body_case == ACD__V1__ENVELOPE__BODY_OFFER_REJECT ||
-           env->body_case == ACD__V1__ENVELOPE__BODY_REMOTE_UPDATE;
+           env->body_case == ACD__V1__ENVELOPE__BODY_REMOTE_UPDATE ||
+           env->body_case == ACD__V1__ENVELOPE__BODY_TAKEOVER;
 }
 
 /*
@@ -497,6 +498,8 @@ static bool replica_has_body(const Acd__V1__Envelope *env)
         return env->heartbeat != NULL;
     case ACD__V1__ENVELOPE__BODY_REMOTE_UPDATE:
         return env->remote_update != NULL;
+    case ACD__V1__ENVELOPE__BODY_TAKEOVER:
+        return env->takeover != NULL;
     default:
         return false;
     }

@@ -393,6 +393,17 @@ static int check_offer_reject(wire_check_t *ck, const Acd__V1__OfferReject *r)
     return 0;
 }
 
+static int check_takeover(wire_check_t *ck, const Acd__V1__Takeover *t)
+{
+    WIRE_TEXT(ck, t, dark_site, WIRE_ID, true);
+    WIRE_REQUIRE(ck, t->dark_incarnation > 0, "dark_incarnation", "unset");
+    WIRE_TEXT(ck, t, sister, WIRE_ID, true);
+    WIRE_REQUIRE(ck, strcmp(t->sister, t->dark_site) != 0, "sister", "is the dark site");
+    WIRE_TEXT(ck, t, leader_site, WIRE_ID, true);
+    WIRE_REQUIRE(ck, t->epoch > 0, "epoch", "unset");
+    return 0;
+}
+
 static int check_remote_update(wire_check_t *ck, const Acd__V1__RemoteUpdate *u)
 {
     WIRE_TEXT(ck, u, offer_id, WIRE_ID, true);
@@ -439,6 +450,8 @@ static const ProtobufCMessage *wire_body(const Acd__V1__Envelope *env)
         return (const ProtobufCMessage *)env->heartbeat;
     case ACD__V1__ENVELOPE__BODY_REMOTE_UPDATE:
         return (const ProtobufCMessage *)env->remote_update;
+    case ACD__V1__ENVELOPE__BODY_TAKEOVER:
+        return (const ProtobufCMessage *)env->takeover;
     default:
         return NULL;
     }
@@ -486,6 +499,8 @@ static int wire_check_envelope(wire_check_t *ck, const Acd__V1__Envelope *env)
         return check_heartbeat(ck, env->heartbeat);
     case ACD__V1__ENVELOPE__BODY_REMOTE_UPDATE:
         return check_remote_update(ck, env->remote_update);
+    case ACD__V1__ENVELOPE__BODY_TAKEOVER:
+        return check_takeover(ck, env->takeover);
     default:
         return wire_fail(ck, "body", "unknown");
     }

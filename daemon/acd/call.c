@@ -63,7 +63,17 @@ static void call_emit_cdr(acd_core_t *c, const acd__call_t *call, acd_dispositio
  * or the connected agent, who goes to wrap-up; a remote agent's owner is told instead),
  * emits its CDR and frees it. A removed queue whose last call this was is freed too.
  */
+static void call_end_cdr(acd_core_t *c, acd__call_t *call, acd_disposition_t disp, acd_ms_t now,
+                         bool cdr);
+
 static void call_end(acd_core_t *c, acd__call_t *call, acd_disposition_t disp, acd_ms_t now)
+{
+    call_end_cdr(c, call, disp, now, true);
+}
+
+/* call_end, with the CDR left out when !cdr (the call is another site's now). */
+static void call_end_cdr(acd_core_t *c, acd__call_t *call, acd_disposition_t disp, acd_ms_t now,
+                         bool cdr)
 {
     acd__queue_t *q = call->queue;
     acd__agent_t *a = call->agent;
@@ -95,7 +105,8 @@ static void call_end(acd_core_t *c, acd__call_t *call, acd_disposition_t disp, a
         break;
     }
     call->state = ACD_CALL_ENDED;
-    call_emit_cdr(c, call, disp, now);
+    if (cdr)
+        call_emit_cdr(c, call, disp, now);
     acd_hmap_remove(&c->calls, &call->node);
     acd_list_remove(&call->queue_link);
     q->n_calls--;
@@ -210,6 +221,20 @@ int acd__call_adopt(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
         free(call);
     }
     return rc;
+}
+
+/*
+ * CALL_FORGET: the call was taken over by another site while this one was cut off: it
+ * leaves like a failed call (an offer is cancelled, an agent released) but without a CDR,
+ * which the site that took it over writes.
+ */
+int acd__call_forget(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
+{
+    acd__call_t *call = acd__call_find(c, ev->call_id);
+    if (!call)
+        return -ENOENT;
+    call_end_cdr(c, call, ACD_DISP_FAILED, now, false);
+    return 0;
 }
 
 /*

@@ -233,6 +233,7 @@ static const core_handler_fn core_handlers[] = {
     [ACD_EV_REMOTE_CALL_UPDATE] = acd__reservation_update,
     [ACD_EV_REMOTE_ACCEPTED] = acd__remote_accepted,
     [ACD_EV_CALL_ADOPT] = acd__call_adopt,
+    [ACD_EV_CALL_FORGET] = acd__call_forget,
 };
 /* clang-format on */
 

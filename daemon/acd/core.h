@@ -150,6 +150,7 @@ typedef enum acd_event_type {
     ACD_EV_REMOTE_ACCEPTED, /* call owner: offer_id, call_id, agent_id, agent_site, sip_user */
     ACD_EV_CALL_ADOPT,      /* takeover: call_id, did, caller, queue, priority, enqueue_ms,
                                [agent_id, agent_site, offer_id, answer_ms: connected] */
+    ACD_EV_CALL_FORGET,     /* call_id: taken over elsewhere; leaves without a CDR */
 } acd_event_type_t;
 
 typedef struct acd_event {

@@ -275,6 +275,7 @@ acd__agent_t *acd__call_unoffer(acd_core_t *c, acd__call_t *call);
 /* Event handlers. */
 int acd__call_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
 int acd__call_adopt(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+int acd__call_forget(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
 int acd__call_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
 int acd__call_answered(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
 int acd__call_offer_failed(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);

@@ -13,7 +13,7 @@
  * when the call lets go of it becomes an orphan (leg->call == NULL) and frees itself
  * when the transaction reports termination, answering a late 200 with ACK and BYE.
  */
-static void agent_leg_free(acd_callctl_t *cc, leg_t *leg)
+void acd__agent_leg_free(acd_callctl_t *cc, leg_t *leg)
 {
     acd__cc_leg_unlink(cc, leg);
     acd__cc_leg_fini(leg);
@@ -65,7 +65,7 @@ static void agent_orphan(acd_callctl_t *cc, leg_t *leg)
         leg->call->agent = NULL;
     leg->call = NULL;
     if (!leg->ict)
-        agent_leg_free(cc, leg);
+        acd__agent_leg_free(cc, leg);
 }
 
 static void agent_invite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *resp, int status)
@@ -76,7 +76,7 @@ static void agent_invite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *re
     if (status == 0) {
         leg->ict = NULL;
         if (!call)
-            agent_leg_free(cc, leg);
+            acd__agent_leg_free(cc, leg);
         return;
     }
     if (status < 200)
@@ -115,8 +115,7 @@ static void agent_invite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *re
     }
 }
 
-/* "ip:port" or "[v6]:port" into addr; returns 0 or -EINVAL. */
-static int agent_parse_source(const char *src, struct sockaddr_storage *addr)
+int acd__cc_parse_source(const char *src, struct sockaddr_storage *addr)
 {
     char ip[64];
     const char *colon = strrchr(src, ':');
@@ -160,7 +159,7 @@ static int agent_binding(acd_callctl_t *cc, const acd_action_t *a, acd_sip_bindi
     snprintf(b->contact, sizeof(b->contact), "%s", mb.contact);
     acd_sip_peer_t fallback = {.proto = mb.tcp ? ACD_SIP_TCP : ACD_SIP_UDP};
     acd_sip_uri_t uri;
-    if (agent_parse_source(mb.source, &fallback.addr) < 0 ||
+    if (acd__cc_parse_source(mb.source, &fallback.addr) < 0 ||
         acd_sip_uri_parse(acd_str_from(b->contact), &uri) < 0)
         return -ENOENT;
     acd_sip_peer_for_uri(&uri, &fallback, &b->peer);

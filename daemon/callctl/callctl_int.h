@@ -124,6 +124,14 @@ void acd__cc_dialog_publish(acd_callctl_t *cc, const leg_t *leg);
 void acd__cc_foreach_dialog(void *ud, void (*cb)(void *cbud, const acd_member_dialog_t *d), void *cbud);
 /* Frees what a leg owns (its buffers), not the leg. */
 void acd__cc_leg_fini(leg_t *leg);
+/* "ip:port" or "[v6]:port" into addr; returns 0 or -EINVAL. */
+int acd__cc_parse_source(const char *src, struct sockaddr_storage *addr);
+/* Unlinks and frees an agent leg that no call holds any more. */
+void acd__agent_leg_free(acd_callctl_t *cc, leg_t *leg);
+/* Takes a dark site's call over (adopt.c, ADR 0014): the member's ops.adopt. */
+int acd__cc_adopt(void *ud, const acd_member_adopt_t *a);
+/* Our run was taken over while cut off: drop every call, silently (ops.abandon_calls). */
+void acd__cc_abandon_calls(void *ud, const char *sister);
 void acd__cc_call_maybe_free(acd_callctl_t *cc, call_t *call);
 void acd__cc_send_bye(acd_callctl_t *cc, leg_t *leg);
 void acd__cc_core_timer_init(acd_callctl_t *cc);

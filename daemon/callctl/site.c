@@ -219,6 +219,8 @@ static const acd_member_ops_t site_member_ops = {
     .core = site_member_core,
     .foreach_binding = site_member_bindings,
     .foreach_dialog = acd__cc_foreach_dialog,
+    .adopt = acd__cc_adopt,
+    .abandon_calls = acd__cc_abandon_calls,
     .shared_config = site_member_shared,
     .draining = site_member_draining,
 };
@@ -493,4 +495,21 @@ void acd_callctl_close(acd_callctl_t *cc, void (*cb)(void *ud), void *ud)
         cc->open_closes++;
         acd_sip_transport_close(cc->tp, site_part_closed, cc);
     }
+}
+
+/*
+ * A maintenance drain (acdctl drain / undrain) through the same flag as the shutdown
+ * drain above, so everything that honours it does so alike: 503 to new INVITEs and
+ * OPTIONS, /healthz 503, "draining" in heartbeats to the cluster. Unlike
+ * acd_callctl_drain() it has no timeout, no done callback and leaves the TCP listener
+ * open (phones keep registering; in-dialog requests keep arriving): the site keeps
+ * running and may take calls again. Silent: the caller logs. Returns 0 (also when
+ * already so), or ACD_EDRAINING while a shutdown drain runs, which only exit ends.
+ */
+int acd_callctl_set_draining(acd_callctl_t *cc, bool on)
+{
+    if (cc->closing || cc->drain_cb || uv_is_active((uv_handle_t *)&cc->drain_timer))
+        return ACD_EDRAINING;
+    cc->draining = on;
+    return 0;
 }

@@ -1,0 +1,337 @@
+/* member_takeover.c - a dark site's calls handed to its sister (ADR 0014). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cluster/member_int.h"
+#include "util/err.h"
+#include "util/log.h"
+
+/*
+ * A site is dark when its liveness key is gone (its lease expired) and its links have been
+ * silent for a lease TTL too (a site cut off from etcd alone still heartbeats: it is an
+ * island serving its own callers, not dark). The leader then picks
+ * the first live site in the dark site's sister order (the order the dark site wrote into
+ * its key) and publishes a Takeover for that run of it (dark site, incarnation). Every
+ * site records it once; the sister adopts every call it replicates of that run - queued
+ * ones keep their place, connected ones their agent - and every site drops what it held
+ * of the run. The leader also writes the decision to etcd (<prefix>/takeover/<dark>), so a
+ * site that was only cut off, and comes back in the same run, learns that its calls are
+ * the sister's now and drops them instead of serving them twice.
+ */
+
+static member_takeover_t *takeover_find(const acd_member_t *m, const char *dark, uint64_t inc)
+{
+    for (size_t i = 0; i < m->n_takeovers; i++) {
+        if (m->takeovers[i].incarnation == inc && strcmp(m->takeovers[i].dark, dark) == 0)
+            return &m->takeovers[i];
+    }
+    return NULL;
+}
+
+static member_takeover_t *takeover_record(acd_member_t *m, const Acd__V1__Takeover *t)
+{
+    if (m->n_takeovers == m->cap_takeovers) {
+        size_t cap = m->cap_takeovers ? m->cap_takeovers * 2 : 8;
+        member_takeover_t *v = realloc(m->takeovers, cap * sizeof(*v));
+        if (!v)
+            return NULL;
+        m->takeovers = v;
+        m->cap_takeovers = cap;
+    }
+    member_takeover_t *r = &m->takeovers[m->n_takeovers++];
+    memset(r, 0, sizeof(*r));
+    snprintf(r->dark, sizeof(r->dark), "%s", t->dark_site);
+    r->incarnation = t->dark_incarnation;
+    snprintf(r->sister, sizeof(r->sister), "%s", t->sister);
+    r->epoch = t->epoch;
+    return r;
+}
+
+void acd__member_takeovers_fini(acd_member_t *m)
+{
+    free(m->takeovers);
+    m->takeovers = NULL;
+    m->n_takeovers = m->cap_takeovers = 0;
+}
+
+/* ---- the leader decides ---- */
+
+/* Whether site can take calls over now: it is us (holding our lease, not island, not
+ * draining) or a peer whose key exists and whose replica is synced and says neither. */
+static bool takeover_can_adopt(acd_member_t *m, const char *site, acd_ms_t now)
+{
+    if (strcmp(site, m->site) == 0)
+        return m->lease_state == MEMBER_LEASE_HELD && !m->island &&
+               !(m->ops.draining && m->ops.draining(m->ud));
+    acd_replica_status_t st;
+    return acd__member_site_live(m, site) && acd_replica_status(m->replica, site, now, &st) == 0 &&
+           st.state == ACD_REPLICA_SYNCED && !st.island && !st.draining;
+}
+
+static void takeover_put_done(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
+{
+    (void)e;
+    (void)ud;
+    if (res->err < 0)
+        acd_log_warn("ACD-MEMBER-TAKEOVER-RECORD", "not written to etcd: %s", acd_errname(res->err));
+}
+
+static void takeover_decide(acd_member_t *m, const member_site_t *s, uint64_t inc, acd_ms_t now)
+{
+    const char *sister = NULL;
+    for (size_t i = 0; i < s->n_sisters && !sister; i++) {
+        if (strcmp(s->sisters[i], s->name) != 0 && takeover_can_adopt(m, s->sisters[i], now))
+            sister = s->sisters[i];
+    }
+    if (!sister) {
+        acd_log_warn("ACD-MEMBER-TAKEOVER-NO-SISTER", "dark=%s: no sister of it can take over",
+                     s->name);
+        return;
+    }
+    Acd__V1__Takeover t = ACD__V1__TAKEOVER__INIT;
+    t.dark_site = (char *)s->name;
+    t.dark_incarnation = inc;
+    t.sister = (char *)sister;
+    t.leader_site = m->site;
+    t.epoch = m->my_epoch;
+    Acd__V1__Envelope env;
+    acd__member_envelope_init(m, &env);
+    env.body_case = ACD__V1__ENVELOPE__BODY_TAKEOVER;
+    env.takeover = &t;
+    if (acd__member_publish(m, &env) < 0)
+        return;
+    char key[256], val[256];
+    snprintf(key, sizeof(key), "%s/takeover/%s", m->prefix, s->name);
+    snprintf(val, sizeof(val), "{\"incarnation\":%" PRIu64 ",\"sister\":\"%s\",\"epoch\":%" PRIu64 "}",
+             inc, sister, m->my_epoch);
+    (void)acd_etcd_put(m->etcd, acd_str_from(key), acd_str_from(val), 0, takeover_put_done, m);
+    acd__member_on_takeover(m, &t); /* we receive no copy of our own log */
+}
+
+void acd__member_takeover_check(acd_member_t *m)
+{
+    if (!m->is_leader || !m->sites_known || m->closing)
+        return;
+    acd_ms_t now = acd__member_now();
+    for (size_t i = 0; i < m->n_sites; i++) {
+        const member_site_t *s = &m->sites[i];
+        acd_replica_status_t st;
+        if (s->live || strcmp(s->name, m->site) == 0 ||
+            acd_replica_status(m->replica, s->name, now, &st) < 0)
+            continue;
+        if (takeover_find(m, s->name, st.incarnation) || (st.calls == 0 && st.dialogs == 0))
+            continue;
+        /* Still heard on its links (cut off from etcd only): an island serving its own
+         * callers, not a dark site. */
+        if (st.last_heartbeat_ms && now - st.last_heartbeat_ms < m->lease_ttl_s * 1000)
+            continue;
+        takeover_decide(m, s, st.incarnation, now);
+    }
+}
+
+/* ---- every site applies it ---- */
+
+/* The member's view of a replicated DialogEvent (borrows its strings). */
+static void takeover_dialog(const Acd__V1__DialogEvent *e, acd_member_dialog_t *d,
+                            const char **routes)
+{
+    for (size_t i = 0; i < e->n_route_set && i < ACD_WIRE_ROUTES_MAX; i++)
+        routes[i] = e->route_set[i];
+    *d = (acd_member_dialog_t){.call_id = e->call_id,
+                               .agent_leg = e->leg == ACD__V1__LEG_ROLE__LEG_ROLE_AGENT,
+                               .confirmed = e->state == ACD__V1__DIALOG_STATE__DIALOG_STATE_CONFIRMED,
+                               .sip_call_id = e->sip_call_id,
+                               .local_tag = e->local_tag,
+                               .remote_tag = e->remote_tag,
+                               .local_uri = e->local_uri,
+                               .remote_uri = e->remote_uri,
+                               .remote_target = e->remote_target,
+                               .local_contact = e->local_contact,
+                               .routes = routes,
+                               .n_routes = e->n_route_set < ACD_WIRE_ROUTES_MAX ? e->n_route_set
+                                                                                : ACD_WIRE_ROUTES_MAX,
+                               .local_cseq = e->local_cseq,
+                               .remote_cseq = e->remote_cseq,
+                               .peer = e->peer_address,
+                               .tcp = e->transport == ACD__V1__TRANSPORT__TRANSPORT_TCP,
+                               .local_sdp = e->local_sdp,
+                               .remote_sdp = e->remote_sdp};
+}
+
+/* The site owning agent_id now, as this site knows it; the dark site when nobody else. */
+static const char *takeover_agent_site(acd_member_t *m, const char *agent_id, const char *dark)
+{
+    acd_agent_view_t av;
+    if (acd_core_agent(m->ops.core(m->ud), agent_id, &av) == 0 && av.state != ACD_AGENT_LOGGED_OUT)
+        return m->site;
+    const acd_replica_agent_t *a = acd_replica_agent(m->replica, NULL, agent_id);
+    return a && a->state != ACD_AGENT_LOGGED_OUT ? a->origin : dark;
+}
+
+typedef struct takeover_ids {
+    char (*v)[ACD_ID_MAX];
+    size_t n, cap;
+    int err;
+} takeover_ids_t;
+
+static void takeover_collect(void *ud, const acd_replica_call_t *c)
+{
+    takeover_ids_t *ids = ud;
+    if (ids->err)
+        return;
+    if (ids->n == ids->cap) {
+        size_t cap = ids->cap ? ids->cap * 2 : 16;
+        void *v = realloc(ids->v, cap * sizeof(*ids->v));
+        if (!v) {
+            ids->err = -ENOMEM;
+            return;
+        }
+        ids->v = v;
+        ids->cap = cap;
+    }
+    snprintf(ids->v[ids->n++], ACD_ID_MAX, "%s", c->call_id);
+}
+
+/* Adopts one call of the dark site; returns 0 or why not (logged). */
+static int takeover_adopt_call(acd_member_t *m, const Acd__V1__Takeover *t, const char *offer_id,
+                               const char *call_id)
+{
+    const acd_replica_call_t *c = acd_replica_call(m->replica, call_id);
+    if (!c || strcmp(c->origin, t->dark_site) != 0)
+        return -ENOENT; /* gone, or already adopted by someone's publication */
+    const acd_replica_dialog_t *cd =
+        acd_replica_dialog(m->replica, t->dark_site, call_id, ACD__V1__LEG_ROLE__LEG_ROLE_CALLER);
+    const acd_replica_dialog_t *ad =
+        acd_replica_dialog(m->replica, t->dark_site, call_id, ACD__V1__LEG_ROLE__LEG_ROLE_AGENT);
+    bool connected = c->state == ACD_CALL_CONNECTED;
+    if (!cd || (connected && !ad)) {
+        acd_log_warn("ACD-MEMBER-TAKEOVER-NO-DIALOG", "call=%s dark=%s: no %s dialog replicated",
+                     call_id, t->dark_site, !cd ? "caller" : "agent");
+        return -ENOENT;
+    }
+    const char *routes_c[ACD_WIRE_ROUTES_MAX], *routes_a[ACD_WIRE_ROUTES_MAX];
+    acd_member_dialog_t cdlg, adlg;
+    takeover_dialog(cd->ev, &cdlg, routes_c);
+    if (connected)
+        takeover_dialog(ad->ev, &adlg, routes_a);
+    acd_member_adopt_t a = {.from_site = t->dark_site,
+                            .offer_id = offer_id,
+                            .call_id = c->call_id,
+                            .tenant = c->tenant,
+                            .did = c->did,
+                            .caller = c->caller,
+                            .queue = c->queue,
+                            .priority = c->priority,
+                            .enqueue_ms = c->enqueue_ms,
+                            .answer_ms = connected ? c->answer_ms : 0,
+                            .offers = (int)c->offers,
+                            .agent_id = connected ? c->agent_id : "",
+                            .agent_site = connected ? takeover_agent_site(m, c->agent_id, t->dark_site)
+                                                    : "",
+                            .caller_leg = &cdlg,
+                            .agent_leg = connected ? &adlg : NULL};
+    return m->ops.adopt ? m->ops.adopt(m->ud, &a) : -ENOTSUP;
+}
+
+static void takeover_adopt(acd_member_t *m, const Acd__V1__Takeover *t, member_takeover_t *rec)
+{
+    char offer_id[ACD_ID_MAX];
+    snprintf(offer_id, sizeof(offer_id), "%s%s-%" PRIu64, ACD_MEMBER_TAKEOVER_OFFER, t->dark_site,
+             t->epoch);
+    takeover_ids_t ids = {0};
+    acd_replica_visitor_t v = {.call = takeover_collect};
+    acd_replica_foreach(m->replica, t->dark_site, &v, &ids);
+    unsigned failed = 0;
+    /* Ids first, then one by one: adopting feeds the core, which publishes. */
+    for (size_t i = 0; i < ids.n; i++) {
+        if (takeover_adopt_call(m, t, offer_id, ids.v[i]) == 0)
+            rec->adopted++;
+        else
+            failed++;
+    }
+    free(ids.v);
+    acd_log_notice("ACD-MEMBER-ADOPTED", "dark=%s incarnation=%" PRIu64 " calls=%u failed=%u%s",
+                   t->dark_site, t->dark_incarnation, rec->adopted, failed,
+                   ids.err ? " (out of memory: some calls not adopted)" : "");
+}
+
+void acd__member_on_takeover(acd_member_t *m, const Acd__V1__Takeover *t)
+{
+    if (takeover_find(m, t->dark_site, t->dark_incarnation))
+        return; /* once per run of a site */
+    if (t->epoch < m->leader_epoch) {
+        acd_log_info("ACD-MEMBER-TAKEOVER-STALE", "dark=%s sister=%s epoch=%" PRIu64 " < %" PRIu64,
+                     t->dark_site, t->sister, t->epoch, m->leader_epoch);
+        return;
+    }
+    member_takeover_t *rec = takeover_record(m, t);
+    if (!rec)
+        return;
+    acd_log_notice("ACD-MEMBER-TAKEOVER", "dark=%s incarnation=%" PRIu64 " sister=%s leader=%s epoch=%" PRIu64,
+                   t->dark_site, t->dark_incarnation, t->sister, t->leader_site, t->epoch);
+    if (strcmp(t->dark_site, m->site) == 0) {
+        if (t->dark_incarnation == m->incarnation && m->ops.abandon_calls)
+            m->ops.abandon_calls(m->ud, t->sister);
+        return;
+    }
+    acd_replica_status_t st;
+    if (acd_replica_status(m->replica, t->dark_site, acd__member_now(), &st) < 0 ||
+        st.incarnation != t->dark_incarnation)
+        return; /* we hold nothing of that run */
+    if (strcmp(t->sister, m->site) == 0)
+        takeover_adopt(m, t, rec);
+    (void)acd_replica_forget_origin(m->replica, t->dark_site, NULL, NULL);
+    acd__member_schedule_plan(m);
+}
+
+/* ---- a site that comes back in the same run ---- */
+
+static void takeover_own_range(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
+{
+    acd_member_t *m = ud;
+    (void)e;
+    if (res->err < 0 || res->n_kvs == 0 || m->closing)
+        return;
+    json_object *o = json_tokener_parse(res->kvs[0].value.p ? res->kvs[0].value.p : "");
+    json_object *inc = NULL, *sis = NULL, *ep = NULL;
+    if (o && json_object_object_get_ex(o, "incarnation", &inc) &&
+        json_object_object_get_ex(o, "sister", &sis) && json_object_object_get_ex(o, "epoch", &ep)) {
+        Acd__V1__Takeover t = ACD__V1__TAKEOVER__INIT;
+        t.dark_site = m->site;
+        t.dark_incarnation = (uint64_t)json_object_get_int64(inc);
+        t.sister = (char *)json_object_get_string(sis);
+        t.leader_site = (char *)"etcd";
+        t.epoch = (uint64_t)json_object_get_int64(ep);
+        if (t.dark_incarnation == m->incarnation && t.epoch >= m->leader_epoch)
+            acd__member_on_takeover(m, &t);
+    }
+    json_object_put(o);
+}
+
+void acd__member_own_takeover(acd_member_t *m)
+{
+    char key[256];
+    snprintf(key, sizeof(key), "%s/takeover/%s", m->prefix, m->site);
+    (void)acd_etcd_range(m->etcd, ACD_ETCD_KEY(acd_str_from(key)), takeover_own_range, m);
+}
+
+void acd__member_takeovers_status(const acd_member_t *m, json_object *cluster)
+{
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; arr && i < m->n_takeovers; i++) {
+        const member_takeover_t *t = &m->takeovers[i];
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "dark", json_object_new_string(t->dark));
+        json_object_object_add(o, "incarnation", json_object_new_uint64(t->incarnation));
+        json_object_object_add(o, "sister", json_object_new_string(t->sister));
+        json_object_object_add(o, "epoch", json_object_new_uint64(t->epoch));
+        json_object_object_add(o, "adopted", json_object_new_uint64(t->adopted));
+        json_object_array_add(arr, o);
+    }
+    json_object_object_add(cluster, "takeovers", arr);
+}
