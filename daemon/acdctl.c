@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "ctl/ctl_config.h"
+#include "ctl/ctl_table.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -56,11 +57,16 @@ static void ctl_usage(FILE *f)
           "  -h, --help             show this help\n"
           "\n"
           "Commands:\n"
-          "  status [--json]        site, cluster, queues, agents and calls\n"
+          "  status [--json]        site, cluster, anycast, queues, agents and calls\n"
+          "  drain                  planned maintenance: no new calls (503), calls in\n"
+          "                         progress finish, the anycast address is withdrawn;\n"
+          "                         acdd keeps running\n"
+          "  undrain                take new calls again (and announce, when healthy)\n"
           "  config push FILE       check a shared config and store it in etcd\n"
           "  config show            print the shared config stored in etcd\n"
           "\n"
-          "Exit status of status: 0 ok, 1 usage error, 2 cannot reach acdd, 3 bad response.\n"
+          "Exit status of status, drain, undrain: 0 ok, 1 usage error, 2 cannot reach acdd,\n"
+          "3 bad response (or acdd refused: it is shutting down).\n"
           "Exit status of config: 0 ok, 1 invalid FILE (nothing written) or nothing stored,\n"
           "2 usage error, 3 etcd unreachable or refused the request.\n",
           f);
@@ -76,6 +82,17 @@ static void ctl_status_usage(FILE *f)
           "Options:\n"
           "  -j, --json   print acdd's JSON document (pretty) instead of tables\n"
           "  -h, --help   show this help\n",
+          f);
+}
+
+static void ctl_drain_usage(FILE *f)
+{
+    fputs("Usage: acdctl [--admin HOST:PORT] [--config FILE] drain|undrain\n"
+          "\n"
+          "drain: the site answers new calls with 503 while calls in progress finish, and\n"
+          "withdraws its anycast address; acdd keeps running (POST /v1/drain). undrain:\n"
+          "it takes new calls again and announces the address when healthy (POST\n"
+          "/v1/undrain). Both wait (at most 5 s) for the address to settle.\n",
           f);
 }
 
@@ -195,11 +212,12 @@ static size_t ctl_on_body(char *data, size_t size, size_t n, void *ud)
 }
 
 /*
- * GETs path from the endpoint into body and *status. Returns 0 (any HTTP status), or
- * the translated curl error with curl's own words in errbuf (CURL_ERROR_SIZE bytes).
+ * GETs (post false) or POSTs (an empty body) path at the endpoint, the answer into body
+ * and *status. Returns 0 (any HTTP status), or the translated curl error with curl's
+ * own words in errbuf (CURL_ERROR_SIZE bytes).
  */
-static int ctl_http_get(const ctl_endpoint_t *ep, const char *path, acd_buf_t *body, long *status,
-                        char *errbuf)
+static int ctl_http(const ctl_endpoint_t *ep, bool post, const char *path, acd_buf_t *body,
+                    long *status, char *errbuf)
 {
     char where[CTL_HOST_MAX + 16], url[CTL_HOST_MAX + 64];
     CURL *h = curl_easy_init();
@@ -221,6 +239,10 @@ static int ctl_http_get(const ctl_endpoint_t *ep, const char *path, acd_buf_t *b
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, ctl_on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+    if (post) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+    }
     CURLcode c = curl_easy_perform(h);
     rc = ctl_curl_err(c);
     if (rc == 0)
@@ -281,92 +303,7 @@ static void ctl_duration(char *buf, size_t len, int64_t s)
         snprintf(buf, len, "%lldd%02lldh", (long long)(s / 86400), (long long)(s % 86400 / 3600));
 }
 
-/* ---- tables ---- */
-
-#define CTL_COLS_MAX 8
-#define CTL_CELL_MAX 72
-
-typedef struct ctl_row {
-    char cell[CTL_COLS_MAX][CTL_CELL_MAX];
-} ctl_row_t;
-
-/* A table printed with each column as wide as its widest cell. */
-typedef struct ctl_table {
-    const char *title;
-    const char *const *heads;
-    size_t ncols;
-    ctl_row_t *rows;
-    size_t nrows, cap;
-} ctl_table_t;
-
-/* Appends an empty row and returns it, or NULL when out of memory. */
-static ctl_row_t *ctl_table_row(ctl_table_t *t)
-{
-    if (t->nrows == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        ctl_row_t *rows = realloc(t->rows, cap * sizeof(*rows));
-        if (!rows)
-            return NULL;
-        t->rows = rows;
-        t->cap = cap;
-    }
-    ctl_row_t *r = &t->rows[t->nrows++];
-    memset(r, 0, sizeof(*r));
-    return r;
-}
-
-/* One line: every column but the last padded to its width, two spaces apart. */
-static void ctl_table_line(FILE *f, const ctl_table_t *t, const size_t *width,
-                           const char *const *cells)
-{
-    for (size_t c = 0; c + 1 < t->ncols; c++)
-        fprintf(f, "%-*s  ", (int)width[c], cells[c]);
-    fprintf(f, "%s\n", cells[t->ncols - 1]);
-}
-
-static void ctl_table_print(const ctl_table_t *t, FILE *f)
-{
-    size_t width[CTL_COLS_MAX];
-
-    for (size_t c = 0; c < t->ncols; c++) {
-        width[c] = strlen(t->heads[c]);
-        for (size_t r = 0; r < t->nrows; r++) {
-            size_t w = strlen(t->rows[r].cell[c]);
-            if (w > width[c])
-                width[c] = w;
-        }
-    }
-    fprintf(f, "\n%s\n", t->title);
-    ctl_table_line(f, t, width, t->heads);
-    for (size_t r = 0; r < t->nrows; r++) {
-        const char *cells[CTL_COLS_MAX];
-        for (size_t c = 0; c < t->ncols; c++)
-            cells[c] = t->rows[r].cell[c];
-        ctl_table_line(f, t, width, cells);
-    }
-    if (t->nrows == 0)
-        fputs("(none)\n", f);
-}
-
-/* Fills one row per element of the array at key; fill writes the cells. Returns 0 or -ENOMEM. */
-static int ctl_table_fill(ctl_table_t *t, json_object *doc, const char *key, int64_t now,
-                          void (*fill)(ctl_row_t *r, json_object *o, int64_t now))
-{
-    json_object *arr;
-    if (!json_object_object_get_ex(doc, key, &arr))
-        return 0;
-    for (size_t i = 0; i < json_object_array_length(arr); i++) {
-        ctl_row_t *r = ctl_table_row(t);
-        if (!r)
-            return -ENOMEM;
-        fill(r, json_object_array_get_idx(arr, i), now);
-    }
-    return 0;
-}
-
-#define CTL_CELL(r, i, ...) snprintf((r)->cell[i], CTL_CELL_MAX, __VA_ARGS__)
-
-static void ctl_fill_queue(ctl_row_t *r, json_object *q, int64_t now)
+static void ctl_fill_queue(acd__ctl_row_t *r, json_object *q, int64_t now)
 {
     CTL_CELL(r, 0, "%s", ctl_str(q, "name"));
     CTL_CELL(r, 1, "%s", ctl_str(q, "tenant"));
@@ -377,7 +314,7 @@ static void ctl_fill_queue(ctl_row_t *r, json_object *q, int64_t now)
     ctl_duration(r->cell[5], CTL_CELL_MAX, ctl_int(q, "longest_wait_s"));
 }
 
-static void ctl_fill_agent(ctl_row_t *r, json_object *a, int64_t now)
+static void ctl_fill_agent(acd__ctl_row_t *r, json_object *a, int64_t now)
 {
     int64_t since = ctl_time(a, "state_since");
     CTL_CELL(r, 0, "%s", ctl_str(a, "id"));
@@ -390,7 +327,7 @@ static void ctl_fill_agent(ctl_row_t *r, json_object *a, int64_t now)
     CTL_CELL(r, 4, "%s", ctl_str(a, "call_id"));
 }
 
-static void ctl_fill_call(ctl_row_t *r, json_object *c, int64_t now)
+static void ctl_fill_call(acd__ctl_row_t *r, json_object *c, int64_t now)
 {
     CTL_CELL(r, 0, "%s", ctl_str(c, "id"));
     CTL_CELL(r, 1, "%s", ctl_str(c, "tenant"));
@@ -422,7 +359,7 @@ static const char *ctl_num(json_object *o, const char *key, const char *unit, ch
     return buf;
 }
 
-static void ctl_fill_peer(ctl_row_t *r, json_object *p, int64_t now)
+static void ctl_fill_peer(acd__ctl_row_t *r, json_object *p, int64_t now)
 {
     char n[8][24];
     (void)now;
@@ -452,7 +389,7 @@ static int ctl_print_cluster(json_object *doc, int64_t now, FILE *f)
     static const char *const peer_heads[] = {
         "PEER", "LIVE",      "CONNECTED",         "STATE",
         "LAG",  "HEARTBEAT", "CALLS/AGENTS/REGS", "GAPS/RESYNCS/DECODE_ERRORS"};
-    ctl_table_t peers = {.title = "PEERS", .heads = peer_heads, .ncols = 8};
+    acd__ctl_table_t peers = {.title = "PEERS", .heads = peer_heads, .ncols = 8};
     json_object *c = NULL, *lease = NULL, *leader = NULL, *offers = NULL;
     char ttl[24];
 
@@ -467,9 +404,9 @@ static int ctl_print_cluster(json_object *doc, int64_t now, FILE *f)
             ctl_num(lease, "ttl_s", "s", ttl, sizeof(ttl)), ctl_yes(c, "island"),
             leader ? ctl_str(leader, "site") : "none yet", leader && leading ? " (this site)" : "",
             (long long)ctl_int(c, "epoch"));
-    int rc = ctl_table_fill(&peers, c, "peers", now, ctl_fill_peer);
+    int rc = acd__ctl_table_fill(&peers, c, "peers", now, ctl_fill_peer);
     if (!rc)
-        ctl_table_print(&peers, f);
+        acd__ctl_table_print(&peers, f);
     free(peers.rows);
     if (!rc && leading && json_object_object_get_ex(c, "offers", &offers))
         fprintf(f,
@@ -479,6 +416,20 @@ static int ctl_print_cluster(json_object *doc, int64_t now, FILE *f)
                 (long long)ctl_int(offers, "rejected"), (long long)ctl_int(offers, "expired"),
                 (long long)ctl_int(offers, "pending"));
     return rc;
+}
+
+/*
+ * Prints the `anycast` object (docs/api.md) as one line, when the document has one:
+ * "anycast 198.18.0.1/32 on lo  announced (healthy)" or "... WITHDRAWN (draining)".
+ */
+static void ctl_print_anycast(json_object *doc, FILE *f)
+{
+    json_object *a = NULL;
+    if (!json_object_object_get_ex(doc, "anycast", &a) || !json_object_is_type(a, json_type_object))
+        return;
+    fprintf(f, "anycast %s/%lld on %s  %s (%s)\n", ctl_str(a, "address"),
+            (long long)ctl_int(a, "prefix_len"), ctl_str(a, "interface"),
+            strcmp(ctl_yes(a, "announced"), "yes") ? "WITHDRAWN" : "announced", ctl_str(a, "why"));
 }
 
 /*
@@ -493,7 +444,7 @@ static int ctl_print_status(json_object *doc, FILE *f)
     static const char *const agent_heads[] = {"ID", "STATE", "REASON", "SINCE", "CALL"};
     static const char *const call_heads[] = {"ID",    "TENANT", "CALLER", "QUEUE",
                                              "STATE", "AGENT",  "WAIT"};
-    ctl_table_t tables[] = {
+    acd__ctl_table_t tables[] = {
         {.title = "QUEUES", .heads = queue_heads, .ncols = 6},
         {.title = "AGENTS", .heads = agent_heads, .ncols = 5},
         {.title = "CALLS", .heads = call_heads, .ncols = 7},
@@ -518,16 +469,17 @@ static int ctl_print_status(json_object *doc, FILE *f)
             (long long)ctl_int(site, "registrations"), (long long)ctl_int(sip, "rx"),
             (long long)ctl_int(sip, "tx"));
 
+    ctl_print_anycast(doc, f);
     rc = ctl_print_cluster(doc, now, f);
     if (!rc)
-        rc = ctl_table_fill(&tables[0], doc, "queues", now, ctl_fill_queue);
+        rc = acd__ctl_table_fill(&tables[0], doc, "queues", now, ctl_fill_queue);
     if (!rc)
-        rc = ctl_table_fill(&tables[1], doc, "agents", now, ctl_fill_agent);
+        rc = acd__ctl_table_fill(&tables[1], doc, "agents", now, ctl_fill_agent);
     if (!rc)
-        rc = ctl_table_fill(&tables[2], doc, "calls", now, ctl_fill_call);
+        rc = acd__ctl_table_fill(&tables[2], doc, "calls", now, ctl_fill_call);
     for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
         if (!rc)
-            ctl_table_print(&tables[i], f);
+            acd__ctl_table_print(&tables[i], f);
         free(tables[i].rows);
     }
     return rc;
@@ -550,6 +502,44 @@ static bool ctl_is_status(json_object *doc)
 }
 
 /* ---- commands ---- */
+
+/*
+ * GETs or POSTs path; on a 200 with a JSON object *docp is that object (the caller puts
+ * it). Says on stderr what went wrong otherwise. Returns an exit code.
+ */
+static int ctl_ask(const ctl_endpoint_t *ep, bool post, const char *path, json_object **docp)
+{
+    char where[CTL_HOST_MAX + 16], errbuf[CURL_ERROR_SIZE];
+    acd_buf_t body = {0};
+    long status = 0;
+    int rc = ctl_http(ep, post, path, &body, &status, errbuf);
+    int code = CTL_EXIT_OK;
+
+    *docp = NULL;
+    ctl_endpoint_str(ep, where, sizeof(where));
+    if (rc == -ENOMEM || rc == ACD_EPROTO) {
+        fprintf(stderr, "acdctl: bad response from acdd at %s: %s\n", where, errbuf);
+        code = CTL_EXIT_BAD_RESPONSE;
+    } else if (rc) {
+        fprintf(stderr, "acdctl: cannot reach acdd at %s: %s\n", where, errbuf);
+        code = CTL_EXIT_UNREACHABLE;
+    } else if (status != 200) {
+        fprintf(stderr, "acdctl: acdd at %s answered HTTP %ld: %.200s\n", where, status,
+                body.p ? body.p : "");
+        code = CTL_EXIT_BAD_RESPONSE;
+    } else {
+        *docp = body.p ? json_tokener_parse(body.p) : NULL;
+        if (!*docp || !json_object_is_type(*docp, json_type_object)) {
+            fprintf(stderr, "acdctl: acdd at %s answered %s with something that is not JSON\n",
+                    where, path);
+            json_object_put(*docp);
+            *docp = NULL;
+            code = CTL_EXIT_BAD_RESPONSE;
+        }
+    }
+    acd_buf_fini(&body);
+    return code;
+}
 
 static int ctl_cmd_status(const ctl_endpoint_t *ep, int argc, char **argv)
 {
@@ -582,47 +572,79 @@ static int ctl_cmd_status(const ctl_endpoint_t *ep, int argc, char **argv)
         return CTL_EXIT_USAGE;
     }
 
-    char where[CTL_HOST_MAX + 16], errbuf[CURL_ERROR_SIZE];
-    acd_buf_t body = {0};
-    long status = 0;
-    int rc = ctl_http_get(ep, "/v1/status", &body, &status, errbuf);
-    int code = CTL_EXIT_OK;
-
+    char where[CTL_HOST_MAX + 16];
+    json_object *doc = NULL;
+    int code = ctl_ask(ep, false, "/v1/status", &doc);
     ctl_endpoint_str(ep, where, sizeof(where));
-    if (rc == -ENOMEM || rc == ACD_EPROTO) {
-        fprintf(stderr, "acdctl: bad response from acdd at %s: %s\n", where, errbuf);
+    if (code != CTL_EXIT_OK) {
+    } else if (!ctl_is_status(doc)) {
+        fprintf(stderr, "acdctl: acdd at %s answered something that is not a status document\n",
+                where);
         code = CTL_EXIT_BAD_RESPONSE;
-    } else if (rc) {
-        fprintf(stderr, "acdctl: cannot reach acdd at %s: %s\n", where, errbuf);
-        code = CTL_EXIT_UNREACHABLE;
-    } else if (status != 200) {
-        fprintf(stderr, "acdctl: acdd at %s answered HTTP %ld: %.200s\n", where, status,
-                body.p ? body.p : "");
+    } else if (json) {
+        puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+    } else if (ctl_print_status(doc, stdout) != 0) {
+        fprintf(stderr, "acdctl: out of memory\n");
         code = CTL_EXIT_BAD_RESPONSE;
-    } else {
-        json_object *doc = body.p ? json_tokener_parse(body.p) : NULL;
-        if (!doc || !ctl_is_status(doc)) {
-            fprintf(stderr,
-                    "acdctl: acdd at %s answered something that is not a status "
-                    "document\n",
-                    where);
-            code = CTL_EXIT_BAD_RESPONSE;
-        } else if (json) {
-            puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-                                                         JSON_C_TO_STRING_SPACED |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
-        } else if (ctl_print_status(doc, stdout) != 0) {
-            fprintf(stderr, "acdctl: out of memory\n");
-            code = CTL_EXIT_BAD_RESPONSE;
-        }
-        json_object_put(doc);
     }
-    acd_buf_fini(&body);
+    json_object_put(doc);
     return code;
 }
 
-/* Resolves the admin endpoint from --admin or --config and runs status. Returns an exit code. */
-static int ctl_run_status(const char *admin, const char *config, int argc, char **argv)
+/* True while the anycast object of doc waits for the kernel ("adding", "removing"). */
+static bool ctl_anycast_moving(json_object *doc)
+{
+    json_object *a = NULL;
+    if (!json_object_object_get_ex(doc, "anycast", &a))
+        return false;
+    const char *why = ctl_str(a, "why");
+    return !strcmp(why, "adding") || !strcmp(why, "removing");
+}
+
+/*
+ * drain (on) or undrain: POST /v1/drain or /v1/undrain, then, when the site manages an
+ * anycast address, reads the status until the address has settled (at most 5 s) and
+ * prints where it stands. Returns an exit code.
+ */
+static int ctl_cmd_drain(const ctl_endpoint_t *ep, bool on, int argc, char **argv)
+{
+    if (argc > 1) {
+        bool help = !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help");
+        if (!help)
+            fprintf(stderr, "acdctl %s: unexpected argument '%s'\n", argv[0], argv[1]);
+        ctl_drain_usage(help ? stdout : stderr);
+        return help ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+    }
+    json_object *doc = NULL, *v = NULL;
+    int code = ctl_ask(ep, true, on ? "/v1/drain" : "/v1/undrain", &doc);
+    if (code != CTL_EXIT_OK)
+        return code;
+    bool changed = json_object_object_get_ex(doc, "changed", &v) && json_object_get_boolean(v);
+    if (on)
+        printf("site %sdrained: new calls get 503; %lld call(s) in progress finish; acdd keeps"
+               " running (acdctl undrain to resume)\n",
+               changed ? "" : "was already ", (long long)ctl_int(doc, "calls_in_progress"));
+    else
+        printf("site %sundrained: taking new calls\n", changed ? "" : "was not drained: ");
+    for (int i = 0; i < 50 && ctl_anycast_moving(doc); i++) {
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        json_object_put(doc);
+        doc = NULL;
+        if ((code = ctl_ask(ep, false, "/v1/status", &doc)) != CTL_EXIT_OK)
+            return code;
+    }
+    ctl_print_anycast(doc, stdout);
+    json_object_put(doc);
+    return CTL_EXIT_OK;
+}
+
+/*
+ * Resolves the admin endpoint from --admin or --config and runs status, drain or undrain.
+ * Returns an exit code.
+ */
+static int ctl_run_admin(const char *admin, const char *config, int argc, char **argv)
 {
     ctl_endpoint_t ep = {.host = CTL_DEFAULT_HOST, .port = CTL_DEFAULT_PORT};
     if (admin && ctl_parse_endpoint(admin, &ep) != 0) {
@@ -634,6 +656,8 @@ static int ctl_run_status(const char *admin, const char *config, int argc, char 
         if (rc != CTL_EXIT_OK)
             return rc;
     }
+    if (!strcmp(argv[0], "drain") || !strcmp(argv[0], "undrain"))
+        return ctl_cmd_drain(&ep, !strcmp(argv[0], "drain"), argc, argv);
     return ctl_cmd_status(&ep, argc, argv);
 }
 
@@ -683,7 +707,7 @@ int main(int argc, char **argv)
     }
 
     const char *cmd = argv[optind];
-    bool status = strcmp(cmd, "status") == 0;
+    bool status = !strcmp(cmd, "status") || !strcmp(cmd, "drain") || !strcmp(cmd, "undrain");
     if (!status && strcmp(cmd, "config") != 0) {
         fprintf(stderr, "acdctl: unknown command '%s'\n", cmd);
         ctl_usage(stderr);
@@ -700,7 +724,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "acdctl: cannot initialise libcurl\n");
         return CTL_EXIT_UNREACHABLE;
     }
-    int rc = ctl_run_status(admin, config, argc - optind, argv + optind);
+    int rc = ctl_run_admin(admin, config, argc - optind, argv + optind);
     curl_global_cleanup();
     return rc;
 }

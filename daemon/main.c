@@ -1,25 +1,35 @@
-/* main.c - acdd: command line, signals, systemd notification, and the one event loop. */
+/* main.c - acdd: command line, signals, sd_notify, maintenance drain, anycast health, the loop. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
 #include <systemd/sd-daemon.h>
 #include <uv.h>
 
+#include "anycast/anycast.h"
 #include "callctl/callctl.h"
+#include "callctl/control.h"
 #include "config/config.h"
 #include "util/err.h"
 #include "util/log.h"
+
+/* How often the anycast health is judged again (lease and island change without a call). */
+#define MAIN_HEALTH_MS 100
 
 typedef struct acdd {
     uv_loop_t loop;
     uv_signal_t sighup, sigterm, sigint;
     uv_timer_t watchdog;
+    uv_timer_t health; /* runs while an anycast address is managed */
     acd_callctl_t *site;
+    acd_anycast_t *anycast; /* NULL without an `anycast:` section */
+    char anycast_key[96];   /* "address/prefix dev": a reload cannot change it */
     const char *config_path;
     int exit_code;
     bool stopping;
+    bool maintenance; /* acdctl drain in force */
 } acdd_t;
 
 static void usage(FILE *f)
@@ -50,6 +60,41 @@ static acd_config_t *load_config(const char *path)
     return cfg;
 }
 
+/* ---- anycast health (docs/adr/0015-anycast-health.md) ---- */
+
+static void anycast_key(const acd_config_t *cfg, char *buf, size_t len)
+{
+    if (cfg->anycast)
+        snprintf(buf, len, "%s/%d dev %s", cfg->anycast_address, cfg->anycast_prefix_len,
+                 cfg->anycast_interface);
+    else
+        snprintf(buf, len, "none");
+}
+
+/* Judges the health now and tells the anycast module what it should be. */
+static void main_anycast_update(acdd_t *d)
+{
+    if (!d->anycast)
+        return;
+    acd_anycast_health_t h = {.stopping = d->stopping || !d->site, .draining = d->maintenance};
+    if (d->site) {
+        acd_callctl_health_t s;
+        acd_callctl_health(d->site, &s);
+        h.draining = h.draining || s.draining;
+        h.cluster = s.cluster;
+        h.lease_held = s.lease_held;
+        h.island = s.island;
+    }
+    const char *why = NULL;
+    bool ok = acd_anycast_healthy(&h, &why);
+    acd_anycast_want(d->anycast, ok, why);
+}
+
+static void on_health(uv_timer_t *h)
+{
+    main_anycast_update(h->data);
+}
+
 static void on_closed(void *ud)
 {
     acdd_t *d = ud;
@@ -58,7 +103,54 @@ static void on_closed(void *ud)
     uv_close((uv_handle_t *)&d->sigterm, NULL);
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->watchdog, NULL);
+    uv_close((uv_handle_t *)&d->health, NULL);
+    /* Withdrawn since the drain began; close waits for the kernel's last answer. */
+    acd_anycast_close(d->anycast, NULL, NULL);
+    d->anycast = NULL;
 }
+
+/* ---- drain for maintenance: POST /v1/drain, /v1/undrain (acdctl drain, undrain) ---- */
+
+static int main_drain(void *ud, bool on, json_object *answer)
+{
+    acdd_t *d = ud;
+    int rc = d->stopping ? ACD_EDRAINING : acd_callctl_set_draining(d->site, on);
+    if (rc < 0) {
+        json_object_object_add(
+            answer, "error", json_object_new_string("acdd is shutting down: it drains and exits"));
+        return 409;
+    }
+    bool changed = d->maintenance != on;
+    d->maintenance = on;
+    size_t calls = acd_callctl_calls(d->site);
+    if (changed && on) {
+        acd_log_notice("ACD-MAIN-DRAIN",
+                       "calls=%zu: no new calls until undrain; calls in"
+                       " progress finish",
+                       calls);
+        sd_notify(0, "STATUS=drained for maintenance: no new calls");
+    } else if (changed) {
+        acd_log_notice("ACD-MAIN-UNDRAIN", "calls=%zu: taking new calls again", calls);
+        sd_notify(0, "STATUS=serving");
+    }
+    main_anycast_update(d);
+    json_object_object_add(answer, "draining", json_object_new_boolean(on));
+    json_object_object_add(answer, "changed", json_object_new_boolean(changed));
+    json_object_object_add(answer, "calls_in_progress", json_object_new_int64((int64_t)calls));
+    acd_anycast_status(d->anycast, answer);
+    return 200;
+}
+
+static void main_status(void *ud, json_object *doc)
+{
+    acdd_t *d = ud;
+    acd_anycast_status(d->anycast, doc);
+}
+
+static const acd_admin_control_t main_control = {
+    .drain = main_drain,
+    .status = main_status,
+};
 
 static void on_drained(void *ud)
 {
@@ -76,7 +168,15 @@ static void on_sigterm(uv_signal_t *h, int signum)
     }
     d->stopping = true;
     sd_notify(0, "STOPPING=1");
-    acd_log_notice("ACD-MAIN-STOPPING", "signal=%d calls=%zu", signum, acd_callctl_calls(d->site));
+    acd_log_notice("ACD-MAIN-STOPPING", "signal=%d calls=%zu%s", signum, acd_callctl_calls(d->site),
+                   d->maintenance ? " (was drained for maintenance)" : "");
+    main_anycast_update(d); /* the route goes first: calls in progress finish meanwhile */
+    if (d->maintenance) {
+        /* Hand the drain over to the shutdown drain (its timeout, then exit) in this one
+           callback: no request is read in between. */
+        (void)acd_callctl_set_draining(d->site, false);
+        d->maintenance = false;
+    }
     acd_callctl_drain(d->site, on_drained, d);
 }
 
@@ -90,12 +190,19 @@ static void on_sighup(uv_signal_t *h, int signum)
     if (!cfg) {
         acd_log_err("ACD-MAIN-RELOAD-INVALID", "config=%s: keeping the running configuration",
                     d->config_path);
-    } else if (acd_callctl_reload(d->site, cfg) < 0) {
-        acd_config_free(cfg);
     } else {
-        acd_log_level_t lvl;
-        if (acd_log_level_parse(cfg->log_level, &lvl) == 0)
-            acd_log_init(NULL, lvl, cfg->site_name);
+        char key[sizeof(d->anycast_key)];
+        anycast_key(cfg, key, sizeof(key));
+        if (strcmp(key, d->anycast_key) != 0)
+            acd_log_warn("ACD-MAIN-ANYCAST-STATIC", "anycast %s stays %s until restart", key,
+                         d->anycast_key);
+        if (acd_callctl_reload(d->site, cfg) < 0) {
+            acd_config_free(cfg);
+        } else {
+            acd_log_level_t lvl;
+            if (acd_log_level_parse(cfg->log_level, &lvl) == 0)
+                acd_log_init(NULL, lvl, cfg->site_name);
+        }
     }
     sd_notify(0, "READY=1");
 }
@@ -123,9 +230,20 @@ static int run(const char *path, const char *level_override)
     acd_log_init(NULL, lvl, cfg->site_name);
     signal(SIGPIPE, SIG_IGN);
     uv_loop_init(&d.loop);
-    int rc = acd_callctl_alloc(&d.site, &d.loop, cfg);
+    anycast_key(cfg, d.anycast_key, sizeof(d.anycast_key));
+    int rc = 0;
+    if (cfg->anycast) {
+        acd_anycast_cfg_t ac = {.address = cfg->anycast_address,
+                                .interface = cfg->anycast_interface,
+                                .prefix_len = cfg->anycast_prefix_len};
+        rc = acd_anycast_alloc(&d.anycast, &d.loop, &ac);
+    }
+    if (rc == 0)
+        rc = acd_callctl_alloc(&d.site, &d.loop, cfg);
     if (rc < 0) {
         acd_config_free(cfg);
+        d.site = NULL;
+        acd_anycast_close(d.anycast, NULL, NULL); /* what a killed acdd left goes too */
         uv_run(&d.loop, UV_RUN_DEFAULT); /* let the partial site close its handles */
         uv_loop_close(&d.loop);
         fprintf(stderr, "acdd: cannot start: %s\n", acd_strerror(rc));
@@ -138,6 +256,13 @@ static int run(const char *path, const char *level_override)
     uv_signal_start(&d.sighup, on_sighup, SIGHUP);
     uv_signal_start(&d.sigterm, on_sigterm, SIGTERM);
     uv_signal_start(&d.sigint, on_sigterm, SIGINT);
+    acd_callctl_set_control(d.site, &main_control, &d);
+    uv_timer_init(&d.loop, &d.health);
+    d.health.data = &d;
+    if (d.anycast) {
+        main_anycast_update(&d);
+        uv_timer_start(&d.health, on_health, MAIN_HEALTH_MS, MAIN_HEALTH_MS);
+    }
     uv_timer_init(&d.loop, &d.watchdog);
     uint64_t wd_usec = 0;
     if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)

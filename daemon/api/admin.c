@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -46,6 +47,9 @@ struct acd_admin {
     uv_loop_t *loop;
     acd_admin_ops_t ops;
     void *ud;
+    acd_admin_control_t control; /* the process's verbs; has_control false: none */
+    void *control_ud;
+    bool has_control;
     uint16_t port;
 
     uv_tcp_t listener;
@@ -62,18 +66,24 @@ struct acd_admin {
     void *close_ud;
 };
 
-/* A GET route: fills the response of req. */
+/* A route: the one method it answers, and the handler that fills the response of req. */
 typedef struct admin_route {
     const char *path;
-    void (*get)(acd_admin_t *a, h2o_req_t *req);
+    const char *method;
+    void (*handle)(acd_admin_t *a, h2o_req_t *req);
+    bool control; /* exists only while the process's control is attached */
 } admin_route_t;
 
 static void admin_get_status(acd_admin_t *a, h2o_req_t *req);
 static void admin_get_healthz(acd_admin_t *a, h2o_req_t *req);
+static void admin_post_drain(acd_admin_t *a, h2o_req_t *req);
+static void admin_post_undrain(acd_admin_t *a, h2o_req_t *req);
 
 static const admin_route_t admin_routes[] = {
-    {.path = "/v1/status", .get = admin_get_status},
-    {.path = "/healthz", .get = admin_get_healthz},
+    {.path = "/v1/status", .method = "GET", .handle = admin_get_status},
+    {.path = "/healthz", .method = "GET", .handle = admin_get_healthz},
+    {.path = "/v1/drain", .method = "POST", .handle = admin_post_drain, .control = true},
+    {.path = "/v1/undrain", .method = "POST", .handle = admin_post_undrain, .control = true},
 };
 
 /* ---- responses ---- */
@@ -136,6 +146,8 @@ static void admin_get_status(acd_admin_t *a, h2o_req_t *req)
     }
     if (a->ops.status_extra)
         a->ops.status_extra(a->ud, doc);
+    if (a->has_control && a->control.status)
+        a->control.status(a->control_ud, doc);
     admin_send_json(req, 200, "OK", doc);
     json_object_put(doc);
 }
@@ -159,6 +171,59 @@ static void admin_get_healthz(acd_admin_t *a, h2o_req_t *req)
     json_object_put(doc);
 }
 
+/* True when the request's peer is a loopback address (127/8, ::1, ::ffff:127/104). */
+static bool admin_peer_is_loopback(h2o_req_t *req)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    if (!req->conn->callbacks->get_peername ||
+        req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss) == 0)
+        return false;
+    if (ss.ss_family == AF_INET)
+        return (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
+    if (ss.ss_family == AF_INET6) {
+        const struct in6_addr *a6 = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+        return IN6_IS_ADDR_LOOPBACK(a6) || (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+    }
+    return false;
+}
+
+/*
+ * POST /v1/drain and /v1/undrain change what the site does, so beyond the endpoint's own
+ * rule (keep it on loopback) they refuse a peer that is not on loopback, and a request
+ * carrying Origin: browsers add it to cross-site requests, and a page the operator has
+ * open must not be able to drain the site. Answers the control's status and document.
+ */
+static void admin_post_control(acd_admin_t *a, h2o_req_t *req, bool on)
+{
+    if (!admin_peer_is_loopback(req)) {
+        admin_send_error(req, 403, "Forbidden", "drain and undrain answer loopback clients only");
+        return;
+    }
+    if (h2o_find_header_by_str(&req->headers, H2O_STRLIT("origin"), -1) != -1) {
+        admin_send_error(req, 403, "Forbidden", "cross-origin requests are refused");
+        return;
+    }
+    json_object *doc = json_object_new_object();
+    if (!doc) {
+        admin_send_error(req, 500, "Internal Server Error", "out of memory");
+        return;
+    }
+    int status = a->control.drain(a->control_ud, on, doc);
+    admin_send_json(req, status, status == 200 ? "OK" : status == 409 ? "Conflict" : "Error", doc);
+    json_object_put(doc);
+}
+
+static void admin_post_drain(acd_admin_t *a, h2o_req_t *req)
+{
+    admin_post_control(a, req, true);
+}
+
+static void admin_post_undrain(acd_admin_t *a, h2o_req_t *req)
+{
+    admin_post_control(a, req, false);
+}
+
 /* The handler h2o calls for every request on every path: route, check the method, answer. */
 static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
@@ -166,6 +231,8 @@ static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
     const admin_route_t *route = NULL;
 
     for (size_t i = 0; i < sizeof(admin_routes) / sizeof(admin_routes[0]); i++) {
+        if (admin_routes[i].control && !a->has_control)
+            continue;
         if (h2o_memis(req->path_normalized.base, req->path_normalized.len, admin_routes[i].path,
                       strlen(admin_routes[i].path))) {
             route = &admin_routes[i];
@@ -174,11 +241,13 @@ static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
     }
     if (!route) {
         admin_send_error(req, 404, "Not Found", "not found");
-    } else if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"))) {
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("GET"));
+    } else if (!h2o_memis(req->method.base, req->method.len, route->method,
+                          strlen(route->method))) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, route->method,
+                       strlen(route->method));
         admin_send_error(req, 405, "Method Not Allowed", "method not allowed");
     } else {
-        route->get(a, req);
+        route->handle(a, req);
     }
     acd_log_debug("ACD-API-ADMIN-REQUEST", "method=%.*s path=%.*s status=%d", (int)req->method.len,
                   req->method.base, (int)req->path.len, req->path.base, req->res.status);
@@ -347,6 +416,16 @@ int acd_admin_alloc(acd_admin_t **ap, uv_loop_t *loop, const char *addr, uint16_
     *ap = a;
 out:
     return rc;
+}
+
+void acd_admin_set_control(acd_admin_t *a, const acd_admin_control_t *ctl, void *ud)
+{
+    if (!a)
+        return;
+    a->has_control = ctl && ctl->drain;
+    if (a->has_control)
+        a->control = *ctl;
+    a->control_ud = ud;
 }
 
 uint16_t acd_admin_port(const acd_admin_t *a)

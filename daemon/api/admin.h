@@ -2,6 +2,7 @@
 #ifndef ACD_API_ADMIN_H
 #define ACD_API_ADMIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -31,15 +32,40 @@ typedef struct acd_admin_ops {
 } acd_admin_ops_t;
 
 /*
+ * The process's control verbs (acdctl drain / undrain) and its additions to the status
+ * document (the anycast object). Call control owns the endpoint; the process, which
+ * owns drain for maintenance and the anycast address, attaches these. Called on the
+ * loop thread, during a request.
+ */
+typedef struct acd_admin_control {
+    /*
+     * POST /v1/drain (on) or POST /v1/undrain (!on): does it and fills answer (an empty
+     * object) with what the client should see. Returns the HTTP status: 200, or 409 when
+     * the site cannot do it now (it is shutting down); a 409's answer has "error".
+     */
+    int (*drain)(void *ud, bool on, struct json_object *answer);
+    /* Optional: adds more to the status document (the "anycast" object). */
+    void (*status)(void *ud, struct json_object *doc);
+} acd_admin_control_t;
+
+/*
  * Listens on addr:port (loopback is expected; port 0 picks a free port, see
  * acd_admin_port()) and serves, as JSON:
  *   GET /v1/status   {site, queues[], agents[], calls[]} (see docs/api.md)
  *   GET /healthz     {"status":"ok"|"draining"}
+ *   POST /v1/drain, POST /v1/undrain  once a control is attached (acd_admin_set_control)
  * Anything else gets a 404/405 with a JSON error body. *ap belongs to the caller.
  * Returns 0, -EADDRINUSE, -EINVAL, -ENOMEM.
  */
 int acd_admin_alloc(acd_admin_t **ap, uv_loop_t *loop, const char *addr, uint16_t port,
                     const acd_admin_ops_t *ops, void *ud);
+
+/*
+ * Attaches the process's control (ctl is copied; NULL detaches): from now on the drain
+ * routes answer and status documents carry its additions. Without one, the drain paths
+ * are 404 like any unknown path.
+ */
+void acd_admin_set_control(acd_admin_t *a, const acd_admin_control_t *ctl, void *ud);
 
 /* The TCP port actually bound (useful when acd_admin_alloc() was given port 0). */
 uint16_t acd_admin_port(const acd_admin_t *a);

@@ -33,6 +33,13 @@ int acd_callctl_reload(acd_callctl_t *c, acd_config_t *cfg);
  */
 void acd_callctl_drain(acd_callctl_t *c, void (*done_cb)(void *ud), void *ud);
 
+/*
+ * Maintenance drain: on stops taking new calls (as acd_callctl_drain() does) without a
+ * timeout or a done callback, and keeps the site running; off takes calls again.
+ * Returns 0, or ACD_EDRAINING while a shutdown drain (acd_callctl_drain) runs.
+ */
+int acd_callctl_set_draining(acd_callctl_t *c, bool on);
+
 /* Releases everything; the loop has no handles of ours once cb (may be NULL) runs. */
 void acd_callctl_close(acd_callctl_t *c, void (*cb)(void *ud), void *ud);
 

@@ -112,6 +112,8 @@ void acd_config_free(acd_config_t *cfg)
     free(cfg->tls_ca);
     free(cfg->tls_cert);
     free(cfg->tls_key);
+    free(cfg->anycast_address);
+    free(cfg->anycast_interface);
     free(cfg);
 }
 
@@ -135,6 +137,7 @@ static int config_alloc(acd_config_t **cfgp, const char *name)
     cfg->drain_timeout_ms = 30000;
     cfg->register_max_expires = 3600;
     cfg->lease_ttl_ms = 3000;
+    cfg->anycast_prefix_len = 32;
     *cfgp = cfg;
     return 0;
 }
@@ -156,7 +159,8 @@ static int config_fill_defaults(acd_config_t *cfg, bool site)
 {
     int rc = 0;
     if (site) {
-        rc |= config_default(&cfg->sip_listen, cfg->site_address);
+        /* Calls to the anycast address reach only a socket bound to every address. */
+        rc |= config_default(&cfg->sip_listen, cfg->anycast ? "0.0.0.0" : cfg->site_address);
         rc |= config_default(&cfg->prompts_dir, "/var/lib/acdd/prompts");
         rc |= config_default(&cfg->admin_listen, "127.0.0.1");
         rc |= config_default(&cfg->cdr_path, "/var/lib/acdd/cdr.jsonl");
@@ -164,6 +168,8 @@ static int config_fill_defaults(acd_config_t *cfg, bool site)
     }
     if (cfg->cluster)
         rc |= config_default(&cfg->cluster_prefix, "/acdd");
+    if (cfg->anycast)
+        rc |= config_default(&cfg->anycast_interface, "lo");
     for (size_t i = 0; i < cfg->n_tenants; i++)
         rc |= config_default(&cfg->tenants[i].language, "en");
     for (size_t i = 0; i < cfg->n_queues; i++)

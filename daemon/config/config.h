@@ -95,6 +95,12 @@ typedef struct acd_config {
     size_t n_sisters;
     char *tls_ca, *tls_cert, *tls_key; /* all or none; required by tls+tcp:// URLs */
 
+    /* anycast (the `anycast:` section; absent: acdd never touches interface addresses) */
+    bool anycast;            /* the section is present */
+    char *anycast_address;   /* IPv4 literal put on the interface while the site is healthy */
+    char *anycast_interface; /* default "lo" */
+    int anycast_prefix_len;  /* 1..32; default 32 */
+
     acd_cfg_trunk_t *trunks;
     size_t n_trunks;
     acd_cfg_tenant_t *tenants;

@@ -136,6 +136,40 @@ static void check_cluster(acd__cfg_ctx_t *ctx)
     check_index_fini(&names);
 }
 
+/*
+ * The anycast address is acdd's alone to add and remove: it may not be the site's
+ * unicast address or the admin endpoint's, and SIP must listen on every address (an
+ * explicit sip.listen elsewhere would announce a route to an address nobody answers on,
+ * and binding to the anycast address itself fails before acdd has added it).
+ */
+static void check_anycast(acd__cfg_ctx_t *ctx)
+{
+    const acd_config_t *cfg = ctx->cfg;
+    if (!cfg->anycast || !cfg->anycast_address)
+        return;
+    int line = check_line(ctx, &cfg->anycast_address);
+    const char *any = cfg->anycast_address;
+    if (cfg->site_address && !strcmp(cfg->site_address, any))
+        acd__cfg_error(ctx, line,
+                       "anycast address %s is also site.address: acdd removes it whenever the site"
+                       " is unhealthy, so it cannot be the site's unicast address",
+                       any);
+    if (cfg->admin_listen && !strcmp(cfg->admin_listen, any))
+        acd__cfg_error(ctx, line,
+                       "anycast address %s is also admin.listen: the admin endpoint must stay"
+                       " reachable while the address is withdrawn",
+                       any);
+    const char *l = cfg->sip_listen;
+    if (l && strcmp(l, "0.0.0.0") && strcmp(l, "::")) {
+        int sl = check_line(ctx, &cfg->sip_listen);
+        acd__cfg_error(ctx, sl ? sl : line,
+                       "sip.listen is %s but calls to the anycast address %s reach acdd only on"
+                       " a socket bound to every address: set sip.listen to 0.0.0.0 (or leave it"
+                       " out)",
+                       l, any);
+    }
+}
+
 static void check_tenants(acd__cfg_ctx_t *ctx, check_index_t *tenants)
 {
     const acd_config_t *cfg = ctx->cfg;
@@ -274,6 +308,7 @@ void acd__cfg_check(acd__cfg_ctx_t *ctx)
     check_index_t tenants, queues;
     check_trunks(ctx);
     check_cluster(ctx);
+    check_anycast(ctx);
     if (check_index_init(ctx, &tenants, cfg->n_tenants) < 0)
         return;
     if (check_index_init(ctx, &queues, cfg->n_queues) < 0) {

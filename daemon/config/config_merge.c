@@ -143,6 +143,8 @@ int acd_config_merge(const acd_config_t *site, const acd_config_t *shared, acd_c
     m->tls_ca = merge_str(site->tls_ca, &rc);
     m->tls_cert = merge_str(site->tls_cert, &rc);
     m->tls_key = merge_str(site->tls_key, &rc);
+    m->anycast_address = merge_str(site->anycast_address, &rc);
+    m->anycast_interface = merge_str(site->anycast_interface, &rc);
 
     /* Tenants, queues and agents name each other: they come from one document together. */
     merge_trunks(m, shared->shared_trunks ? shared : site, &rc);

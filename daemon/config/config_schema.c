@@ -1,7 +1,9 @@
 /* config_schema.c - the YAML schema of a site file: every key, its type, range and requiredness. */
 #include "config/config_int.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +267,75 @@ static const acd__cfg_field_t schema_cluster[] = {
 };
 SECTION(cluster, schema_cluster);
 
+/*
+ * `anycast.address`: an IPv4 literal acdd may add and remove at will, so never one the
+ * host needs for anything else: not unspecified, loopback (127/8), multicast or broadcast.
+ */
+static void schema_read_anycast_address(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f,
+                                        yaml_node_t *v, void *base)
+{
+    const char *s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
+    struct in_addr a;
+    if (v->type != YAML_SCALAR_NODE || inet_pton(AF_INET, s, &a) != 1) {
+        acd__cfg_error(ctx, acd__cfg_node_line(v),
+                       "'%s' must be an IPv4 address, e.g. 198.18.0.1 (got '%.60s')", f->key, s);
+        return;
+    }
+    uint32_t h = ntohl(a.s_addr);
+    if (h == 0 || h == 0xffffffffu || (h >> 24) == 127 || (h >> 28) == 0xe) {
+        acd__cfg_error(ctx, acd__cfg_node_line(v),
+                       "'%s' %s cannot be an anycast address: acdd removes it whenever the site"
+                       " is unhealthy (use a unicast address such as 198.18.0.1)",
+                       f->key, s);
+        return;
+    }
+    acd__cfg_read_string(ctx, f, v, base);
+}
+
+/* `anycast.interface`: a Linux interface name (1..15 bytes, no '/', ':' or blanks). */
+static void schema_read_ifname(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
+                               void *base)
+{
+    const char *s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
+    size_t n = strlen(s);
+    bool ok =
+        v->type == YAML_SCALAR_NODE && n > 0 && n < IFNAMSIZ && strcmp(s, ".") && strcmp(s, "..");
+    for (size_t i = 0; ok && i < n; i++)
+        ok = s[i] > ' ' && s[i] < 0x7f && s[i] != '/' && s[i] != ':';
+    if (!ok) {
+        acd__cfg_error(ctx, acd__cfg_node_line(v),
+                       "'%s' must be an interface name such as lo or anycast0 (at most %d"
+                       " characters, no '/', ':' or spaces; got '%.60s')",
+                       f->key, IFNAMSIZ - 1, s);
+        return;
+    }
+    acd__cfg_read_string(ctx, f, v, base);
+}
+
+static const acd__cfg_field_t schema_anycast[] = {
+    {.key = "address",
+     .read = schema_read_anycast_address,
+     .offset = CFG(anycast_address),
+     .required = true},
+    {.key = "interface", .read = schema_read_ifname, .offset = CFG(anycast_interface)},
+    {.key = "prefix_len",
+     .read = acd__cfg_read_int,
+     .offset = CFG(anycast_prefix_len),
+     .min = 1,
+     .max = 32},
+};
+SECTION(anycast, schema_anycast);
+
+/* The section's presence is what makes acdd manage the address (docs/adr/0015). */
+static void schema_read_anycast(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
+                                void *base)
+{
+    acd_config_t *cfg = base;
+    cfg->anycast = true;
+    acd__cfg_line_note(ctx, &cfg->anycast, acd__cfg_node_line(v));
+    acd__cfg_read_section(ctx, f, v, base);
+}
+
 /* The section's presence is what makes a site part of a cluster. */
 static void schema_read_cluster(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
                                 void *base)
@@ -424,6 +495,7 @@ static const acd__cfg_field_t schema_root[] = {
     SECTION_FIELD(cdr, false),
     SECTION_FIELD(log, false),
     {.key = "cluster", .read = schema_read_cluster, .table = &schema_cluster_table},
+    {.key = "anycast", .read = schema_read_anycast, .table = &schema_anycast_table},
     {.key = "drain_timeout",
      .read = acd__cfg_read_seconds,
      .offset = CFG(drain_timeout_ms),

@@ -353,7 +353,7 @@ class Sipp:
             argv.append(uac_target)
         self.argv = argv
         self.out = open(self.files["out"], "wb")
-        self.proc = spawn(argv, stdout=self.out, stderr=subprocess.STDOUT, cwd=d)
+        self.proc = spawn(site._wrap(argv), stdout=self.out, stderr=subprocess.STDOUT, cwd=d)  # in the site's netns
         self.started = time.monotonic()
         self.rc = None
 

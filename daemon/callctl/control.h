@@ -1,0 +1,32 @@
+/* control.h - what the process asks of its running site besides calls: health, control verbs. */
+#ifndef ACD_CALLCTL_CONTROL_H
+#define ACD_CALLCTL_CONTROL_H
+
+#include <stdbool.h>
+
+#include "api/admin.h"
+#include "callctl/callctl.h"
+
+/* The site's side of its health (docs/adr/0015-anycast-health.md); the process adds its own. */
+typedef struct acd_callctl_health {
+    bool draining;   /* new calls are refused (a shutdown or a maintenance drain) */
+    bool cluster;    /* the site is a cluster member */
+    bool lease_held; /* cluster: the member holds its etcd lease */
+    bool island;     /* cluster: the member is in island mode */
+} acd_callctl_health_t;
+
+/*
+ * Fills out from the site's state now. The lease and island come from the member's
+ * status object (acd_member_status(), docs/api.md: cluster.lease.state == "held",
+ * cluster.island), the member's documented view of itself; cheap enough to ask a few
+ * times a second. Safe until acd_callctl_close().
+ */
+void acd_callctl_health(acd_callctl_t *c, acd_callctl_health_t *out);
+
+/*
+ * Attaches the process's control verbs and status additions to the site's admin
+ * endpoint (acd_admin_set_control; nothing when the endpoint is off). ctl is copied.
+ */
+void acd_callctl_set_control(acd_callctl_t *c, const acd_admin_control_t *ctl, void *ud);
+
+#endif
