@@ -10,7 +10,7 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#define CC_ALLOW "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO\r\n"
+#define CC_ALLOW "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE\r\n"
 
 int64_t acd__cc_now(const acd_callctl_t *cc)
 {
@@ -367,6 +367,15 @@ static void cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg
         acd_sip_txn_respond(st, leg->local_sdp.n ? 200 : 488, NULL, &o);
         break;
     }
+    case ACD_SIP_UPDATE: {
+        /* A session refresh (RFC 4028) or a change: like a re-INVITE, the session stands. */
+        bool offer = req->body.n > 0 && leg->local_sdp.n > 0;
+        acd_sip_resp_opts_t o = {.contact = acd_str_from(cc->contact),
+                                 .content_type = offer ? ACD_STR("application/sdp") : (acd_str_t){0},
+                                 .body = offer ? acd_buf_str(&leg->local_sdp) : (acd_str_t){0}};
+        acd_sip_txn_respond(st, 200, NULL, &o);
+        break;
+    }
     case ACD_SIP_OPTIONS:
     case ACD_SIP_INFO:
         acd_sip_txn_respond(st, 200, NULL, NULL);
@@ -402,6 +411,7 @@ static void cc_tu_request(void *ud, acd_sip_txn_t *st, const acd_sip_msg_t *req,
     }
     case ACD_SIP_BYE:
     case ACD_SIP_INFO:
+    case ACD_SIP_UPDATE:
         acd_sip_txn_respond(st, 481, NULL, NULL);
         return;
     case ACD_SIP_UNKNOWN: {
