@@ -48,7 +48,8 @@ static int adopt_leg(acd_callctl_t *cc, leg_t *leg, const acd_member_dialog_t *d
         rc = adopt_copy(g->remote_target, sizeof(g->remote_target), d->remote_target);
     /* From now on the party is told to reach this site. */
     if (rc == 0)
-        rc = adopt_copy(g->local_contact, sizeof(g->local_contact), cc->contact);
+        rc = adopt_copy(g->local_contact, sizeof(g->local_contact),
+                        leg->role == LEG_CALLER ? cc->trunk_contact : cc->contact);
     for (size_t i = 0; rc == 0 && i < d->n_routes && i < ACD_SIP_MAX_ROUTES; i++)
         rc = adopt_copy(g->routes[i], sizeof(g->routes[i]), d->routes[i]);
     if (rc < 0 || !g->call_id[0] || !g->local_tag[0] || !g->remote_tag[0] || !g->remote_target[0])

@@ -361,7 +361,7 @@ static void cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg
     }
     case ACD_SIP_INVITE: {
         /* A refresh or hold from the party: answer with the session as it stands. */
-        acd_sip_resp_opts_t o = {.contact = acd_str_from(cc->contact),
+        acd_sip_resp_opts_t o = {.contact = acd_str_from(leg->dlg.local_contact),
                                  .content_type = ACD_STR("application/sdp"),
                                  .body = acd_buf_str(&leg->local_sdp)};
         acd_sip_txn_respond(st, leg->local_sdp.n ? 200 : 488, NULL, &o);
@@ -370,7 +370,7 @@ static void cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg
     case ACD_SIP_UPDATE: {
         /* A session refresh (RFC 4028) or a change: like a re-INVITE, the session stands. */
         bool offer = req->body.n > 0 && leg->local_sdp.n > 0;
-        acd_sip_resp_opts_t o = {.contact = acd_str_from(cc->contact),
+        acd_sip_resp_opts_t o = {.contact = acd_str_from(leg->dlg.local_contact),
                                  .content_type = offer ? ACD_STR("application/sdp") : (acd_str_t){0},
                                  .body = offer ? acd_buf_str(&leg->local_sdp) : (acd_str_t){0}};
         acd_sip_txn_respond(st, 200, NULL, &o);

@@ -100,6 +100,7 @@ struct acd_callctl {
     uint64_t next_call;
     char call_prefix[48];
     char contact[128];           /* sip:acdd@addr:port */
+    char trunk_contact[128];     /* toward carriers: the anycast address when configured */
     int64_t started_ms;
     bool draining;
     uv_timer_t drain_timer;

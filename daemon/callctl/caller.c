@@ -58,7 +58,7 @@ static void caller_answer(acd_callctl_t *cc, call_t *call)
     acd_buf_reset(&leg->local_sdp);
     int rc = acd_sdp_build(&leg->local_sdp, &l);
     acd_sip_resp_opts_t o = {.to_tag = acd_str_from(leg->dlg.local_tag),
-                             .contact = acd_str_from(cc->contact),
+                             .contact = acd_str_from(cc->trunk_contact),
                              .content_type = ACD_STR("application/sdp"),
                              .body = acd_buf_str(&leg->local_sdp)};
     if (rc == 0)
@@ -167,7 +167,7 @@ void acd__caller_invite(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_
     leg->sess_ver = 1;
     char tag[17];
     acd_sip_random_token(tag, sizeof(tag));
-    int rc = acd_sip_dialog_init_uas(&leg->dlg, req, from, tag, cc->contact);
+    int rc = acd_sip_dialog_init_uas(&leg->dlg, req, from, tag, cc->trunk_contact);
     if (rc == 0)
         rc = acd_media_stream_open(cc->media, &call->media);
     if (rc == 0)
@@ -211,7 +211,7 @@ void acd__caller_invite(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_
     int delay = tc ? tc->answer_after_ms : 0;
     if (call->caller.ist && delay > 0) {
         acd_sip_resp_opts_t o = {.to_tag = acd_str_from(leg->dlg.local_tag),
-                                 .contact = acd_str_from(cc->contact)};
+                                 .contact = acd_str_from(cc->trunk_contact)};
         acd_sip_txn_respond(call->caller.ist, 180, NULL, &o);
         uv_timer_start(&call->answer_timer, caller_answer_timer_cb, (uint64_t)delay, 0);
     } else {

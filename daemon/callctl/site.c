@@ -256,6 +256,11 @@ int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)
     snprintf(cc->call_prefix, sizeof(cc->call_prefix), "%s-%llx", cfg->site_name,
              (unsigned long long)(cc->started_ms / 1000));
     snprintf(cc->contact, sizeof(cc->contact), "sip:acdd@%s:%u", cfg->site_address, cfg->sip_port);
+    /* Trunk dialogs name the anycast address, so a carrier's in-dialog requests reach
+     * whichever site announces it (ADR 0014); media stays on the unicast address. */
+    snprintf(cc->trunk_contact, sizeof(cc->trunk_contact), "sip:acdd@%s:%u",
+             cfg->anycast && cfg->anycast_address ? cfg->anycast_address : cfg->site_address,
+             cfg->sip_port);
 
     if ((rc = acd_core_alloc(&cc->core)) < 0)
         goto fail;
