@@ -98,32 +98,38 @@ static void lead_local_call(void *ud, const acd_call_view_t *v)
 static void lead_local_agent(void *ud, const acd_agent_view_t *v)
 {
     lead_input_t *in = ud;
-    if (v->state == ACD_AGENT_AVAILABLE)
+    const acd_member_t *m = in->m;
+    if (v->state == ACD_AGENT_AVAILABLE && !(m->ops.draining && m->ops.draining(m->ud)))
         lead_add_agent(in, v->id, in->m->site, v->idle_since);
 }
 
-/* A peer's entities count only while it is live, synced and not an island. */
-static bool lead_origin_usable(const acd_member_t *m, const char *origin)
+/*
+ * A peer's entities count only while it is live, synced and not an island. A draining
+ * peer takes no new work for its agents, but its waiting callers are calls in progress:
+ * they are still planned, onto other sites' agents (for_agents false).
+ */
+static bool lead_origin_usable(const acd_member_t *m, const char *origin, bool for_agents)
 {
     if (!acd__member_site_live(m, origin))
         return false;
     acd_replica_status_t st;
     if (acd_replica_status(m->replica, origin, acd__member_now(), &st) < 0)
         return false;
-    return st.state == ACD_REPLICA_SYNCED && !st.need_snapshot && !st.island && !st.draining;
+    return st.state == ACD_REPLICA_SYNCED && !st.need_snapshot && !st.island &&
+           !(for_agents && st.draining);
 }
 
 static void lead_remote_call(void *ud, const acd_replica_call_t *c)
 {
     lead_input_t *in = ud;
-    if (c->state == ACD_CALL_QUEUED && lead_origin_usable(in->m, c->origin))
+    if (c->state == ACD_CALL_QUEUED && lead_origin_usable(in->m, c->origin, false))
         lead_add_call(in, c->call_id, c->origin, c->queue, c->priority, c->enqueue_ms);
 }
 
 static void lead_remote_agent(void *ud, const acd_replica_agent_t *a)
 {
     lead_input_t *in = ud;
-    if (a->state == ACD_AGENT_AVAILABLE && lead_origin_usable(in->m, a->origin))
+    if (a->state == ACD_AGENT_AVAILABLE && lead_origin_usable(in->m, a->origin, true))
         lead_add_agent(in, a->agent_id, a->origin, a->idle_since_ms);
 }
 
