@@ -114,12 +114,27 @@ static void adopt_reinvite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *
     }
     if (status < 200)
         return;
-    if (status < 300 && resp) {
+    /* Final: the layer finishes the transaction alone (it ACKs retransmitted 2xx), so
+     * the leg is free for the next re-INVITE (the 3PCC one) and may be freed any time. */
+    bool ok = status < 300 && resp;
+    if (ok) {
         acd_sip_req_spec_t s;
         acd_sip_dialog_request(&leg->dlg, ACD_SIP_ACK, leg->dlg.local_cseq, &s);
         acd_sip_txn_send_ack(ct, &leg->dlg.peer, &s);
-        if (!call || call->ended || leg->state == LEG_ENDED)
+    }
+    acd_sip_txn_forget(ct);
+    if (leg->ict == ct)
+        leg->ict = NULL;
+    if (!call) {
+        if (leg->role == LEG_AGENT)
+            acd__agent_leg_free(cc, leg); /* orphaned while the refresh ran */
+        return;
+    }
+    if (ok) {
+        if (call->ended || leg->state == LEG_ENDED) {
+            acd__cc_call_maybe_free(cc, call);
             return;
+        }
         bool waiting = leg->role == LEG_CALLER && !call->bridged;
         if (waiting) {
             adopt_caller_media(cc, call, resp);
@@ -133,8 +148,10 @@ static void adopt_reinvite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *
             acd__caller_connect(cc, call); /* an agent answered while we moved the caller */
         return;
     }
-    if (!call || call->ended)
+    if (call->ended) {
+        acd__cc_call_maybe_free(cc, call);
         return;
+    }
     acd_log_warn("ACD-TAKEOVER-REINVITE-FAILED", "call=%s leg=%s status=%d", call->id,
                  leg->role == LEG_CALLER ? "caller" : "agent", status);
     if (leg->role == LEG_CALLER && !call->bridged) {
