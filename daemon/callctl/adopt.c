@@ -180,16 +180,8 @@ static int adopt_waiting(acd_callctl_t *cc, call_t *call)
     int rc = acd_media_stream_open(cc->media, &call->media);
     if (rc < 0)
         return rc;
-    acd_sdp_local_t l = {.origin_user = "acdd",
-                         .sess_id = leg->sess_id,
-                         .sess_version = ++leg->sess_ver,
-                         .addr = cc->cfg->site_address,
-                         .port = acd_media_stream_port(call->media),
-                         .codec = call->codec,
-                         .te_pt = call->te_pt,
-                         .dir = ACD_SDP_SENDRECV};
-    acd_buf_reset(&leg->local_sdp);
-    rc = acd_sdp_build(&leg->local_sdp, &l);
+    leg->sess_ver++;
+    rc = acd__caller_own_sdp(cc, call);
     /* Until its answer, an agent's CONNECT waits for it (caller.c's bridge_pending). */
     leg->state = LEG_ANSWERED;
     return rc < 0 ? rc : adopt_reinvite(cc, leg, acd_buf_str(&leg->local_sdp));

@@ -40,13 +40,9 @@ static void caller_forget_ringing(acd_callctl_t *cc, call_t *call)
     }
 }
 
-/* Sends 200 with our SDP and starts the greeting. */
-static void caller_answer(acd_callctl_t *cc, call_t *call)
+int acd__caller_own_sdp(acd_callctl_t *cc, call_t *call)
 {
     leg_t *leg = &call->caller;
-    if (!leg->ist)
-        return;
-    uv_timer_stop(&call->answer_timer);
     acd_sdp_local_t l = {.origin_user = "acdd",
                          .sess_id = leg->sess_id,
                          .sess_version = leg->sess_ver,
@@ -56,7 +52,17 @@ static void caller_answer(acd_callctl_t *cc, call_t *call)
                          .te_pt = call->te_pt,
                          .dir = ACD_SDP_SENDRECV};
     acd_buf_reset(&leg->local_sdp);
-    int rc = acd_sdp_build(&leg->local_sdp, &l);
+    return acd_sdp_build(&leg->local_sdp, &l);
+}
+
+/* Sends 200 with our SDP and starts the greeting. */
+static void caller_answer(acd_callctl_t *cc, call_t *call)
+{
+    leg_t *leg = &call->caller;
+    if (!leg->ist)
+        return;
+    uv_timer_stop(&call->answer_timer);
+    int rc = acd__caller_own_sdp(cc, call);
     acd_sip_resp_opts_t o = {.to_tag = acd_str_from(leg->dlg.local_tag),
                              .contact = acd_str_from(cc->trunk_contact),
                              .content_type = ACD_STR("application/sdp"),

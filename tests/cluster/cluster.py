@@ -348,6 +348,16 @@ class PortBlock:
                            timeout=10, stderr=subprocess.DEVNULL)
 
 
+def agent_state(site, agent_id):
+    """The agent's state as site's own status shows it (None when unknown)."""
+    return (h.agent_status(site.status(quiet=True) or {}, agent_id) or {}).get("state")
+
+
+def calls_at(site):
+    """{caller number: state} of the calls site holds itself."""
+    return {str(x.get("caller")): x.get("state") for x in (site.status(quiet=True) or {}).get("calls", [])}
+
+
 def own_counts(site):
     """(calls, registrations) as the site reports about itself."""
     st = site.status(quiet=True) or {}

@@ -19,9 +19,6 @@ def acdctl(site, *args):
     return r.returncode, r.stdout.decode("utf-8", "replace")
 
 
-def state_of(site, agent_id):
-    return (h.agent_status(site.status(quiet=True) or {}, agent_id) or {}).get("state")
-
 
 def test(chk):
     c = cl.Cluster(chk, n_sites=2, n_etcd=1, agents=[h.agent("3001"), h.agent("3002")]).start()
@@ -35,7 +32,7 @@ def test(chk):
     # Both agents busy; then a caller waits at a.
     long_a = a.callers(name="long-a", calls=1, talk_ms=2500, prefix="51")
     long_b = b.callers(name="long-b", calls=1, talk_ms=5000, prefix="52")
-    ok = h.wait_for(lambda: state_of(a, "3001") == "on-call" and state_of(b, "3002") == "on-call", 10)
+    ok = h.wait_for(lambda: cl.agent_state(a, "3001") == "on-call" and cl.agent_state(b, "3002") == "on-call", 10)
     chk.check(ok, "both agents on a call")
     waiting = a.callers(name="waiting", calls=1, talk_ms=500, prefix="53")
     chk.check(h.wait_for(lambda: h.queued_count(a.status(quiet=True) or {}) == 1, 5), "a caller waits at a")
@@ -61,7 +58,7 @@ def test(chk):
     if w:
         chk.eq((w[0].get("_file"), w[0].get("agent"), w[0].get("agent_site")), ("a", "3002", "b"),
                "the drained site's waiting caller was answered by b's agent")
-    chk.eq(state_of(a, "3001") in ("available", "wrap-up"), True, "a's agent took no new call while draining")
+    chk.eq(cl.agent_state(a, "3001") in ("available", "wrap-up"), True, "a's agent took no new call while draining")
 
     rc, out = acdctl(a, "undrain")
     chk.eq(rc, 0, "acdctl undrain exits 0 (%s)" % out.strip())

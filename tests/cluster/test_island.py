@@ -17,9 +17,6 @@ h = cl.h
 TTL = 3
 
 
-def agent_state(site, agent_id):
-    return (h.agent_status(site.status(quiet=True) or {}, agent_id) or {}).get("state")
-
 
 def test(chk):
     agents = [h.agent("3001"), h.agent("3003")]
@@ -48,13 +45,13 @@ def test(chk):
     own.check_ok(chk, 1)
     # At a, with 3001 busy, the next caller waits for 3001: c's free agent is off limits.
     busy = a.callers(name="busy", calls=1, talk_ms=3000, prefix="21")
-    chk.check(h.wait_for(lambda: agent_state(a, "3001") == "on-call", 5), "3001 on the long call")
+    chk.check(h.wait_for(lambda: cl.agent_state(a, "3001") == "on-call", 5), "3001 on the long call")
     waits = a.callers(name="waits", calls=1, talk_ms=500, prefix="22")
     waits.wait(30)
     busy.wait(30)
     busy.check_ok(chk, 1)
     waits.check_ok(chk, 1)
-    chk.eq(agent_state(island, "3003") in ("available", "wrap-up"), True, "c's agent was never given a's calls")
+    chk.eq(cl.agent_state(island, "3003") in ("available", "wrap-up"), True, "c's agent was never given a's calls")
 
     block.unblock()
     t_heal = time.monotonic()
@@ -71,7 +68,7 @@ def test(chk):
 
     # Reconciled: of two overlapping calls entering a and b, one goes to c's agent.
     busy2 = a.callers(name="busy2", calls=1, talk_ms=3000, prefix="23")
-    h.wait_for(lambda: "on-call" in (agent_state(a, "3001"), agent_state(island, "3003")), 5)
+    h.wait_for(lambda: "on-call" in (cl.agent_state(a, "3001"), cl.agent_state(island, "3003")), 5)
     cross = c["b"].callers(name="cross", calls=1, talk_ms=500, prefix="24")
     cross.wait(30)
     busy2.wait(30)

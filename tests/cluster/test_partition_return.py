@@ -17,9 +17,6 @@ h = cl.h
 TTL = 3
 
 
-def calls_at(site):
-    return {str(c.get("caller")): c.get("state") for c in (site.status(quiet=True) or {}).get("calls", [])}
-
 
 def test(chk):
     c = cl.Cluster(chk, agents=[h.agent("3002")], lease_ttl=TTL, pin_etcd=True).start()
@@ -30,7 +27,7 @@ def test(chk):
     b.register(["3002"], phone.port, chk=chk)
     h.wait_for(lambda: cl.peer_view(a, "b").get("registrations") == 1, 5)
     x = a.callers(name="X", scenario="caller_takeover.xml", calls=1, talk_ms=2000, prefix="81", timeout_s=120)
-    chk.check(h.wait_for(lambda: calls_at(a).get("811") == "connected", 10), "X connected at a", repr(calls_at(a)))
+    chk.check(h.wait_for(lambda: cl.calls_at(a).get("811") == "connected", 10), "X connected at a", repr(cl.calls_at(a)))
     h.wait_for(lambda: cl.peer_view(b, "a").get("dialogs") == 2, 5)
 
     # Cut a off: its etcd member, and its log and snapshot ports (peers stop hearing it).
@@ -43,8 +40,8 @@ def test(chk):
                       20, interval=0.1)
     chk.check(took and took[0].get("adopted") == 1, "b took a's call over", repr(b.cluster_status()))
     h.log("takeover %.1fs after the cut" % (time.monotonic() - t_cut))
-    gone = h.wait_for(lambda: "811" not in calls_at(a), 15)
-    chk.check(gone, "a dropped its copy of the taken-over call", repr(calls_at(a)))
+    gone = h.wait_for(lambda: "811" not in cl.calls_at(a), 15)
+    chk.check(gone, "a dropped its copy of the taken-over call", repr(cl.calls_at(a)))
     chk.check("ACD-SITE-TAKEN-OVER" in a.log_text(), "a logged that its calls were handed over")
 
     x.wait(60)
@@ -69,7 +66,7 @@ def test(chk):
     for r in cdrs:
         chk.eq((r.get("_file"), r.get("disposition"), r.get("agent")), ("b", "answered", "3002"),
                "the one CDR is b's, answered by 3002")
-    chk.eq(calls_at(a), {}, "a holds no call after the heal")
+    chk.eq(cl.calls_at(a), {}, "a holds no call after the heal")
     for s in c.sites:
         chk.eq(s.stop(), 0, "site %s exits 0 on SIGTERM" % s.name)
 

@@ -23,12 +23,6 @@ import cluster as cl  # noqa: E402
 h = cl.h
 
 
-def state_of(site, agent_id):
-    return (h.agent_status(site.status(quiet=True) or {}, agent_id) or {}).get("state")
-
-
-def calls_at(site):
-    return {str(c.get("caller")): c.get("state") for c in (site.status(quiet=True) or {}).get("calls", [])}
 
 
 def test(chk):
@@ -41,7 +35,7 @@ def test(chk):
     phone_a = a.agent_phones(name="phone-a", scenario="agent_uas_takeover.xml", calls=1, ring_ms=100,
                              timeout_s=120)
     a.register(["3001"], phone_a.port, chk=chk)
-    h.wait_for(lambda: state_of(a, "3001") == "available", 5)
+    h.wait_for(lambda: cl.agent_state(a, "3001") == "available", 5)
     time.sleep(0.3)  # 3001 idles longer than 3002: the first call goes to it
     phone_b = b.agent_phones(name="phone-b", scenario="agent_uas_takeover.xml", calls=2, ring_ms=100,
                              timeout_s=120)
@@ -52,13 +46,13 @@ def test(chk):
         return a.callers(name=name, scenario="caller_takeover.xml", calls=1, talk_ms=talk_ms,
                          prefix=prefix, timeout_s=120)
     z = caller("Z", "71", 6000)
-    chk.check(h.wait_for(lambda: calls_at(a).get("711") == "connected", 10), "Z connected at a",
-              repr(calls_at(a)))
+    chk.check(h.wait_for(lambda: cl.calls_at(a).get("711") == "connected", 10), "Z connected at a",
+              repr(cl.calls_at(a)))
     x = caller("X", "72", 2500)
-    chk.check(h.wait_for(lambda: calls_at(a).get("721") == "connected", 10), "X connected at a",
-              repr(calls_at(a)))
+    chk.check(h.wait_for(lambda: cl.calls_at(a).get("721") == "connected", 10), "X connected at a",
+              repr(cl.calls_at(a)))
     y = caller("Y", "73", 1000)
-    chk.check(h.wait_for(lambda: calls_at(a).get("731") == "queued", 5), "Y waits at a", repr(calls_at(a)))
+    chk.check(h.wait_for(lambda: cl.calls_at(a).get("731") == "queued", 5), "Y waits at a", repr(cl.calls_at(a)))
     ok = h.wait_for(lambda: cl.peer_view(b, "a").get("dialogs") == 5 and cl.peer_view(b, "a").get("calls") == 3, 5)
     chk.check(ok, "b holds a's 3 calls and 5 dialogs before the kill", repr(cl.peer_view(b, "a")))
 
