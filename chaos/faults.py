@@ -14,6 +14,7 @@ loss; here every rule lives inside a namespace of the topology and dies with it.
   kill_acdd_leader(w)                kill -9 the acdd that leads
   kill_etcd_leader(w)                kill -9 the etcd member that is raft leader
   restart_daemon(w, site, daemon)    SIGTERM + start again: acdd (drains first), etcd or bird
+  drain(w, site, seconds)            acdctl drain, then acdctl undrain (planned maintenance)
   sip_loss(w, site, probability)     drop SIP/UDP at random on the site's uplink, both ways
 """
 
@@ -222,6 +223,24 @@ def restart_daemon(w, site=None, daemon="acdd"):
     return f
 
 
+def drain(w, site=None, seconds=8):
+    """`acdctl drain` of a site (planned maintenance: no new calls, calls in progress go
+    on, the anycast address is withdrawn), then `acdctl undrain` after `seconds`."""
+    name = _default_site(w, site)
+    s = w.site(name)
+
+    def ctl(verb):
+        argv = s._wrap([h.ACDCTL, "--admin", "%s:%d" % (h.LOOPBACK, s.admin_port), verb])
+        return subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=15).returncode
+    f = Fault("drain", name, None, {"route_moves": name == w.ingress()}, hold=seconds)
+    f.detail["acdctl_drain_exit"] = ctl("drain")
+
+    def heal():
+        f.detail["acdctl_undrain_exit"] = ctl("undrain")
+    f._heal = heal
+    return f
+
+
 def sip_loss(w, site=None, probability=0.2, seconds=8):
     """Drops SIP over UDP (port 5060) on the site's uplink at random with the iptables
     statistic match, in both directions, for `seconds`: retransmissions must carry every
@@ -259,6 +278,7 @@ SCENARIOS = {
     "restart-etcd": (restart_daemon, {"daemon": "etcd"}, "restart of the ingress site's etcd member"),
     "restart-bird": (restart_daemon, {"daemon": "bird"}, "restart of the ingress site's BIRD"),
     "sip-loss": (sip_loss, {"probability": 0.2}, "20% SIP/UDP loss on the ingress site's uplink for 8 s"),
+    "drain": (drain, {}, "acdctl drain of the ingress site, acdctl undrain 8 s later"),
 }
 
 

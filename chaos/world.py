@@ -218,6 +218,19 @@ def acdd_takes_anycast(site):
     return rc == 0
 
 
+def fill_scenario(name, out_dir, **words):
+    """A copy of chaos/scenarios/<name> in out_dir with every @WORD@ replaced (SIPp takes
+    timeouts as literals only); returns its path."""
+    with open(os.path.join(HERE, "scenarios", name), encoding="latin-1") as f:
+        text = f.read()
+    for k, v in words.items():
+        text = text.replace("@%s@" % k, str(v))
+    path = os.path.join(out_dir, name)
+    with open(path, "w", encoding="latin-1") as f:
+        f.write(text)
+    return path
+
+
 def agent_ids(sites, per_site):
     """Agent ids per site: a gets 2001.., b the next per_site, and so on."""
     return {s: ["%d" % (2001 + i * per_site + k) for k in range(per_site)] for i, s in enumerate(sites)}
@@ -227,11 +240,13 @@ class World:
     """Everything a drill runs: topology, etcd, acdd sites, agent phones, carrier, the
     route watch and the anycast keeper. build() starts it; close() happens at exit."""
 
-    def __init__(self, chk, agents_per_site=2, lease_ttl=3, ring_ms=200, wrapup=1, log_level="info"):
+    def __init__(self, chk, agents_per_site=2, lease_ttl=3, ring_ms=200, wrapup=1, log_level="info", prefer=None,
+                 agent_hangup_ms=20000):
         self.chk = chk
         self.lease_ttl = lease_ttl
         self.ring_ms = ring_ms
-        self.topo = tp.Topology()
+        self.topo = tp.Topology(prefer=prefer)
+        self.agent_scenario = fill_scenario("agent_phone.xml", self.topo.dir, HANGUP_MS=agent_hangup_ms)
         self.agents = agent_ids([n.name for n in self.topo.sites], agents_per_site)
         all_agents = [h.agent(a) for ids in self.agents.values() for a in ids]
         queues = [h.queue("main", "acme", ring_timeout=8, wrapup=wrapup, max_no_answer=3)]
@@ -279,8 +294,8 @@ class World:
         self.generation += 1
         p = self.phones.get(site.name)
         if p is None or not p.running():
-            p = site.agent_phones(name="phones-%s-%d" % (site.name, self.generation), calls=None,
-                                  ring_ms=self.ring_ms, timeout_s=7200)
+            p = site.agent_phones(name="phones-%s-%d" % (site.name, self.generation), scenario=self.agent_scenario,
+                                  calls=None, ring_ms=self.ring_ms, timeout_s=7200)
             self.phones[site.name] = p
         r = site.register(self.agents[site.name], p.port, name="register-%s-%d" % (site.name, self.generation),
                           timeout=timeout)
