@@ -33,9 +33,27 @@ Nothing is asserted; the script prints what it measured.
              DARK (X's lease expired in etcd), kill -> ACD-MEMBER-LEADER (new leader
              elected), kill -> its first ACD-MEMBER-OFFER, kill -> the agent INVITE at
              SIPp. The kill's time is taken by this script just before SIGKILL.
+  takeover   RUNS times: a fresh cluster (three etcd members, three acdd, lease TTL 3 s);
+             the only agent registers at b, a's first sister. At a: caller X (72x) is
+             connected to that agent, caller Y (73x) waits (the agent is busy). kill -9 of
+             a. b adopts both calls: it refreshes X's two legs (re-INVITEs of the session
+             they have, b's Contact) and re-INVITEs Y onto b's music; X hangs up 200 ms
+             after its refresh, and the freed agent (no wrap-up) then takes Y. Odd runs
+             start a first, so a leads and its kill costs an election too; even runs
+             start c first, so c leads, survives and decides. Per run:
+             kill -> b's ACD-MEMBER-SITE-DARK for a, kill -> b's ACD-MEMBER-TAKEOVER
+             (the Takeover applied), kill -> b's ACD-TAKEOVER-LEG "media moved here"
+             for Y (b has Y's 200) and kill -> Y's SIPp receiving that re-INVITE, kill ->
+             the last of X's two "in-dialog requests come here" (both legs refreshed),
+             kill -> Y's CDR answer_time. Checks per run (violations, counted): exactly
+             one CDR per call, both written by b, both answered; no agent on two calls at
+             once; every SIPp exits 0 with all its calls successful. A run with any
+             violation keeps its site directories and etcd's logs in
+             /tmp/acdbench-takeover-run<N>-*.
 
 Usage: python3 tests/bench/cluster_bench.py offer [CALLS]       (default 50)
        python3 tests/bench/cluster_bench.py failover [RUNS [TTL]] (default 20, 3)
+       python3 tests/bench/cluster_bench.py takeover [RUNS]       (default 20)
 Env: ACDD, ACDCTL (binaries; default build/daemon/; copied once at start, so a rebuild
 during a series does not mix versions), ACD_TEST_KEEP=1 keeps the temp dirs,
 ACD_BENCH_VERBOSE=1 prints every offer's timestamps.
@@ -143,10 +161,14 @@ def queues():
     return [h.queue("main", "acme", ring_timeout=10, wrapup=0, max_no_answer=0)]
 
 
-def start_cluster(chk, ttl=3):
+def start_cluster(chk, ttl=3, first=None):
+    """A formed cluster and its sites as (cluster, leader, other, other). The site named
+    first (default a) starts first, campaigns first and so leads."""
     c = cl.Cluster(chk, agents=[h.agent("3001")], queues=queues(), lease_ttl=ttl, log_level="info")
     try:
-        c.start()
+        c.etcd.start()
+        for s in sorted(c.sites, key=lambda s: s.name != first):
+            s.start()
         leader = c.wait_formed(30)
     except Exception as e:
         e.diagnostics = ["%s: %s" % (s.name, l) for s in c.sites for l in s.log_text().splitlines()[-5:]]
@@ -254,6 +276,42 @@ def bench_offer(calls):
         remove_dirs(c)
 
 
+def keep_dirs(c, mode, i):
+    """Copies the logs, configs, SIPp traces and CDRs of run i (and etcd's logs) to a new
+    /tmp/acdbench-<mode>-run<N>-* for a post-mortem; returns its path."""
+    keep = tempfile.mkdtemp(prefix="acdbench-%s-run%d-" % (mode, i + 1))
+    for s in c.sites:
+        shutil.copytree(s.dir, os.path.join(keep, s.name))
+    os.mkdir(os.path.join(keep, "etcd"))
+    for m in c.etcd.members:
+        log = os.path.join(c.etcd.dir, m["name"] + ".log")
+        if os.path.exists(log):
+            shutil.copy2(log, os.path.join(keep, "etcd"))
+    return keep
+
+
+def series(runs, run):
+    """Yields (i, run(i)) for each of runs runs; a run that could not be set up (it
+    raised) is reported, not measured."""
+    for i in range(runs):
+        try:
+            r = run(i)
+        except Exception as e:
+            h.log("run %d: not measured: %s" % (i + 1, e))
+            for line in getattr(e, "diagnostics", []):
+                print("    " + line)
+            continue
+        yield i, r
+
+
+def fmt_s(v):
+    return "-" if v is None else "%.3f" % v
+
+
+def kept(r):
+    return "  (kept in %s)" % r["kept"] if "kept" in r else ""
+
+
 def first_after(events, t0, ident, pred=lambda kv: True):
     for t, i, kv, _ in sorted(events, key=lambda e: e[0]):
         if i == ident and t >= t0 and pred(kv):
@@ -272,11 +330,7 @@ def failover_run(i, ttl):
     finally:
         hard_close(c)
         if r is not None and not r["answered"]:
-            # Logs, configs, SIPp traces and CDRs of a run that lost its call, for a post-mortem.
-            keep = tempfile.mkdtemp(prefix="acdbench-failover-run%d-" % (i + 1))
-            for s in c.sites:
-                shutil.copytree(s.dir, os.path.join(keep, s.name))
-            r["kept"] = keep
+            r["kept"] = keep_dirs(c, "failover", i)
         remove_dirs(c)
 
 
@@ -315,26 +369,130 @@ def failover_measure(chk, x, y, z):
 
 def bench_failover(runs, ttl):
     rows = []
-    for i in range(runs):
-        try:
-            r = failover_run(i, ttl)
-        except Exception as e:  # a run that could not be set up is reported, not measured
-            h.log("run %d: not measured: %s" % (i + 1, e))
-            for line in getattr(e, "diagnostics", []):
-                print("    " + line)
-            continue
+    for i, r in series(runs, lambda i: failover_run(i, ttl)):
         rows.append(r)
-        f = lambda v: "-" if v is None else "%.3f" % v
         h.log("run %2d: leader %s -> %s  registered %s  dark %s  elected %s  offer %s  invite %s  answered %s%s"
-              % (i + 1, r["leader"], r["new"], f(r["reg"]), f(r["dark"]), f(r["elected"]),
-                 f(r["offer"]), f(r["invite"]), r["answered"],
-                 "  (kept in %s)" % r["kept"] if "kept" in r else ""))
+              % (i + 1, r["leader"], r["new"], fmt_s(r["reg"]), fmt_s(r["dark"]), fmt_s(r["elected"]),
+                 fmt_s(r["offer"]), fmt_s(r["invite"]), r["answered"], kept(r)))
     print("lease TTL %d s, %d runs measured of %d" % (ttl, len(rows), runs))
     for k, name in (("dark", "kill -> site dark"), ("elected", "kill -> new leader"),
                     ("offer", "kill -> first new offer"), ("invite", "kill -> agent INVITE")):
         stats(name, [r[k] for r in rows if r[k] is not None], unit="s")
     stats("new leader -> first offer", [(r["offer"] - r["elected"]) * 1000 for r in rows
                                         if r["offer"] is not None and r["elected"] is not None])
+
+
+def reinvites_after(sipp, t0):
+    """Times of the in-dialog INVITEs (To tag present) sipp received after t0."""
+    return sorted(t for t, way, first, hd in sipp_messages(sipp)
+                  if t >= t0 and way == "received" and first.startswith("INVITE ") and "tag=" in hd.get("to", ""))
+
+
+def takeover_run(i):
+    chk = h.Checker()
+    chk.sites = []
+    # Odd runs: a leads, so its kill also costs an election before anyone can decide.
+    # Even runs: c leads and survives; it decides, and b adopts on c's word.
+    c, x, _, _ = start_cluster(chk, first="a" if i % 2 == 0 else "c")
+    r = None
+    try:
+        r = takeover_measure(chk, c)
+        r["leader"] = x.name
+        return r
+    finally:
+        hard_close(c)
+        if r is not None and r["violations"]:
+            r["kept"] = keep_dirs(c, "takeover", i)
+        remove_dirs(c)
+
+
+def takeover_measure(chk, c):
+    """One kill of a with X connected to b's agent and Y waiting; times in seconds after
+    the kill (None: not seen) and the failed checks of the run."""
+    a, b = c["a"], c["b"]
+    phones = b.agent_phones(name="phone", scenario="agent_uas_takeover.xml", calls=2, ring_ms=20,
+                            timeout_s=120)
+    b.register(["3001"], phones.port, chk=chk)
+    if not wait_replicated(c, b):
+        raise RuntimeError("registration at b not replicated")
+    x = a.callers(name="X", scenario="caller_takeover.xml", talk_ms=200, prefix="72", send_rtp=False,
+                  timeout_s=120)
+    if not h.wait_for(lambda: cl.calls_at(a).get("721") == "connected", 10):
+        raise RuntimeError("X not connected at a: %r" % cl.calls_at(a))
+    y = a.callers(name="Y", scenario="caller_takeover.xml", talk_ms=200, prefix="73", send_rtp=False,
+                  timeout_s=120)
+    if not h.wait_for(lambda: cl.calls_at(a).get("731") == "queued", 10):
+        raise RuntimeError("Y not waiting at a: %r" % cl.calls_at(a))
+    if not h.wait_for(lambda: (cl.peer_view(b, "a").get("calls"), cl.peer_view(b, "a").get("dialogs")) == (2, 3), 5):
+        raise RuntimeError("b does not hold a's 2 calls and 3 dialogs: %r" % cl.peer_view(b, "a"))
+    time.sleep(0.3)
+    t_kill = time.time()
+    a.kill()
+    for s, t in ((x, 30), (y, 30), (phones, 10)):
+        s.wait(t)
+    h.wait_for(lambda: len(c.cdrs()) >= 2, 5)
+
+    ev = log_events(b, {"ACD-MEMBER-SITE-DARK", "ACD-MEMBER-TAKEOVER", "ACD-TAKEOVER-CALL", "ACD-TAKEOVER-LEG"})
+    adopted = {kv.get("state"): kv.get("call") for _, i, kv, _ in ev if i == "ACD-TAKEOVER-CALL"}
+    legs = [(t, kv.get("call"), text) for t, i, kv, text in ev if i == "ACD-TAKEOVER-LEG"]
+    moved = [t for t, call, text in legs if call == adopted.get("waiting") and text.endswith("media moved here")]
+    refreshed = [t for t, call, text in legs
+                 if call == adopted.get("connected") and text.endswith("in-dialog requests come here")]
+    cdrs = c.cdrs()
+    y_cdr = next((r for r in cdrs if str(r.get("caller")) == "731"), {})
+    y_inv, x_inv, ph_inv = reinvites_after(y, t_kill), reinvites_after(x, t_kill), reinvites_after(phones, t_kill)
+    decided = [kv.get("leader") for t, i, kv, _ in ev if i == "ACD-MEMBER-TAKEOVER" and kv.get("dark") == "a"]
+    r = {"decider": decided[0] if decided else None,
+         "dark": first_after(ev, t_kill, "ACD-MEMBER-SITE-DARK", lambda kv: kv.get("site") == "a"),
+         "takeover": first_after(ev, t_kill, "ACD-MEMBER-TAKEOVER", lambda kv: kv.get("dark") == "a"),
+         "moved": min(moved) if moved else None,
+         "moved_sipp": y_inv[0] if y_inv else None,
+         "refreshed": max(refreshed) if len(refreshed) == 2 else None,
+         # X's refresh and the agent's, as the phones received them (the agent's SIPp also
+         # gets Y's 3PCC re-INVITE later: the first one after the kill is X's refresh)
+         "refresh_sipp": max(x_inv[0], ph_inv[0]) if x_inv and ph_inv else None,
+         "answered": h.parse_time(y_cdr.get("answer_time"))}
+    for k in r:
+        if r[k] is not None and k != "decider":
+            r[k] -= t_kill
+
+    v = h.Checker()  # this run's verdicts; its failures are the violations
+    c.check_invariants(v, cdrs, 2)
+    v.eq(sorted((str(rec.get("caller")), rec.get("_file"), rec.get("disposition")) for rec in cdrs),
+         [("721", "b", "answered"), ("731", "b", "answered")], "X and Y: one CDR each, by b, answered")
+    x.check_ok(v, 1)
+    y.check_ok(v, 1)
+    phones.check_ok(v, 2)
+    r["violations"] = v.failed
+    return r
+
+
+def bench_takeover(runs):
+    rows = []
+    for i, r in series(runs, takeover_run):
+        rows.append(r)
+        h.log("run %2d: leader %s, decided by %s  dark %s  takeover %s  Y moved %s (SIPp %s)  "
+              "X refreshed %s (SIPp %s)  Y answered %s  violations %d%s"
+              % (i + 1, r["leader"], r["decider"], fmt_s(r["dark"]), fmt_s(r["takeover"]), fmt_s(r["moved"]),
+                 fmt_s(r["moved_sipp"]), fmt_s(r["refreshed"]), fmt_s(r["refresh_sipp"]),
+                 fmt_s(r["answered"]), len(r["violations"]), kept(r)))
+        for msg in r["violations"]:
+            print("    violation: " + msg)
+    print("lease TTL 3 s, %d runs measured of %d (a led in %d); runs with violations: %d (%d failed checks)" % (
+        len(rows), runs, sum(1 for r in rows if r["leader"] == "a"),
+        sum(1 for r in rows if r["violations"]), sum(len(r["violations"]) for r in rows)))
+    for k, name in (("dark", "kill -> a dark at b"), ("takeover", "kill -> Takeover at b"),
+                    ("moved", "kill -> Y re-homed (b's log)"), ("moved_sipp", "kill -> Y's re-INVITE at SIPp"),
+                    ("refreshed", "kill -> X refresh acknowledged"), ("refresh_sipp", "kill -> X refreshes at SIPp"),
+                    ("answered", "kill -> Y answered (CDR)")):
+        stats(name, [r[k] for r in rows if r[k] is not None], unit="s")
+    for a_, b_, name in (("dark", "takeover", "a dark -> Takeover"), ("takeover", "moved", "Takeover -> Y re-homed"),
+                         ("takeover", "refreshed", "Takeover -> X refreshed")):
+        stats(name, [(r[b_] - r[a_]) * 1000 for r in rows if r[a_] is not None and r[b_] is not None])
+    for led, name in ((True, "a led"), (False, "another led")):
+        sub = [r for r in rows if (r["leader"] == "a") == led]
+        stats("kill -> Takeover, %s" % name, [r["takeover"] for r in sub if r["takeover"] is not None], unit="s")
+        stats("kill -> Y re-homed, %s" % name, [r["moved"] for r in sub if r["moved"] is not None], unit="s")
 
 
 def snapshot_binaries():
@@ -353,6 +511,8 @@ def main(argv):
         bench_offer(int(argv[2]) if len(argv) > 2 else 50)
     elif len(argv) >= 2 and argv[1] == "failover":
         bench_failover(int(argv[2]) if len(argv) > 2 else 20, int(argv[3]) if len(argv) > 3 else 3)
+    elif len(argv) >= 2 and argv[1] == "takeover":
+        bench_takeover(int(argv[2]) if len(argv) > 2 else 20)
     else:
         print(__doc__.split("Usage:")[1].split("Env:")[0].strip(), file=sys.stderr)
         return 2
