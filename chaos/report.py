@@ -8,10 +8,11 @@ log lines (stable IDs with millisecond UTC timestamps) and the carrier's route e
 (topo.RouteWatch).
 
 A round's invariants split in two. Those that must hold today fail the drill: no agent on
-two calls at once (CDR intervals), never two CDRs for one call, one CDR saying how it
-ended for every call of a site that stayed up, no call lost at a site that stayed up, the
-route off a dead ingress, the dark site seen dark, a new leader when the leader went,
-new calls answered and distribution resumed within the fault's bounds. Those that wait
+two calls at once (CDR intervals), no call connected to two agents, never two CDRs for
+one call, one CDR saying how it ended for every call of a site that stayed up, no call
+lost at a site that stayed up, the route off a dead ingress, the dark site seen dark, a
+new leader when the leader went, the zombie fenced, new calls answered and distribution
+resumed within the fault's bounds (the drill adds: recovered, nothing left busy). Those that wait
 for sister-site takeover (issue 4: queued callers of a dark site taken over in place and
 re-homed within 4 s, its connected calls closed with one CDR) are measured and printed
 under PENDING and never fail it.
@@ -191,6 +192,7 @@ def _timings(calls, ev, fault, dark, world, route_before):
     resumed = min((c for c in calls.values() if (c.get("connected") or 0) >= tf), key=lambda c: c["connected"],
                   default=None)
     first = {"answered_s": _s(first_ans["answered"], tf) if first_ans else None,
+             "placed_s": _s(first_ans["start"], tf) if first_ans else None,
              "answered_at": first_ans.get("site") if first_ans else None,
              "connected_s": _s(first_con["connected"], tf) if first_con else None,
              "resumed_s": _s(resumed["connected"], tf) if resumed else None,
@@ -375,8 +377,8 @@ def summary(report):
                                                           "takeover_s", "takeover_by", "adopted")}
         if extra:
             out.append("  detection, more: %s" % json.dumps(extra, sort_keys=True))
-        out.append("  first new call answered by acdd after %s at %s (bound %.1fs)" % (
-            _fmt(fc["answered_s"]), fc["answered_at"], r["bounds"]["answered_s"]))
+        out.append("  first new call answered by acdd after %s at %s (bound %.1fs; placed after %s)" % (
+            _fmt(fc["answered_s"]), fc["answered_at"], r["bounds"]["answered_s"], _fmt(fc.get("placed_s"))))
         out.append("  distribution resumed after %s, agent at %s (bound %.1fs); first new call connected after %s" % (
             _fmt(fc["resumed_s"]), fc["resumed_at"], r["bounds"]["resumed_s"], _fmt(fc["connected_s"])))
         out.append("  calls: %d, fates %s, taken over %d, answered at %s" % (
