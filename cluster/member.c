@@ -385,6 +385,7 @@ static void member_hb_cb(uv_timer_t *h)
         member_set_island(m, true);
     acd__member_heartbeat(m);
     acd__member_resync_retry(m);
+    acd__member_reconcile_held(m);
     if (m->is_leader) {
         acd__member_offers_expire(m, now);
         acd__member_takeover_check(m); /* a dark site's links fall silent after its key */

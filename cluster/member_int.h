@@ -174,6 +174,7 @@ void acd__member_offers_clear(acd_member_t *m);
 void acd__member_takeover_check(acd_member_t *m);
 void acd__member_on_takeover(acd_member_t *m, const Acd__V1__Takeover *t);
 void acd__member_own_takeover(acd_member_t *m);
+void acd__member_reconcile_held(acd_member_t *m);
 void acd__member_takeovers_fini(acd_member_t *m);
 void acd__member_takeovers_status(const acd_member_t *m, struct json_object *cluster);
 

@@ -289,6 +289,58 @@ void acd__member_on_takeover(acd_member_t *m, const Acd__V1__Takeover *t)
     acd__member_schedule_plan(m);
 }
 
+/* ---- agents held for other sites' calls that ended unheard ---- */
+
+typedef struct takeover_held {
+    char agent[ACD_ID_MAX], call[ACD_ID_MAX], site[ACD_ID_MAX];
+} takeover_held_t;
+
+typedef struct takeover_held_list {
+    takeover_held_t v[64];
+    size_t n;
+} takeover_held_list_t;
+
+static void takeover_held_agent(void *ud, const acd_agent_view_t *v)
+{
+    takeover_held_list_t *l = ud;
+    if (v->state != ACD_AGENT_ON_CALL || !v->call_site[0] || l->n == sizeof(l->v) / sizeof(l->v[0]))
+        return;
+    takeover_held_t *h = &l->v[l->n++];
+    snprintf(h->agent, sizeof(h->agent), "%s", v->id);
+    snprintf(h->call, sizeof(h->call), "%s", v->call_id);
+    snprintf(h->site, sizeof(h->site), "%s", v->call_site);
+}
+
+/*
+ * A local agent on another site's call stays ON_CALL until that site reports the call's
+ * end. A report published while this site did not hear (cut off, or taken over: the
+ * agent's call moved to a sister) is lost with the log positions a snapshot replaced.
+ * Once the owner's replica is synced and the call is gone from it, the call ended:
+ * release the agent as the lost report would have.
+ */
+void acd__member_reconcile_held(acd_member_t *m)
+{
+    takeover_held_list_t l = {.n = 0};
+    acd_core_foreach_agent(m->ops.core(m->ud), takeover_held_agent, &l);
+    acd_ms_t now = acd__member_now();
+    for (size_t i = 0; i < l.n; i++) {
+        const takeover_held_t *h = &l.v[i];
+        acd_replica_status_t st;
+        if (strcmp(h->site, m->site) == 0 || acd_replica_status(m->replica, h->site, now, &st) < 0 ||
+            st.state != ACD_REPLICA_SYNCED || st.need_snapshot || acd_replica_call(m->replica, h->call))
+            continue;
+        acd_log_notice("ACD-MEMBER-HELD-RELEASED", "agent=%s call=%s site=%s: the call ended unheard",
+                       h->agent, h->call, h->site);
+        acd_event_t ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.type = ACD_EV_REMOTE_CALL_UPDATE;
+        ev.kind = ACD_REMOTE_ENDED;
+        snprintf(ev.agent_id, sizeof(ev.agent_id), "%s", h->agent);
+        snprintf(ev.call_id, sizeof(ev.call_id), "%s", h->call);
+        m->ops.feed(m->ud, &ev);
+    }
+}
+
 /* ---- a site that comes back in the same run ---- */
 
 static void takeover_own_range(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)

@@ -701,6 +701,7 @@ int acd_wire_call_from_view(const acd_call_view_t *v, Acd__V1__CallKind kind,
     out->enqueue_ms = v->enqueue_ms;
     out->agent_id = wire_borrow(v->agent);
     out->answer_ms = v->answer_ms;
+    out->offers = v->offers > 0 ? (uint32_t)v->offers : 0;
     return 0;
 }
 

@@ -224,15 +224,30 @@ int acd__call_adopt(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
 }
 
 /*
- * CALL_FORGET: the call was taken over by another site while this one was cut off: it
- * leaves like a failed call (an offer is cancelled, an agent released) but without a CDR,
- * which the site that took it over writes.
+ * CALL_FORGET: the call was taken over by ev->call_site while this site was cut off. It
+ * leaves without a CDR, which the site that took it over writes. A waiting or ringing call
+ * leaves like a failed one (the offer is cancelled). A local agent connected to it talks
+ * on in what is now that site's call: it stays ON_CALL, held for it as for any remote
+ * site's call (under ev->offer_id), until that site reports its end (REMOTE_CALL_UPDATE).
  */
 int acd__call_forget(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
 {
     acd__call_t *call = acd__call_find(c, ev->call_id);
     if (!call)
         return -ENOENT;
+    acd__agent_t *a = call->agent;
+    if (call->state == ACD_CALL_CONNECTED && a && ev->call_site[0] && ev->offer_id[0]) {
+        acd__reservation_t *r = &a->remote;
+        acd__core_copy(r->call_id, sizeof(r->call_id), call->id);
+        acd__core_copy(r->call_site, sizeof(r->call_site), ev->call_site);
+        acd__core_copy(r->offer_id, sizeof(r->offer_id), ev->offer_id);
+        acd__core_copy(r->queue, sizeof(r->queue), call->queue->name);
+        r->wrapup_ms = call->queue->wrapup_ms;
+        r->max_no_answer = call->queue->max_no_answer;
+        a->call = NULL;
+        call->agent = NULL;
+        call->state = ACD_CALL_ENDED; /* nothing left for call_end to release */
+    }
     call_end_cdr(c, call, ACD_DISP_FAILED, now, false);
     return 0;
 }

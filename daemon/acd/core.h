@@ -150,7 +150,8 @@ typedef enum acd_event_type {
     ACD_EV_REMOTE_ACCEPTED, /* call owner: offer_id, call_id, agent_id, agent_site, sip_user */
     ACD_EV_CALL_ADOPT,      /* takeover: call_id, did, caller, queue, priority, enqueue_ms,
                                [agent_id, agent_site, offer_id, answer_ms: connected] */
-    ACD_EV_CALL_FORGET,     /* call_id: taken over elsewhere; leaves without a CDR */
+    ACD_EV_CALL_FORGET,     /* call_id, call_site (the taker), offer_id: taken over
+                               elsewhere; leaves without a CDR, its agent held for it */
 } acd_event_type_t;
 
 typedef struct acd_event {
@@ -331,6 +332,7 @@ typedef struct acd_call_view {
     acd_ms_t enqueue_ms;
     acd_ms_t answer_ms;
     int position;             /* 1-based place in its queue while queued, else 0 */
+    int offers;               /* agents rung for it so far */
 } acd_call_view_t;
 
 /* Visit entities in a stable order (agents by id, queues by name, calls by queue order). */

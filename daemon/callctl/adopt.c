@@ -160,7 +160,15 @@ static void adopt_reinvite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *
         acd_event_t ev = acd__cc_event(ACD_EV_CALL_HANGUP, call->id, NULL);
         ev.failed = true;
         acd__cc_feed(cc, &ev);
+        return;
     }
+    /* A connected call's party refused or never answered the refresh: it is gone (a 481:
+     * its BYE went to the dead site). The call ends as if it had hung up: the other leg
+     * gets our BYE and the call its CDR. */
+    leg->state = LEG_ENDED;
+    acd_event_t ev = acd__cc_event(leg->role == LEG_CALLER ? ACD_EV_CALL_HANGUP : ACD_EV_AGENT_HANGUP,
+                                   call->id, leg->role == LEG_AGENT ? leg->agent_id : NULL);
+    acd__cc_feed(cc, &ev);
 }
 
 /* Re-INVITEs leg in its dialog with body (the session to offer) from this site. */
@@ -325,6 +333,8 @@ void acd__cc_abandon_calls(void *ud, const char *sister)
         if (call->agent && call->agent->state != LEG_RINGING)
             call->agent->state = LEG_ENDED;
         acd_event_t ev = acd__cc_event(ACD_EV_CALL_FORGET, call->id, NULL);
+        snprintf(ev.call_site, sizeof(ev.call_site), "%s", sister);
+        snprintf(ev.offer_id, sizeof(ev.offer_id), "%s%s", ACD_MEMBER_TAKEOVER_OFFER, sister);
         acd__cc_feed(cc, &ev);
         if ((call = acd__cc_call(cc, ids[i])) != NULL) { /* no CDR action ends it: do it here */
             acd__agent_release(cc, call);

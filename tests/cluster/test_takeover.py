@@ -95,6 +95,8 @@ def test(chk):
         r = by.get(who) or {}
         chk.eq((r.get("_file"), r.get("disposition"), r.get("agent")), ("b", "answered", agent),
                "call %s: one CDR, by b, answered by %s" % (who, agent))
+        chk.check((r.get("offers") or 0) >= 1, "call %s: its CDR counts the agents it rang" % who,
+                  repr(r.get("offers")))
     ry = by.get("731") or {}
     if ry.get("enqueue_time") and by.get("721", {}).get("enqueue_time"):
         chk.check(h.parse_time(ry["enqueue_time"]) > h.parse_time(by["721"]["enqueue_time"]),
