@@ -26,6 +26,7 @@ struct acd_etcd_keeper {
     uint64_t next_send;
     uint64_t deadline;
     bool granted;
+    bool doubt; /* the last answer carried no TTL: lost if the next one says so too */
     bool lost;
     bool stopped;
     acd_etcd_lease_cb cb;
@@ -170,6 +171,15 @@ static void etcd_keeper_keepalive_done(acd__etcd_req_t *r, int err, json_object 
     k->req = NULL;
     if (err == 0)
         err = etcd_keeper_ttl(body, &ttl);
+    if (err == ACD_ELEASE_LOST && !k->doubt) {
+        /* While etcd changes leaders a keepalive can come back without a TTL although the
+         * lease lives on (the new leader refreshes leases). One such answer is doubt; a
+         * second in a row, or the deadline, is the loss. The next tick asks again. */
+        k->doubt = true;
+        acd_log_info("ACD-ETCD-LEASE-DOUBT", "lease=%" PRId64 ": keepalive answered without a TTL",
+                     k->id);
+        return;
+    }
     if (err == ACD_ELEASE_LOST) {
         etcd_keeper_lost(k, err);
         return;
@@ -180,6 +190,7 @@ static void etcd_keeper_keepalive_done(acd__etcd_req_t *r, int err, json_object 
                      acd_errname(err));
         return;
     }
+    k->doubt = false;
     if (k->sent_at + (uint64_t)ttl * 1000 > k->deadline)
         k->deadline = k->sent_at + (uint64_t)ttl * 1000;
     etcd_keeper_arm(k);
