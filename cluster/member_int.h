@@ -153,6 +153,12 @@ bool acd__member_site_live(const acd_member_t *m, const char *site);
 void acd__member_envelope_init(acd_member_t *m, Acd__V1__Envelope *env);
 int acd__member_publish(acd_member_t *m, Acd__V1__Envelope *env);
 void acd__member_heartbeat(acd_member_t *m);
+/* The RegistrationEvent of binding b (aor is its buffer, size aor_len); re borrows b's strings. */
+void acd__member_registration_event(acd_member_t *m, const acd_member_binding_t *b, bool removed,
+                                    Acd__V1__RegistrationEvent *re, char *aor, size_t aor_len);
+/* Fills de from d; de borrows d's strings (routes into the caller's array of size n). */
+void acd__member_dialog_event(const acd_member_dialog_t *d, Acd__V1__DialogEvent *de, char **routes,
+                              size_t n);
 void acd__member_decide(acd_member_t *m, const char *origin, const Acd__V1__Envelope *env);
 void acd__member_on_envelope(void *ud, const char *peer, const Acd__V1__Envelope *env);
 int acd__member_on_request(void *ud, const char *peer, const Acd__V1__Envelope *req,

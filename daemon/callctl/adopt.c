@@ -81,7 +81,7 @@ static int adopt_leg(acd_callctl_t *cc, leg_t *leg, const acd_member_dialog_t *d
 }
 
 /* The caller's answer to our takeover re-INVITE: its media now comes from here. */
-static void adopt_caller_media(acd_callctl_t *cc, call_t *call, const acd_sip_msg_t *resp)
+static void adopt_caller_media(call_t *call, const acd_sip_msg_t *resp)
 {
     leg_t *leg = &call->caller;
     if (resp->body.n && acd_sdp_parse(resp->body, &leg->remote_sdp) == 0) {
@@ -89,14 +89,7 @@ static void adopt_caller_media(acd_callctl_t *cc, call_t *call, const acd_sip_ms
         acd_buf_reset(&leg->remote_sdp_text);
         (void)acd_buf_append_str(&leg->remote_sdp_text, resp->body);
     }
-    struct sockaddr_storage remote;
-    if (leg->has_remote_sdp && leg->remote_sdp.port &&
-        acd_sockaddr_parse(leg->remote_sdp.addr, leg->remote_sdp.port, &remote) == 0) {
-        int rc = acd_media_stream_play(call->media, (struct sockaddr *)&remote, call->codec, call->lang,
-                                       "moh", "moh");
-        if (rc < 0)
-            acd_log_warn("ACD-TAKEOVER-MEDIA-FAILED", "call=%s err=%s", call->id, acd_errname(rc));
-    }
+    acd__caller_play(call, "moh");
 }
 
 static void adopt_reinvite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *resp, int status)
@@ -137,7 +130,7 @@ static void adopt_reinvite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *
         }
         bool waiting = leg->role == LEG_CALLER && !call->bridged;
         if (waiting) {
-            adopt_caller_media(cc, call, resp);
+            adopt_caller_media(call, resp);
             leg->state = LEG_CONFIRMED;
         }
         acd__cc_dialog_publish(cc, leg);
@@ -166,8 +159,7 @@ static void adopt_reinvite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *
      * its BYE went to the dead site). The call ends as if it had hung up: the other leg
      * gets our BYE and the call its CDR. */
     leg->state = LEG_ENDED;
-    acd_event_t ev = acd__cc_event(leg->role == LEG_CALLER ? ACD_EV_CALL_HANGUP : ACD_EV_AGENT_HANGUP,
-                                   call->id, leg->role == LEG_AGENT ? leg->agent_id : NULL);
+    acd_event_t ev = acd__cc_leg_hangup(leg);
     acd__cc_feed(cc, &ev);
 }
 

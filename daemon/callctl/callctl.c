@@ -47,6 +47,12 @@ void acd__cc_leg_link(acd_callctl_t *cc, leg_t *leg)
 
 static void cc_dialog_publish(acd_callctl_t *cc, const leg_t *leg, bool terminated);
 
+acd_event_t acd__cc_leg_hangup(const leg_t *leg)
+{
+    return acd__cc_event(leg->role == LEG_CALLER ? ACD_EV_CALL_HANGUP : ACD_EV_AGENT_HANGUP,
+                         leg->call->id, leg->role == LEG_AGENT ? leg->agent_id : NULL);
+}
+
 void acd__cc_leg_unlink(acd_callctl_t *cc, leg_t *leg)
 {
     if (leg->has_dialog) {
@@ -349,13 +355,11 @@ static void cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg
         acd_sip_txn_respond(st, 500, "CSeq out of order", NULL);
         return;
     }
-    call_t *call = leg->call;
     switch (req->method) {
     case ACD_SIP_BYE: {
         acd_sip_txn_respond(st, 200, NULL, NULL);
         leg->state = LEG_ENDED;
-        acd_event_t ev = acd__cc_event(leg->role == LEG_CALLER ? ACD_EV_CALL_HANGUP : ACD_EV_AGENT_HANGUP,
-                                       call->id, leg->role == LEG_AGENT ? leg->agent_id : NULL);
+        acd_event_t ev = acd__cc_leg_hangup(leg);
         acd__cc_feed(cc, &ev);
         break;
     }

@@ -147,6 +147,10 @@ void acd__caller_invite(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_
 void acd__caller_cancelled(acd_callctl_t *cc, acd_sip_txn_t *ist);
 void acd__caller_ack(acd_callctl_t *cc, leg_t *leg, const acd_sip_msg_t *ack);
 void acd__caller_connect(acd_callctl_t *cc, call_t *call);
+/* Plays `first` then music on hold to the caller's media address, when it has one. */
+void acd__caller_play(call_t *call, const char *first);
+/* The core event for leg's party hanging up (CALL_HANGUP or AGENT_HANGUP). */
+acd_event_t acd__cc_leg_hangup(const leg_t *leg);
 /* Builds our media offer/answer toward the caller (version leg->sess_ver) in local_sdp. */
 int acd__caller_own_sdp(acd_callctl_t *cc, call_t *call);
 void acd__caller_timeout(acd_callctl_t *cc, const acd_sip_msg_t *req);

@@ -79,15 +79,21 @@ static void caller_answer(acd_callctl_t *cc, call_t *call)
         return;
     }
     leg->state = LEG_ANSWERED;
-    struct sockaddr_storage remote;
-    if (acd_sockaddr_parse(leg->remote_sdp.addr, leg->remote_sdp.port, &remote) == 0 &&
-        leg->remote_sdp.port) {
-        rc = acd_media_stream_play(call->media, (struct sockaddr *)&remote, call->codec, call->lang,
-                                   "greeting", "moh");
-        if (rc < 0)
-            acd_log_warn("ACD-CALL-MEDIA-FAILED", "call=%s err=%s", call->id, acd_errname(rc));
-    }
+    acd__caller_play(call, "greeting");
     acd_log_info("ACD-CALL-ANSWERED", "call=%s tenant=%s", call->id, call->tenant);
+}
+
+void acd__caller_play(call_t *call, const char *first)
+{
+    const leg_t *leg = &call->caller;
+    struct sockaddr_storage remote;
+    if (!leg->has_remote_sdp || !leg->remote_sdp.port ||
+        acd_sockaddr_parse(leg->remote_sdp.addr, leg->remote_sdp.port, &remote) < 0)
+        return;
+    int rc = acd_media_stream_play(call->media, (struct sockaddr *)&remote, call->codec, call->lang,
+                                   first, "moh");
+    if (rc < 0)
+        acd_log_warn("ACD-CALL-MEDIA-FAILED", "call=%s err=%s", call->id, acd_errname(rc));
 }
 
 static void caller_answer_timer_cb(uv_timer_t *h)
