@@ -49,6 +49,7 @@ static void call_emit_cdr(acd_core_t *c, const acd__call_t *call, acd_dispositio
     acd__core_copy(cdr->queue, sizeof(cdr->queue), call->queue->name);
     acd__core_copy(cdr->agent, sizeof(cdr->agent), call->answered_by);
     acd__core_copy(cdr->agent_site, sizeof(cdr->agent_site), call->answered_site);
+    acd__core_copy(cdr->restored_from, sizeof(cdr->restored_from), call->restored_from);
     cdr->enqueue_ms = call->enqueue_ms;
     cdr->answer_ms = answered ? call->answer_ms : 0;
     cdr->end_ms = now;
@@ -118,14 +119,8 @@ static void call_end_cdr(acd_core_t *c, acd__call_t *call, acd_disposition_t dis
 
 /* ---- events ---- */
 
-/*
- * Creates ev's call in the queue its tenant (by ev->did) and ev->queue name, QUEUED at
- * enqueue_ms in its place, and returns it in *out. The tenant comes from ev->did
- * (ACD_ENOTENANT), the queue from ev->queue or the tenant's queue (ACD_ENOQUEUE when there
- * is none, it was removed, or it is another tenant's); priority from ev->priority or the
- * queue's default. A call id already present gives -EEXIST, an empty one -EINVAL.
- */
-static int call_create(acd_core_t *c, const acd_event_t *ev, acd_ms_t enqueue_ms, acd__call_t **out)
+/* acd__call_create: see core_int.h. */
+int acd__call_create(acd_core_t *c, const acd_event_t *ev, acd_ms_t enqueue_ms, acd__call_t **out)
 {
     int rc = 0;
     acd__call_t *call = NULL;
@@ -177,11 +172,18 @@ out:
     return rc;
 }
 
-/* CALL_ARRIVE: a new caller waits in its queue from now (call_create's rules). */
+/*
+ * CALL_ARRIVE: a new caller waits in its queue from now (acd__call_create's rules), or,
+ * redialling after its takeover failed, in the place its restore ticket kept (restore.c).
+ */
 int acd__call_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
 {
     acd__call_t *call;
-    int rc = call_create(c, ev, now, &call);
+    int rc = acd__restore_arrive(c, ev, now, &call);
+    if (rc == 0)
+        rc = acd__call_create(c, ev, now, &call);
+    else if (rc > 0)
+        rc = 0;
     if (rc == 0)
         acd__queue_wait(c, call->queue, call);
     return rc;
@@ -189,7 +191,7 @@ int acd__call_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
 
 /*
  * CALL_ADOPT: a call another site owned, taken over when that site went dark, becomes
- * this site's with its original facts (call_create's rules). Without ev->agent_id it
+ * this site's with its original facts (acd__call_create's rules). Without ev->agent_id it
  * waits QUEUED at its original ev->enqueue_ms and priority, so it keeps its place among
  * the calls here. With ev->agent_id it is CONNECTED (since ev->answer_ms) to that agent,
  * held as a remote agent of ev->agent_site whatever site that is: its state belongs to
@@ -205,9 +207,10 @@ int acd__call_adopt(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
         (connected && (!ev->agent_site[0] || !ev->offer_id[0] || ev->answer_ms <= 0)))
         return -EINVAL;
     acd__call_t *call;
-    int rc = call_create(c, ev, ev->enqueue_ms, &call);
+    int rc = acd__call_create(c, ev, ev->enqueue_ms, &call);
     if (rc < 0)
         return rc;
+    call->adopted = true;
     call->offers = ev->offers > 0 ? ev->offers : 0;
     if (!connected) {
         acd__queue_wait(c, call->queue, call);
@@ -256,7 +259,8 @@ int acd__call_forget(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
  * CALL_HANGUP: the caller left (or, with ev->failed, the call failed). Queued or
  * offered: abandoned (an offer is cancelled, the agent is available again without a
  * miss). Connected: answered; END_CALL releases the agent's leg and the agent goes to
- * wrap-up. ev->failed makes the disposition "failed" in every state.
+ * wrap-up. ev->failed makes the disposition "failed" in every state; with
+ * ev->restorable too, an adopted call not yet connected leaves a restore ticket.
  */
 int acd__call_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
 {
@@ -268,6 +272,8 @@ int acd__call_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
         disp = ACD_DISP_FAILED;
     else if (call->state == ACD_CALL_CONNECTED)
         disp = ACD_DISP_ANSWERED;
+    if (ev->failed && ev->restorable && call->adopted && call->state != ACD_CALL_CONNECTED)
+        acd__restore_record(c, call, now);
     call_end(c, call, disp, now);
     return 0;
 }

@@ -203,5 +203,8 @@ const char *acd__core_check(const acd_core_t *c)
         return err;
     if (c->unreserved_actions || c->lost_actions)
         return "an action found no reserved room";
+    err = acd__restore_check(c);
+    if (err)
+        return err;
     return check_heap(&c->deadlines);
 }

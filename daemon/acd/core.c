@@ -108,6 +108,7 @@ int acd_core_alloc(acd_core_t **cp)
     acd__heap_init(&c->ready, acd__ready_less);
     acd__heap_init(&c->deadlines, acd__deadline_less);
     acd__heap_init(&c->ring_deadlines, acd__ring_deadline_less);
+    acd__restore_init(&c->restore);
     c->local_dispatch = true;
     c->next_seq = 1;
     c->next_serial = 1;
@@ -148,6 +149,7 @@ void acd_core_free(acd_core_t *c)
     free(c->ready.v);
     free(c->deadlines.v);
     free(c->ring_deadlines.v);
+    acd__restore_fini(&c->restore);
     free(c);
 }
 
@@ -175,7 +177,9 @@ acd_ms_t acd_core_next_deadline(const acd_core_t *c)
 {
     acd_ms_t a = core_top_deadline(&c->deadlines, core_agent_deadline);
     acd_ms_t r = core_top_deadline(&c->ring_deadlines, core_call_deadline);
-    return a < r ? a : r;
+    acd_ms_t t = acd__restore_next_expiry(c); /* a restore ticket's expiry */
+    acd_ms_t d = a < r ? a : r;
+    return t < d ? t : d;
 }
 
 /* Counts the deadlines <= now below heap slot i (the subtree of a later one is skipped). */
@@ -191,7 +195,7 @@ static size_t core_count_due(const acd__heap_t *h, size_t i, acd_ms_t now,
 /*
  * Fires every deadline <= now, earliest first (an agent's before a call's on a tie);
  * each transition is stamped with its own deadline, not with now, so a late TICK
- * records what should have happened when.
+ * records what should have happened when. Restore tickets expired by now are dropped.
  */
 static int core_tick(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
 {
@@ -209,6 +213,7 @@ static int core_tick(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
             break;
         }
     }
+    acd__restore_expire(c, now); /* no actions: expired tickets just go */
     return 0;
 }
 

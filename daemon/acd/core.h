@@ -164,6 +164,8 @@ typedef struct acd_event {
     char reason[ACD_REASON_MAX];
     int priority;              /* higher first; 0 = queue default */
     bool failed;               /* CALL_HANGUP: ended by a failure, not by the caller */
+    bool restorable;           /* CALL_HANGUP: the takeover re-INVITE of an adopted waiting
+                                  caller failed: a redial gets its place back (restore.c) */
     /* cluster mode */
     char offer_id[ACD_ID_MAX];   /* the leader's offer this is about */
     char call_site[ACD_ID_MAX];  /* REMOTE_RESERVE: the call's owner */
@@ -208,6 +210,7 @@ typedef struct acd_cdr {
     int offers;               /* agents rung for this call */
     acd_disposition_t disposition;
     char agent_site[ACD_ID_MAX]; /* the site owning agent, when another site's; else "" */
+    char restored_from[ACD_ID_MAX]; /* the failed call whose place this redial took, else "" */
 } acd_cdr_t;
 
 typedef struct acd_action {
@@ -333,6 +336,7 @@ typedef struct acd_call_view {
     acd_ms_t answer_ms;
     int position;             /* 1-based place in its queue while queued, else 0 */
     int offers;               /* agents rung for it so far */
+    const char *restored_from; /* the failed call whose place it took on redial, else "" */
 } acd_call_view_t;
 
 /* Visit entities in a stable order (agents by id, queues by name, calls by queue order). */
@@ -345,5 +349,42 @@ void acd_core_foreach_call(const acd_core_t *c, void (*cb)(void *ud, const acd_c
 /* One entity by id; return 0 and fill *v, or ACD_ENOAGENT / -ENOENT. */
 int acd_core_agent(const acd_core_t *c, const char *id, acd_agent_view_t *v);
 int acd_core_call(const acd_core_t *c, const char *id, acd_call_view_t *v);
+
+/*
+ * Restore on redial (restore.c, ADR 0016). When the takeover re-INVITE of an adopted
+ * waiting caller fails (CALL_HANGUP with failed and restorable), the core keeps a ticket
+ * for its tenant and caller number: its queue, priority and original enqueue time, for
+ * the configured redial window. A CALL_ARRIVE of the same tenant (by DID) and caller
+ * number within the window takes the ticket: the new call waits in the ticket's queue at
+ * the original enqueue time (and the original priority when higher), and its view and
+ * CDR name the old call in restored_from. An empty or anonymous caller number never gets
+ * a ticket. At most ACD_RESTORE_MAX tickets are kept: a new one beyond that drops the one
+ * closest to expiry (counted). TICK drops expired ones.
+ */
+#define ACD_RESTORE_MAX 4096
+
+/*
+ * Sets the redial window: how long a ticket lasts (0, the default, makes none and drops
+ * every ticket held; a longer or shorter window leaves existing tickets' expiry as it
+ * was). Returns 0, or -EINVAL for a negative window (nothing changed).
+ */
+int acd_core_set_redial_window(acd_core_t *c, acd_ms_t window_ms);
+
+typedef struct acd_restore_view {
+    const char *tenant;
+    const char *caller;
+    const char *queue;
+    const char *old_call_id;
+    int priority;
+    acd_ms_t enqueue_ms;
+    acd_ms_t expires_ms;
+} acd_restore_view_t;
+
+/* The live ticket of tenant and caller at now: returns 0 and fills *v (valid until the
+ * next entry point), or -ENOENT (none, or expired and not yet dropped), -EINVAL. */
+int acd_core_restore_ticket(const acd_core_t *c, const char *tenant, const char *caller,
+                            acd_ms_t now, acd_restore_view_t *v);
+/* Tickets held now, and tickets dropped so far to keep the table within ACD_RESTORE_MAX. */
+void acd_core_restore_counts(const acd_core_t *c, size_t *held, uint64_t *dropped);
 
 #endif

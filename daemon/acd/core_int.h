@@ -167,7 +167,18 @@ struct acd__call {
     /* Every offer_id this call accepted or released, so a duplicate is ignored. */
     char (*offers_seen)[ACD_ID_MAX];
     size_t n_offers_seen, cap_offers_seen;
+    bool adopted;                      /* entered by CALL_ADOPT (a takeover) */
+    char restored_from[ACD_ID_MAX];    /* the failed call whose place it took, else "" */
 };
+
+/* Restore-on-redial tickets (restore.c): by tenant and caller, and by expiry. */
+typedef struct acd__restore {
+    acd_hmap_t by_key; /* acd__ticket_t by "tenant\0caller" */
+    acd_list_t order;  /* every ticket, soonest expiry first */
+    size_t n;
+    uint64_t dropped;  /* tickets dropped to stay within ACD_RESTORE_MAX */
+    acd_ms_t window_ms; /* 0: no tickets are made */
+} acd__restore_t;
 
 struct acd_core {
     acd__tenants_t tenants;
@@ -182,6 +193,7 @@ struct acd_core {
     acd__heap_t ready;          /* queues with a waiting call and an available member */
     acd__heap_t deadlines;      /* agents ringing (ring timeout) or in wrap-up (its end) */
     acd__heap_t ring_deadlines; /* calls ringing a remote agent (ring timeout) */
+    acd__restore_t restore;     /* restore-on-redial tickets */
     bool local_dispatch;        /* match calls with agents here (default); off under a leader */
     uint64_t epoch;             /* the newest leader epoch known */
     uint64_t next_seq;
@@ -267,6 +279,13 @@ acd__agent_t *acd__agent_find_any(const acd_core_t *c, const char *id);
 
 acd__call_t *acd__call_find(const acd_core_t *c, const char *id);
 /*
+ * Creates ev's call in the queue of its tenant (by ev->did) named by ev->queue or the
+ * tenant's, QUEUED at enqueue_ms but not yet waiting, and returns it in *out. Returns 0,
+ * -EINVAL (empty id), -EEXIST, ACD_ENOTENANT, ACD_ENOQUEUE (none, removed, another
+ * tenant's) or -ENOMEM; on failure nothing changed.
+ */
+int acd__call_create(acd_core_t *c, const acd_event_t *ev, acd_ms_t enqueue_ms, acd__call_t **out);
+/*
  * Ends the ringing offer of call without an answer: the call goes back to its own place
  * in its queue; its agent keeps its state (the caller moves it) and loses its deadline.
  * Returns that agent.
@@ -334,6 +353,30 @@ void acd__remote_end(acd_core_t *c, acd__call_t *call, acd_disposition_t disp);
 void acd__remote_ring_timeout(acd_core_t *c, acd__call_t *call, acd_ms_t at);
 /* Frees what a call holds for remote offers (before the call itself is freed). */
 void acd__remote_call_fini(acd__call_t *call);
+
+/* ---- restore.c: a caller whose takeover failed gets its place back on redial ---- */
+
+void acd__restore_init(acd__restore_t *r);
+void acd__restore_fini(acd__restore_t *r);
+/*
+ * call, adopted and not connected, is ending because its takeover re-INVITE failed:
+ * keeps a ticket for its tenant and caller until now + the window (nothing when the
+ * window is 0, the caller number is empty or anonymous, or memory runs out).
+ */
+void acd__restore_record(acd_core_t *c, const acd__call_t *call, acd_ms_t now);
+/*
+ * CALL_ARRIVE: when a live ticket matches ev's tenant and caller and its queue is still
+ * configured, creates the call in its place (acd__call_create), takes the ticket and
+ * returns 1 with the call (QUEUED, not yet waiting) in *out. Returns 0 when no ticket
+ * applies, or acd__call_create's error (the ticket is kept).
+ */
+int acd__restore_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now, acd__call_t **out);
+/* Drops every ticket expired at now. */
+void acd__restore_expire(acd_core_t *c, acd_ms_t now);
+/* The soonest ticket expiry, or INT64_MAX when none. */
+acd_ms_t acd__restore_next_expiry(const acd_core_t *c);
+/* Checks the ticket table's links and counts: NULL, or what is broken. */
+const char *acd__restore_check(const acd_core_t *c);
 
 /* ---- check.c ---- */
 

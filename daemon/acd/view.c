@@ -114,6 +114,7 @@ static void view_call(const acd__call_t *call, int position, acd_call_view_t *v)
     v->answer_ms = call->answer_ms;
     v->position = position;
     v->offers = call->offers;
+    v->restored_from = call->restored_from;
 }
 
 /* 1-based place of a waiting call in its queue: one more than the calls before it. */

@@ -148,11 +148,30 @@ static void adopt_reinvite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *
     acd_log_warn("ACD-TAKEOVER-REINVITE-FAILED", "call=%s leg=%s status=%d", call->id,
                  leg->role == LEG_CALLER ? "caller" : "agent", status);
     if (leg->role == LEG_CALLER && !call->bridged) {
-        /* The caller could not be moved here: the call fails (its CDR says so). */
+        /* The caller could not be moved here: the call fails (its CDR says so), and the
+         * core keeps its place for a redial from the same number (ADR 0016). */
         leg->state = LEG_CONFIRMED;
+        char tenant[ACD_ID_MAX], caller[ACD_ID_MAX];
+        snprintf(tenant, sizeof(tenant), "%s", call->tenant);
+        snprintf(caller, sizeof(caller), "%s", call->caller_num);
+        uint64_t dropped0, dropped;
+        acd_core_restore_counts(cc->core, NULL, &dropped0);
         acd_event_t ev = acd__cc_event(ACD_EV_CALL_HANGUP, call->id, NULL);
         ev.failed = true;
-        acd__cc_feed(cc, &ev);
+        ev.restorable = true;
+        acd__cc_feed(cc, &ev); /* may free call */
+        acd_restore_view_t t;
+        size_t held;
+        acd_core_restore_counts(cc->core, &held, &dropped);
+        if (acd_core_restore_ticket(cc->core, tenant, caller, acd__cc_now(cc), &t) == 0)
+            acd_log_notice("ACD-CALL-RESTORE-TICKET",
+                           "call=%s tenant=%s caller=%s queue=%s enqueue_ms=%lld expires_ms=%lld held=%zu",
+                           t.old_call_id, tenant, caller, t.queue, (long long)t.enqueue_ms,
+                           (long long)t.expires_ms, held);
+        if (dropped > dropped0)
+            acd_log_warn("ACD-CALL-RESTORE-TABLE-FULL",
+                         "dropped=%llu: the ticket closest to expiry made room (at most %d)",
+                         (unsigned long long)(dropped - dropped0), ACD_RESTORE_MAX);
         return;
     }
     /* A connected call's party refused or never answered the refresh: it is gone (a 481:

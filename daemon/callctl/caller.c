@@ -219,6 +219,11 @@ void acd__caller_invite(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_
     call->in_core = true;
     acd_log_info("ACD-CALL-ARRIVED", "call=%s tenant=%s did=%s queue=%s", call->id, call->tenant,
                  call->did, v.queue);
+    if (v.restored_from[0]) /* a redial after a failed takeover: its old place (ADR 0016) */
+        acd_log_notice("ACD-CALL-RESTORED",
+                       "call=%s from=%s tenant=%s caller=%s queue=%s enqueue_ms=%lld priority=%d",
+                       call->id, v.restored_from, call->tenant, call->caller_num, v.queue,
+                       (long long)v.enqueue_ms, v.priority);
     const acd_cfg_tenant_t *tc = caller_tenant_cfg(cc->cfg, call->tenant);
     int delay = tc ? tc->answer_after_ms : 0;
     if (call->caller.ist && delay > 0) {

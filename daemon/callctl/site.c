@@ -83,6 +83,8 @@ static int site_configure(acd_callctl_t *cc, const acd_config_t *cfg)
     site_core_cfg_fini(&s);
     if (rc < 0)
         return rc;
+    /* Only a cluster site takes calls over, and so restores them on redial (ADR 0016). */
+    (void)acd_core_set_redial_window(cc->core, cfg->cluster ? cfg->redial_window_ms : 0);
     /* Distribution enabled by the change (new agents in a queue ...) runs on the next tick. */
     acd_event_t tick = acd__cc_event(ACD_EV_TICK, NULL, NULL);
     acd__cc_feed(cc, &tick);

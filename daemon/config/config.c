@@ -137,6 +137,7 @@ static int config_alloc(acd_config_t **cfgp, const char *name)
     cfg->drain_timeout_ms = 30000;
     cfg->register_max_expires = 3600;
     cfg->lease_ttl_ms = 3000;
+    cfg->redial_window_ms = 120000;
     cfg->anycast_prefix_len = 32;
     *cfgp = cfg;
     return 0;

@@ -93,6 +93,8 @@ typedef struct acd_config {
     size_t n_peers;
     char **sisters;          /* takeover order, peer names */
     size_t n_sisters;
+    int redial_window_ms;    /* yaml `redial_window` seconds, 0..3600; default 120; 0 = off:
+                                how long a caller whose takeover failed keeps its place */
     char *tls_ca, *tls_cert, *tls_key; /* all or none; required by tls+tcp:// URLs */
 
     /* anycast (the `anycast:` section; absent: acdd never touches interface addresses) */

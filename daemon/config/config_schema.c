@@ -261,6 +261,8 @@ static const acd__cfg_field_t schema_cluster[] = {
      .table = &schema_peer_table},
     {.key = "sisters", .read = acd__cfg_read_names, .offset = CFG(sisters),
      .count_offset = CFG(n_sisters), .noun = "site name"},
+    {.key = "redial_window", .read = acd__cfg_read_seconds, .offset = CFG(redial_window_ms), .min = 0,
+     .max = 3600},
     {.key = "tls_ca", .read = acd__cfg_read_string, .offset = CFG(tls_ca)},
     {.key = "tls_cert", .read = acd__cfg_read_string, .offset = CFG(tls_cert)},
     {.key = "tls_key", .read = acd__cfg_read_string, .offset = CFG(tls_key)},

@@ -187,6 +187,7 @@ int acd_cdr_format_json(acd_buf_t *out, const acd_cdr_t *cdr, const char *site)
     bool agent = cdr->agent[0] != '\0';
     bool remote = agent && cdr->agent_site[0] != '\0';
     bool answered = cdr->answer_ms != 0;
+    bool restored = cdr->restored_from[0] != '\0';
     char enqueue_t[40], answer_t[40], end_t[40];
     if (acd_time_rfc3339(enqueue_t, sizeof(enqueue_t), cdr->enqueue_ms) < 0 ||
         acd_time_rfc3339(end_t, sizeof(end_t), cdr->end_ms) < 0 ||
@@ -215,14 +216,17 @@ int acd_cdr_format_json(acd_buf_t *out, const acd_cdr_t *cdr, const char *site)
         {"enqueue_ms", json_object_new_int64(cdr->enqueue_ms), false},
         {"answer_ms", answered ? json_object_new_int64(cdr->answer_ms) : NULL, !answered},
         {"end_ms", json_object_new_int64(cdr->end_ms), false},
+        /* Last, and only when set, so lines of other calls stay as they always were. */
+        {"restored_from", restored ? CDR_ID(cdr->restored_from) : NULL, !restored},
     };
+    size_t nf = sizeof(f) / sizeof(f[0]) - (restored ? 0 : 1);
     int rc = 0;
-    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+    for (size_t i = 0; i < nf; i++) {
         if (!f[i].value && !f[i].nullable)
             rc = -ENOMEM;
     }
     /* Every value is either handed to o or released here, whatever failed. */
-    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+    for (size_t i = 0; i < nf; i++) {
         if (rc == 0 && json_object_object_add(o, f[i].key, f[i].value) == 0)
             continue;
         rc = -ENOMEM;
