@@ -164,6 +164,13 @@ static void member_lease_cb(acd_etcd_keeper_t *k, acd_etcd_lease_event_t ev, int
         for (size_t i = 0; i < m->cfg->n_sisters; i++)
             json_object_array_add(sis, json_object_new_string(m->cfg->sisters[i]));
         json_object_object_add(v, "sisters", sis);
+        if (m->cfg->sip_udp) { /* where peers relay in-dialog requests to us (ADR 0017) */
+            char sip[80];
+            bool v6 = strchr(m->cfg->site_address, ':') != NULL;
+            snprintf(sip, sizeof(sip), v6 ? "[%s]:%u" : "%s:%u", m->cfg->site_address,
+                     (unsigned)m->cfg->sip_port);
+            json_object_object_add(v, "sip", json_object_new_string(sip));
+        }
         const char *val = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
         (void)acd_etcd_put(m->etcd, acd_str_from(key), acd_str_from(val), lease, member_put_done, m);
         json_object_put(v);
@@ -229,9 +236,14 @@ static void member_site_value(member_site_t *s, acd_str_t value)
         return;
     memcpy(buf, value.p, value.n);
     buf[value.n] = '\0';
-    json_object *o = json_tokener_parse(buf), *inc = NULL, *sis = NULL;
+    json_object *o = json_tokener_parse(buf), *inc = NULL, *sis = NULL, *sip = NULL;
     if (o && json_object_object_get_ex(o, "incarnation", &inc))
         s->incarnation = (uint64_t)json_object_get_int64(inc);
+    s->sip[0] = '\0'; /* a key without "sip" (an older acdd): nothing is relayed to it */
+    if (o && json_object_object_get_ex(o, "sip", &sip) &&
+        json_object_is_type(sip, json_type_string) &&
+        (size_t)json_object_get_string_len(sip) < sizeof(s->sip))
+        snprintf(s->sip, sizeof(s->sip), "%s", json_object_get_string(sip));
     if (o && json_object_object_get_ex(o, "sisters", &sis) && json_object_is_type(sis, json_type_array)) {
         s->n_sisters = 0;
         for (size_t i = 0; i < json_object_array_length(sis) && s->n_sisters < MEMBER_SISTERS_MAX; i++) {
@@ -241,6 +253,46 @@ static void member_site_value(member_site_t *s, acd_str_t value)
         }
     }
     json_object_put(o);
+}
+
+typedef struct member_owner_ctx {
+    const acd_member_t *m;
+    acd_ms_t now;
+} member_owner_ctx_t;
+
+/*
+ * A dialog's owner is relayed to while it has a SIP address, its replica is synced, and
+ * it is live: its key is in etcd, or its heartbeats still arrive (an island keeps its
+ * calls, ADR 0014, but withdraws its anycast route, ADR 0015).
+ */
+static bool member_owner_ok(void *ud, const char *origin)
+{
+    const member_owner_ctx_t *c = ud;
+    const member_site_t *s = member_site_find(c->m, origin);
+    acd_replica_status_t st;
+    if (!s || !s->sip[0] || acd_replica_status(c->m->replica, origin, c->now, &st) < 0 ||
+        st.state != ACD_REPLICA_SYNCED || st.need_snapshot)
+        return false;
+    return s->live ||
+           (st.last_heartbeat_ms && c->now - st.last_heartbeat_ms <= c->m->lease_ttl_s * 1000);
+}
+
+int acd_member_dialog_owner(const acd_member_t *m, const char *sip_call_id, const char *local_tag,
+                            const char *remote_tag, acd_member_dialog_owner_t *out)
+{
+    if (!m || !sip_call_id || !local_tag || !remote_tag || !out)
+        return -EINVAL;
+    member_owner_ctx_t c = {.m = m, .now = acd__member_now()};
+    const acd_replica_dialog_t *d = acd_replica_dialog_by_tags(m->replica, sip_call_id, local_tag,
+                                                               remote_tag, member_owner_ok, &c);
+    const member_site_t *s = d ? member_site_find(m, d->origin) : NULL;
+    if (!s)
+        return -ENOENT;
+    *out = (acd_member_dialog_owner_t){.site = s->name,
+                                       .sip = s->sip,
+                                       .call_id = d->call_id,
+                                       .agent_leg = d->leg == ACD__V1__LEG_ROLE__LEG_ROLE_AGENT};
+    return 0;
 }
 
 /* Records site (the last part of key) as live (with its key's value) or not. */

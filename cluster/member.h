@@ -156,6 +156,24 @@ void acd_member_dialog(acd_member_t *m, const acd_member_dialog_t *d);
 int acd_member_contact(const acd_member_t *m, const char *site, const char *user,
                        acd_member_binding_t *out);
 
+/* The site that owns a dialog, from this site's replica of it (the in-dialog relay). */
+typedef struct acd_member_dialog_owner {
+    const char *site;    /* the owner */
+    const char *sip;     /* "host:port" (or "[v6]:port") its SIP layer takes UDP on */
+    const char *call_id; /* the ACD call */
+    bool agent_leg;      /* false: the caller's (carrier) leg */
+} acd_member_dialog_owner_t;
+
+/*
+ * The owner of the dialog with SIP Call-ID sip_call_id, local_tag (acdd's tag: the To
+ * tag of the party's requests) and remote_tag (the party's: their From tag), among the
+ * peers that are live (their key in etcd), synced, and publish a SIP address in their
+ * key. *out borrows the member's and the replica's strings: use them before the member
+ * next runs. Returns 0, -EINVAL, -ENOENT.
+ */
+int acd_member_dialog_owner(const acd_member_t *m, const char *sip_call_id, const char *local_tag,
+                            const char *remote_tag, acd_member_dialog_owner_t *out);
+
 /* True while the site is in island mode. */
 bool acd_member_island(const acd_member_t *m);
 

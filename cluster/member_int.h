@@ -73,6 +73,7 @@ typedef struct member_site {
     uint64_t incarnation;                          /* from the key's value */
     char sisters[MEMBER_SISTERS_MAX][ACD_ID_MAX]; /* its takeover order */
     size_t n_sisters;
+    char sip[80];                                  /* its SIP layer (UDP) "host:port"; "": none */
 } member_site_t;
 
 /* A takeover decided (or learned): (dark, incarnation) is taken over once. */

@@ -246,6 +246,19 @@ const acd_replica_registration_t *acd_replica_registration(const acd_replica_t *
 const acd_replica_dialog_t *acd_replica_dialog(const acd_replica_t *r, const char *origin,
                                                const char *call_id, Acd__V1__LegRole leg);
 
+/*
+ * The dialog whose SIP identifiers are sip_call_id, local_tag (the owner's tag) and
+ * remote_tag (the peer's), under the first origin for which accept(ud, origin) is true
+ * (every origin when accept is NULL); NULL when none. A linear scan over the dialogs of
+ * the accepted origins: meant for the rare in-dialog request a site does not hold.
+ */
+const acd_replica_dialog_t *acd_replica_dialog_by_tags(const acd_replica_t *r,
+                                                       const char *sip_call_id,
+                                                       const char *local_tag,
+                                                       const char *remote_tag,
+                                                       bool (*accept)(void *ud, const char *origin),
+                                                       void *ud);
+
 /* The queue counts origin published for queue; NULL when none. */
 const acd_replica_queue_t *acd_replica_queue(const acd_replica_t *r, const char *origin,
                                              const char *queue);

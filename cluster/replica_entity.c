@@ -577,6 +577,40 @@ const acd_replica_dialog_t *acd_replica_dialog(const acd_replica_t *r, const cha
     return e ? &e->v.dialog : NULL;
 }
 
+static bool dialog_has_tags(const Acd__V1__DialogEvent *ev, const char *sip_call_id,
+                            const char *local_tag, const char *remote_tag)
+{
+    return ev->sip_call_id && ev->local_tag && ev->remote_tag &&
+           strcmp(ev->sip_call_id, sip_call_id) == 0 && strcmp(ev->local_tag, local_tag) == 0 &&
+           strcmp(ev->remote_tag, remote_tag) == 0;
+}
+
+const acd_replica_dialog_t *acd_replica_dialog_by_tags(const acd_replica_t *r,
+                                                       const char *sip_call_id,
+                                                       const char *local_tag,
+                                                       const char *remote_tag,
+                                                       bool (*accept)(void *ud, const char *origin),
+                                                       void *ud)
+{
+    if (!r || !sip_call_id || !local_tag || !remote_tag)
+        return NULL;
+    acd_hmap_iter_t it, dit;
+    acd_hmap_node_t *n, *d;
+    acd_hmap_iter_init(&it, &r->origins);
+    while ((n = acd_hmap_iter_next(&it))) {
+        const acd__replica_origin_t *o = acd_container_of(n, acd__replica_origin_t, node);
+        if (accept && !accept(ud, o->name))
+            continue;
+        acd_hmap_iter_init(&dit, &o->set.maps[ACD__REPLICA_DIALOG]);
+        while ((d = acd_hmap_iter_next(&dit))) {
+            const acd__replica_ent_t *e = acd_container_of(d, acd__replica_ent_t, node);
+            if (dialog_has_tags(e->v.dialog.ev, sip_call_id, local_tag, remote_tag))
+                return &e->v.dialog;
+        }
+    }
+    return NULL;
+}
+
 const acd_replica_queue_t *acd_replica_queue(const acd_replica_t *r, const char *origin,
                                              const char *queue)
 {

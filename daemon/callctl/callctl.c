@@ -342,6 +342,8 @@ static void cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg
     snprintf(key, sizeof(key), "%.*s|%.*s", ACD_STR_FMT(req->call_id), ACD_STR_FMT(req->to.tag));
     acd_hmap_node_t *n = acd_hmap_get(&cc->legs, acd_str_from(key));
     leg_t *leg = n ? acd_container_of(n, leg_t, node) : NULL;
+    if (!leg && acd__cc_relay(cc, st, req))
+        return; /* another live site's dialog: relayed to its owner, else 481 below */
     if (req->method == ACD_SIP_ACK) {
         if (leg && leg->role == LEG_CALLER)
             acd__caller_ack(cc, leg, req);

@@ -141,6 +141,14 @@ void acd__cc_binding(acd_callctl_t *cc, const acd_sip_binding_t *b, void (*cb)(v
 extern const acd_sip_tu_ops_t acd__cc_tu_ops;
 extern const acd_registrar_ops_t acd__cc_reg_ops;
 
+/* relay.c */
+/*
+ * An in-dialog request (st NULL for an ACK) for a dialog this site does not hold: when a
+ * live, synced peer owns it, forwards it there (or answers 483 for Max-Forwards 0) and
+ * returns true; false when it is nobody's the site can reach (the caller answers 481).
+ */
+bool acd__cc_relay(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t *req);
+
 /* caller.c */
 void acd__caller_invite(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t *req,
                         const acd_sip_peer_t *from);

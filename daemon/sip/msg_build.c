@@ -101,6 +101,16 @@ const char *acd_sip_reason_phrase(int code)
     return "Unknown";
 }
 
+int acd__sip_build_end(acd_buf_t *out, size_t start, int rc)
+{
+    if (rc < 0) {
+        out->n = start;
+        if (out->p)
+            out->p[start] = '\0';
+    }
+    return rc;
+}
+
 /* True when s may be placed on a header line: no CR, LF or NUL. */
 static bool build_line_safe(acd_str_t s)
 {
@@ -114,8 +124,8 @@ static bool build_line_safe(acd_str_t s)
  * Appends the top Via value v, amended per RFC 3261 18.2.1 and RFC 3581: an existing
  * received= or rport is rewritten, everything else is copied byte for byte.
  */
-static int build_top_via(acd_buf_t *out, const acd_sip_msg_t *req, acd_str_t v,
-                         const acd_sip_resp_opts_t *o)
+int acd__sip_build_top_via(acd_buf_t *out, const acd_sip_msg_t *req, acd_str_t v,
+                           const acd_sip_resp_opts_t *o)
 {
     bool set_rport = o && o->rport > 0 && o->rport <= 65535 && req->via.rport;
     bool set_received =
@@ -168,7 +178,7 @@ int acd_sip_response_build(acd_buf_t *out, const acd_sip_msg_t *req, int code, c
     acd__sip_hdr_iter_init(&it, req, "Via");
     while (rc == 0 && acd__sip_hdr_next(&it, &v)) {
         rc = acd_buf_append_str(out, ACD_STR("Via: "));
-        rc = rc ? rc : top ? build_top_via(out, req, v, o) : acd_buf_append_str(out, v);
+        rc = rc ? rc : top ? acd__sip_build_top_via(out, req, v, o) : acd_buf_append_str(out, v);
         rc = rc ? rc : acd_buf_append_str(out, ACD_STR("\r\n"));
         top = false;
     }
@@ -195,12 +205,7 @@ int acd_sip_response_build(acd_buf_t *out, const acd_sip_msg_t *req, int code, c
         rc = acd_buf_printf(out, "Content-Length: %zu\r\n\r\n", o->body.n);
     if (rc == 0 && o->body.n)
         rc = acd_buf_append_str(out, o->body);
-    if (rc < 0) {
-        out->n = start;
-        if (out->p)
-            out->p[start] = '\0';
-    }
-    return rc;
+    return acd__sip_build_end(out, start, rc);
 }
 
 /* Appends a name-addr: ["display" ]<uri>[;tag=tag]. The display name is quoted. */
@@ -221,6 +226,18 @@ static int build_nameaddr(acd_buf_t *out, const char *hname, acd_str_t display, 
     if (rc == 0 && tag.n)
         rc = acd_buf_printf(out, ";tag=%.*s", ACD_STR_FMT(tag));
     return rc ? rc : acd_buf_append_str(out, ACD_STR("\r\n"));
+}
+
+int acd__sip_build_via(acd_buf_t *out, acd_str_t transport, acd_str_t host, uint16_t port,
+                       acd_str_t branch)
+{
+    /* An IPv6 sent-by needs brackets (RFC 3261 25.1 hostport). */
+    bool v6 = memchr(host.p, ':', host.n) && host.p[0] != '[';
+    int rc = acd_buf_printf(out, "Via: SIP/2.0/%.*s %s%.*s%s", ACD_STR_FMT(transport), v6 ? "[" : "",
+                            ACD_STR_FMT(host), v6 ? "]" : "");
+    if (rc == 0 && port)
+        rc = acd_buf_printf(out, ":%u", (unsigned)port);
+    return rc ? rc : acd_buf_printf(out, ";branch=%.*s;rport\r\n", ACD_STR_FMT(branch));
 }
 
 static bool build_spec_ok(const acd_sip_req_spec_t *s)
@@ -251,17 +268,10 @@ int acd_sip_request_build(acd_buf_t *out, const acd_sip_req_spec_t *spec)
     const acd_sip_req_spec_t *s = spec;
     const char *method = acd_sip_method_name(s->method);
     const char *cseq_method = s->cseq_method ? acd_sip_method_name(s->cseq_method) : method;
-    /* An IPv6 sent-by needs brackets (RFC 3261 25.1 hostport). */
-    bool v6 = memchr(s->via_host.p, ':', s->via_host.n) && s->via_host.p[0] != '[';
     size_t start = out->n;
-    int rc = acd_buf_printf(out, "%s %.*s SIP/2.0\r\nVia: SIP/2.0/%.*s %s%.*s%s", method,
-                            ACD_STR_FMT(s->ruri), ACD_STR_FMT(s->via_transport), v6 ? "[" : "",
-                            ACD_STR_FMT(s->via_host), v6 ? "]" : "");
-    if (rc == 0 && s->via_port)
-        rc = acd_buf_printf(out, ":%u", (unsigned)s->via_port);
-    rc = rc ? rc
-            : acd_buf_printf(out, ";branch=%.*s;rport\r\nMax-Forwards: %d\r\n",
-                             ACD_STR_FMT(s->branch), s->max_forwards ? s->max_forwards : 70);
+    int rc = acd_buf_printf(out, "%s %.*s SIP/2.0\r\n", method, ACD_STR_FMT(s->ruri));
+    rc = rc ? rc : acd__sip_build_via(out, s->via_transport, s->via_host, s->via_port, s->branch);
+    rc = rc ? rc : acd_buf_printf(out, "Max-Forwards: %d\r\n", s->max_forwards ? s->max_forwards : 70);
     for (int i = 0; rc == 0 && i < s->route_count; i++)
         rc = acd_buf_printf(out, "Route: %.*s\r\n", ACD_STR_FMT(s->routes[i]));
     rc = rc ? rc : build_nameaddr(out, "From", s->from_display, s->from, s->from_tag);
@@ -278,12 +288,7 @@ int acd_sip_request_build(acd_buf_t *out, const acd_sip_req_spec_t *spec)
     rc = rc ? rc : acd_buf_printf(out, "Content-Length: %zu\r\n\r\n", s->body.n);
     if (rc == 0 && s->body.n)
         rc = acd_buf_append_str(out, s->body);
-    if (rc < 0) {
-        out->n = start;
-        if (out->p)
-            out->p[start] = '\0';
-    }
-    return rc;
+    return acd__sip_build_end(out, start, rc);
 }
 
 /* ---- random tokens ---- */

@@ -143,4 +143,20 @@ bool acd__sip_list_next(acd_str_t *rest, acd_str_t *elem);
 /* Trims spaces and tabs from both ends. */
 acd_str_t acd__sip_trim(acd_str_t s);
 
+/*
+ * Appends the top Via value v of req, amended per RFC 3261 18.2.1 and RFC 3581 with o's
+ * received and rport (an existing received= or rport is rewritten, everything else is
+ * copied byte for byte). Returns 0 or -ENOMEM.
+ */
+int acd__sip_build_top_via(acd_buf_t *out, const acd_sip_msg_t *req, acd_str_t v,
+                           const acd_sip_resp_opts_t *o);
+
+/* Ends a message build into out begun at offset start: on failure (rc < 0) out is cut back
+ * to start. Returns rc. */
+int acd__sip_build_end(acd_buf_t *out, size_t start, int rc);
+
+/* Appends our own Via header line: "Via: SIP/2.0/<transport> <host>[:port];branch=..;rport". */
+int acd__sip_build_via(acd_buf_t *out, acd_str_t transport, acd_str_t host, uint16_t port,
+                       acd_str_t branch);
+
 #endif

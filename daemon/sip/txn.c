@@ -213,27 +213,32 @@ int acd__txn_server_key(const acd_sip_msg_t *m, acd_sip_method_t method, char **
     return 0;
 }
 
+void acd__txn_via_params(const acd_sip_msg_t *req, const acd_sip_peer_t *from,
+                         acd_sip_resp_opts_t *o, char *ip, size_t iplen)
+{
+    const struct sockaddr *sa = (const struct sockaddr *)&from->addr;
+    uint16_t port = 0;
+    ip[0] = '\0';
+    if (sa->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, (socklen_t)iplen);
+        port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+    } else if (sa->sa_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, (socklen_t)iplen);
+        port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+    }
+    if (!acd_str_eqc(req->via.host, ip))
+        o->received = ip;
+    if (req->via.rport)
+        o->rport = port;
+}
+
 int acd_sip_txl_respond_stateless(acd_sip_txl_t *l, const acd_sip_msg_t *req,
                                   const acd_sip_peer_t *to, int code, const char *reason,
                                   const char *extra_headers)
 {
-    char ip[64] = "";
-    char rport[8] = "";
+    char ip[64];
     acd_sip_resp_opts_t o = {0};
-    const struct sockaddr *sa = (const struct sockaddr *)&to->addr;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof(ip));
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof(ip));
-    if (!acd_str_eqc(req->via.host, ip))
-        o.received = ip;
-    if (req->via.rport) {
-        uint16_t port = sa->sa_family == AF_INET6
-                            ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port)
-                            : ntohs(((const struct sockaddr_in *)sa)->sin_port);
-        o.rport = port;
-        snprintf(rport, sizeof(rport), "%u", port);
-    }
+    acd__txn_via_params(req, to, &o, ip, sizeof(ip));
     if (code >= 200 && code != 100 && !acd_str_present(req->to.tag)) {
         static const char stateless_tag[] = "acdsl";
         o.to_tag = ACD_STR(stateless_tag);

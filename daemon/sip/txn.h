@@ -120,6 +120,21 @@ int acd_sip_txn_send_ack(acd_sip_txn_t *ct, const acd_sip_peer_t *to, acd_sip_re
 /* Detaches the TU from client transaction ct: no more callbacks; it finishes alone. */
 void acd_sip_txn_forget(acd_sip_txn_t *ct);
 
+/*
+ * Forwards a request to `to` (over UDP) as a stateless proxy would (RFC 3261 16.11, see
+ * sip/proxy.h): for another site's dialog (ADR 0017). st is the request's server
+ * transaction, or NULL for an ACK (then req is the ACK; otherwise req must be st's
+ * request). On success the TU's hold on st ends as with a final response: the layer
+ * keeps st for 64*T1 only to forward retransmissions, the CANCEL and the non-2xx ACK of
+ * the same branch the same way, and sends the responses that come back with our Via on
+ * top (popped) to where the request came from. Returns 0; -ELOOP when req already
+ * carries our Via or a relay Via on top (it was relayed once: never again);
+ * -EPROTONOSUPPORT when its top Via has no RFC 3261 branch; -EINVAL (bad arguments, st
+ * answered already, Max-Forwards 0: answer 483); -ENOMEM; the transport's error.
+ */
+int acd_sip_txn_relay(acd_sip_txl_t *l, acd_sip_txn_t *st, const acd_sip_msg_t *req,
+                      const acd_sip_peer_t *to);
+
 /* Sends a stateless response to a request that has no transaction (stray, invalid). */
 int acd_sip_txl_respond_stateless(acd_sip_txl_t *l, const acd_sip_msg_t *req,
                                   const acd_sip_peer_t *to, int code, const char *reason,

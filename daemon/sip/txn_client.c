@@ -231,6 +231,10 @@ void acd__txn_client_recv(acd_sip_txl_t *l, acd_sip_msg_t *m, const acd_sip_peer
         n = acd_hmap_get(&l->txns, acd_str_from(key));
         free(key);
     }
+    if (!n && acd__txn_relay_response(l, m)) {
+        acd_sip_msg_free(m);
+        return;
+    }
     if (!n) {
         l->stats.dropped++;
         acd_log_debug("ACD-SIP-STRAY-RESPONSE", "status=%d call_id=%.*s", m->status,

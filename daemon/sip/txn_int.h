@@ -43,6 +43,8 @@ struct acd_sip_txn {
     bool cancelled;           /* client INVITE: CANCEL sent */
     bool provisional;         /* client INVITE: a provisional response arrived */
     bool acked;               /* server INVITE: the ACK for our 2xx arrived */
+    bool relayed;             /* server: forwarded to relay_to (txn_relay.c), out is the copy */
+    acd_sip_peer_t relay_to;
     bool in_callback;         /* a TU callback is running; defer destruction */
     bool doomed;              /* destroy when the callback returns */
     acd_sip_response_cb cb;
@@ -74,10 +76,25 @@ void acd__txn_destroy(acd_sip_txn_t *t);
 void acd__txn_arm(acd_sip_txn_t *t, uv_timer_t *timer, int ms);
 void acd__txn_send(acd_sip_txn_t *t, const acd_buf_t *b);
 int acd__txn_server_key(const acd_sip_msg_t *m, acd_sip_method_t method, char **keyp);
+/*
+ * received= and rport= for req's top Via from where it came from (RFC 3261 18.2.1,
+ * RFC 3581) into o; received points into ip (size iplen), which the caller keeps.
+ */
+void acd__txn_via_params(const acd_sip_msg_t *req, const acd_sip_peer_t *from,
+                         acd_sip_resp_opts_t *o, char *ip, size_t iplen);
 
 /* txn_server.c */
 void acd__txn_server_recv(acd_sip_txl_t *l, acd_sip_msg_t *m, const acd_sip_peer_t *from);
 void acd__txn_server_timer(acd_sip_txn_t *t, uv_timer_t *which);
+
+/* txn_relay.c */
+/*
+ * m arrived for server transaction st, which was relayed: a retransmission of its
+ * request, or the CANCEL or non-2xx ACK on its branch. Forwards it the same way.
+ */
+void acd__txn_relay_again(acd_sip_txn_t *st, const acd_sip_msg_t *m, const acd_sip_peer_t *from);
+/* A response no client transaction matched: forwarded when its top Via is our relay Via. */
+bool acd__txn_relay_response(acd_sip_txl_t *l, const acd_sip_msg_t *m);
 
 /* txn_client.c */
 void acd__txn_client_recv(acd_sip_txl_t *l, acd_sip_msg_t *m, const acd_sip_peer_t *from);

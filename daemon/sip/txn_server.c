@@ -1,7 +1,6 @@
 /* txn_server.c - INVITE and non-INVITE server transactions (RFC 3261 17.2, RFC 6026). */
 #include "sip/txn_int.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +35,11 @@ static void server_tu_request(acd_sip_txl_t *l, acd_sip_txn_t *st, const acd_sip
 static void server_recv_ack(acd_sip_txl_t *l, acd_sip_msg_t *m, const acd_sip_peer_t *from)
 {
     acd_sip_txn_t *ist = server_find(l, m, ACD_SIP_ACK);
+    if (ist && ist->relayed) {
+        acd__txn_relay_again(ist, m, from); /* the owner's non-2xx: its ACK goes there too */
+        acd_sip_msg_free(m);
+        return;
+    }
     if (ist && ist->kind == TXN_IST && ist->final_code >= 300) {
         if (ist->state == TXN_COMPLETED) {
             ist->state = TXN_CONFIRMED;
@@ -66,6 +70,11 @@ static void server_recv_ack(acd_sip_txl_t *l, acd_sip_msg_t *m, const acd_sip_pe
 static void server_recv_cancel(acd_sip_txl_t *l, acd_sip_msg_t *m, const acd_sip_peer_t *from)
 {
     acd_sip_txn_t *ist = server_find(l, m, ACD_SIP_INVITE);
+    if (ist && ist->relayed) {
+        acd__txn_relay_again(ist, m, from); /* the owner answers it, and its INVITE */
+        acd_sip_msg_free(m);
+        return;
+    }
     if (!ist || ist->kind != TXN_IST) {
         acd_sip_txl_respond_stateless(l, m, from, 481, NULL, NULL);
         acd_sip_msg_free(m);
@@ -93,6 +102,11 @@ void acd__txn_server_recv(acd_sip_txl_t *l, acd_sip_msg_t *m, const acd_sip_peer
         return;
     }
     acd_sip_txn_t *st = server_find(l, m, m->method);
+    if (st && st->relayed) {
+        acd__txn_relay_again(st, m, from); /* a stateless proxy forwards retransmissions */
+        acd_sip_msg_free(m);
+        return;
+    }
     if (st) {
         /* A retransmission: repeat the last response, if any. */
         l->stats.retransmits_absorbed++;
@@ -114,9 +128,18 @@ void acd__txn_server_recv(acd_sip_txl_t *l, acd_sip_msg_t *m, const acd_sip_peer
     st->req = m;
     st->peer = *from;
     st->reliable = from->proto != ACD_SIP_UDP;
-    if (st->kind == TXN_IST)
-        acd_sip_txn_respond(st, 100, NULL, NULL); /* stop the carrier's retransmissions now */
+    /*
+     * 100 Trying stops the carrier's retransmissions now. An in-dialog INVITE is answered
+     * at once or relayed to the dialog's owner, which sends its own 100 (a stateless
+     * proxy sends none): it gets ours only if the TU did neither.
+     */
+    bool in_dialog = acd_str_present(m->to.tag);
+    if (st->kind == TXN_IST && !in_dialog)
+        acd_sip_txn_respond(st, 100, NULL, NULL);
     server_tu_request(l, st, m, from);
+    if (st->kind == TXN_IST && in_dialog && st->state != TXN_TERMINATED && !st->relayed &&
+        st->out.n == 0)
+        acd_sip_txn_respond(st, 100, NULL, NULL);
 }
 
 const acd_sip_msg_t *acd_sip_txn_request(const acd_sip_txn_t *st)
@@ -129,37 +152,18 @@ const acd_sip_peer_t *acd_sip_txn_peer(const acd_sip_txn_t *st)
     return &st->peer;
 }
 
-/* received=/rport= for the top Via from where the request came from (RFC 3261 18.2.1, RFC 3581). */
-static void server_via_params(const acd_sip_txn_t *st, acd_sip_resp_opts_t *o, char *ip, size_t iplen)
-{
-    const struct sockaddr *sa = (const struct sockaddr *)&st->peer.addr;
-    uint16_t port = 0;
-    ip[0] = '\0';
-    if (sa->sa_family == AF_INET) {
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, (socklen_t)iplen);
-        port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
-    } else if (sa->sa_family == AF_INET6) {
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, (socklen_t)iplen);
-        port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
-    }
-    if (!acd_str_eqc(st->req->via.host, ip))
-        o->received = ip;
-    if (st->req->via.rport)
-        o->rport = port;
-}
-
 int acd_sip_txn_respond(acd_sip_txn_t *st, int code, const char *reason,
                         const acd_sip_resp_opts_t *opts)
 {
-    if (!st || code < 100 || code > 699 || st->final_code || st->state == TXN_TERMINATED ||
-        (st->kind != TXN_IST && st->kind != TXN_NIST))
+    if (!st || code < 100 || code > 699 || st->final_code || st->relayed ||
+        st->state == TXN_TERMINATED || (st->kind != TXN_IST && st->kind != TXN_NIST))
         return -EINVAL;
     acd_sip_txl_t *l = st->l;
     acd_sip_resp_opts_t o = {0};
     if (opts)
         o = *opts;
     char ip[64];
-    server_via_params(st, &o, ip, sizeof(ip));
+    acd__txn_via_params(st->req, &st->peer, &o, ip, sizeof(ip));
     acd_buf_reset(&st->out);
     int rc = acd_sip_response_build(&st->out, st->req, code, reason, &o);
     if (rc < 0)
@@ -200,6 +204,10 @@ int acd_sip_txn_respond(acd_sip_txn_t *st, int code, const char *reason,
 void acd__txn_server_timer(acd_sip_txn_t *st, uv_timer_t *which)
 {
     acd_sip_txl_t *l = st->l;
+    if (st->relayed) {
+        acd__txn_destroy(st); /* the relay's memory of where it went: no response was ours */
+        return;
+    }
     if (which == &st->retx) {
         /* G, or the 2xx retransmission of RFC 3261 13.3.1.4 */
         l->stats.retransmits_sent++;

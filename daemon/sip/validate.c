@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sip/msg_int.h"
+#include "sip/proxy.h"
 #include "util/err.h"
 
 /*
@@ -349,7 +350,12 @@ static const validate_check_t validate_request_checks[] = {
 
 static bool check_one_via(acd_sip_msg_t *m, acd_sip_verdict_t *v)
 {
-    /* RFC 3261 8.1.3.3: a UAC discards a response with more than one Via. */
+    /*
+     * RFC 3261 8.1.3.3: a UAC discards a response with more than one Via; a response
+     * under our relay Via is one for a request we forwarded (sip/proxy.h), not ours.
+     */
+    if (m->via_count > 1 && acd_sip_relay_branch_is(m->via.branch))
+        return false;
     return m->via_count != 1 && validate_fail(v, 400, "Response with more than one Via");
 }
 
