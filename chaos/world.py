@@ -63,7 +63,8 @@ class NsEtcd(cl.Etcd):
                 "--listen-peer-urls", self.peer_url(i), "--initial-advertise-peer-urls", self.peer_url(i),
                 "--initial-cluster", self._initial(), "--initial-cluster-state", state,
                 "--initial-cluster-token", self.token, "--logger", "zap", "--log-level", "warn",
-                "--heartbeat-interval", "100", "--election-timeout", "1000"]
+                "--heartbeat-interval", "100", "--election-timeout", "1000",
+                "--pre-vote"]
         m["log"] = open(os.path.join(self.dir, m["name"] + ".log"), "ab")
         m["proc"] = self.nodes[i].ns.spawn(argv, stdout=m["log"], stderr=subprocess.STDOUT)
 

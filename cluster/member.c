@@ -127,10 +127,18 @@ static void member_site_key(const acd_member_t *m, char *buf, size_t len)
 
 static void member_put_done(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
 {
+    acd_member_t *m = ud;
     (void)e;
-    (void)ud;
-    if (res->err < 0)
+    if (res->err < 0) {
         acd_log_warn("ACD-MEMBER-SITE-KEY", "liveness key not written: %s", acd_errname(res->err));
+        return;
+    }
+    /* Once our key is back no leader can record a takeover of us any more (its write is
+     * conditional on the key's absence): whatever etcd holds now is the verdict. */
+    if (m->own_check_pending && !m->closing) {
+        m->own_check_pending = false;
+        acd__member_own_takeover(m);
+    }
 }
 
 static void member_retry_cb(uv_timer_t *h)
@@ -175,7 +183,7 @@ static void member_lease_cb(acd_etcd_keeper_t *k, acd_etcd_lease_event_t ev, int
         (void)acd_etcd_put(m->etcd, acd_str_from(key), acd_str_from(val), lease, member_put_done, m);
         json_object_put(v);
         if (m->island || m->lease_lost_once)
-            acd__member_own_takeover(m); /* were we taken over while cut off? */
+            m->own_check_pending = true; /* were we taken over while cut off? */
         member_set_island(m, false);
         member_campaign(m);
         return;
@@ -184,6 +192,8 @@ static void member_lease_cb(acd_etcd_keeper_t *k, acd_etcd_lease_event_t ev, int
     bool was_held = m->lease_state == MEMBER_LEASE_HELD;
     m->lease_state = MEMBER_LEASE_LOST;
     m->lease_lost_once = true;
+    if (m->cdr_held)
+        m->cdr_hold_lease_lost = true;
     m->lease = 0;
     if (was_held)
         m->no_lease_since = acd__member_now() - m->lease_ttl_s * 1000; /* the TTL ran out */
@@ -438,6 +448,7 @@ static void member_hb_cb(uv_timer_t *h)
     acd__member_heartbeat(m);
     acd__member_resync_retry(m);
     acd__member_reconcile_held(m);
+    acd__member_cdr_tick(m);
     if (m->is_leader) {
         acd__member_offers_expire(m, now);
         acd__member_takeover_check(m); /* a dark site's links fall silent after its key */

@@ -117,6 +117,10 @@ typedef struct acd_member_ops {
     /* This site's own run was declared dark and taken over while it was cut off: its
      * calls belong to the sister now; drop them without a word or a CDR. */
     void (*abandon_calls)(void *ud, const char *sister);
+    /* The CDRs held since acd_member_cdr_hold() said so are settled: sister NULL, this
+     * site was not taken over (write them all); else it was, by sister (drop those of
+     * the calls the peers knew, write the rest). */
+    void (*cdr_release)(void *ud, const char *sister);
 } acd_member_ops_t;
 
 /*
@@ -129,6 +133,18 @@ typedef struct acd_member_ops {
  */
 int acd_member_alloc(acd_member_t **mp, uv_loop_t *loop, const acd_config_t *cfg,
                      const acd_member_ops_t *ops, void *ud, uint64_t incarnation);
+
+/*
+ * Whether a CDR of a call that began at call_start_ms must be held now instead of
+ * written: no live peer hears this site, so its peers may declare it dark and a sister
+ * may adopt the call whose end they never heard (ADR 0014). *exposed: the peers knew
+ * the call (it began before they last heard us). The member calls ops.cdr_release once
+ * it knows whether this site was taken over.
+ */
+bool acd_member_cdr_hold(acd_member_t *m, int64_t call_start_ms, bool *exposed);
+
+/* Whether peers are heard and every one of them is an island (etcd lost everywhere). */
+bool acd_member_cluster_adrift(const acd_member_t *m);
 
 /* The site's configuration changed (reload): memberships for planning come from it. */
 void acd_member_set_config(acd_member_t *m, const acd_config_t *cfg);
@@ -173,6 +189,15 @@ typedef struct acd_member_dialog_owner {
  */
 int acd_member_dialog_owner(const acd_member_t *m, const char *sip_call_id, const char *local_tag,
                             const char *remote_tag, acd_member_dialog_owner_t *out);
+
+/*
+ * Whether the dialog (as for acd_member_dialog_owner) is a peer's that has been silent
+ * for a few heartbeats and not yet taken over: its requests wait for the takeover
+ * (callctl's park.c). owner (size len) gets the peer's name.
+ */
+bool acd_member_dialog_owner_silent(const acd_member_t *m, const char *sip_call_id,
+                                    const char *local_tag, const char *remote_tag, char *owner,
+                                    size_t len);
 
 /* True while the site is in island mode. */
 bool acd_member_island(const acd_member_t *m);

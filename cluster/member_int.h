@@ -133,6 +133,14 @@ struct acd_member {
     member_takeover_t *takeovers; /* decided or learned, oldest first */
     size_t n_takeovers, cap_takeovers;
     bool lease_lost_once;         /* a lease was lost since start: check our own takeover */
+    int64_t own_takeover_rev;     /* etcd revision of our takeover record, once applied */
+    bool own_check_pending;       /* check our takeover record once our key is back */
+    bool own_check_retry;         /* that check failed: the heartbeat tick asks again */
+    bool takeover_inflight;       /* the leader's conditional takeover write is in flight */
+    /* CDRs held by call control while a takeover of this site is possible: */
+    bool cdr_held;
+    bool cdr_hold_lease_lost;     /* the lease was lost meanwhile: etcd's record decides */
+    acd_ms_t cdr_hold_since;
 
     member_offer_t *offers; /* the leader's unsettled offers */
     size_t n_offers, cap_offers;
@@ -181,6 +189,8 @@ void acd__member_offers_clear(acd_member_t *m);
 void acd__member_takeover_check(acd_member_t *m);
 void acd__member_on_takeover(acd_member_t *m, const Acd__V1__Takeover *t);
 void acd__member_own_takeover(acd_member_t *m);
+/* The heartbeat tick: settles held CDRs once the peers hear us again with our lease kept. */
+void acd__member_cdr_tick(acd_member_t *m);
 void acd__member_reconcile_held(acd_member_t *m);
 void acd__member_takeovers_fini(acd_member_t *m);
 void acd__member_takeovers_status(const acd_member_t *m, struct json_object *cluster);

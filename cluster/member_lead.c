@@ -133,6 +133,33 @@ static void lead_remote_agent(void *ud, const acd_replica_agent_t *a)
         lead_add_agent(in, a->agent_id, a->origin, a->idle_since_ms);
 }
 
+/*
+ * An agent some known call is connected to is not free, whatever its owner's replica
+ * says: after a takeover the sister's adopted call may still hold an agent whose own
+ * site saw the call end unheard (cut off) and freed it.
+ */
+static void lead_drop_engaged_agent(lead_input_t *in, const char *agent_id)
+{
+    for (size_t i = 0; agent_id && agent_id[0] && i < in->n_agents; i++) {
+        if (strcmp(in->agents[i].agent_id, agent_id) == 0) {
+            in->agents[i] = in->agents[--in->n_agents];
+            return;
+        }
+    }
+}
+
+static void lead_engaged_local(void *ud, const acd_call_view_t *v)
+{
+    if (v->state == ACD_CALL_CONNECTED)
+        lead_drop_engaged_agent(ud, v->agent);
+}
+
+static void lead_engaged_remote(void *ud, const acd_replica_call_t *c)
+{
+    if (c->state == ACD_CALL_CONNECTED)
+        lead_drop_engaged_agent(ud, c->agent_id);
+}
+
 /* Who missed each waiting call last: passed over for it while another member is free. */
 static void lead_exclusions(lead_input_t *in)
 {
@@ -296,6 +323,11 @@ void acd__member_plan_cb(uv_timer_t *h)
     acd_core_foreach_agent(in.core, lead_local_agent, &in);
     acd_replica_visitor_t vis = {.call = lead_remote_call, .agent = lead_remote_agent};
     acd_replica_foreach(m->replica, NULL, &vis, &in);
+    if (!in.err && in.n_calls > 0 && in.n_agents > 0) {
+        acd_core_foreach_call(in.core, lead_engaged_local, &in);
+        acd_replica_visitor_t engaged = {.call = lead_engaged_remote};
+        acd_replica_foreach(m->replica, NULL, &engaged, &in);
+    }
     if (!in.err && in.n_calls > 0 && in.n_agents > 0)
         lead_exclusions(&in);
     acd_planner_offers_t out = {0};

@@ -73,14 +73,50 @@ static bool takeover_can_adopt(acd_member_t *m, const char *site, acd_ms_t now)
            st.state == ACD_REPLICA_SYNCED && !st.island && !st.draining;
 }
 
-static void takeover_put_done(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
+/* A decision whose conditional write to etcd is in flight. */
+typedef struct takeover_pending {
+    acd_member_t *m;
+    char dark[ACD_ID_MAX], sister[ACD_ID_MAX];
+    uint64_t incarnation, epoch;
+} takeover_pending_t;
+
+/* The write is in: publish the decision and apply it here. Not in (the dark site's key
+ * came back first, or etcd is unreachable): no takeover; the next check decides again. */
+static void takeover_written(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
 {
+    takeover_pending_t *p = ud;
+    acd_member_t *m = p->m;
     (void)e;
-    (void)ud;
-    if (res->err < 0)
-        acd_log_warn("ACD-MEMBER-TAKEOVER-RECORD", "not written to etcd: %s", acd_errname(res->err));
+    m->takeover_inflight = false;
+    if (res->err < 0 || !res->succeeded || m->closing || !m->is_leader || m->my_epoch != p->epoch) {
+        acd_log_warn("ACD-MEMBER-TAKEOVER-CANCELLED", "dark=%s sister=%s: %s", p->dark, p->sister,
+                     res->err < 0 ? acd_errname(res->err)
+                     : !res->succeeded ? "its liveness key is back"
+                                       : "no longer leading");
+        free(p);
+        return;
+    }
+    Acd__V1__Takeover t = ACD__V1__TAKEOVER__INIT;
+    t.dark_site = p->dark;
+    t.dark_incarnation = p->incarnation;
+    t.sister = p->sister;
+    t.leader_site = m->site;
+    t.epoch = p->epoch;
+    Acd__V1__Envelope env;
+    acd__member_envelope_init(m, &env);
+    env.body_case = ACD__V1__ENVELOPE__BODY_TAKEOVER;
+    env.takeover = &t;
+    if (acd__member_publish(m, &env) == 0)
+        acd__member_on_takeover(m, &t); /* we receive no copy of our own log */
+    free(p);
 }
 
+/*
+ * The decision is first written to etcd (<prefix>/takeover/<dark>), on condition that the
+ * dark site's liveness key is still absent, and only then published: a site that comes
+ * back puts its key first and then reads that record, so it learns of every takeover of
+ * it there, exactly (acd__member_own_takeover).
+ */
 static void takeover_decide(acd_member_t *m, const member_site_t *s, uint64_t inc, acd_ms_t now)
 {
     const char *sister = NULL;
@@ -93,29 +129,38 @@ static void takeover_decide(acd_member_t *m, const member_site_t *s, uint64_t in
                      s->name);
         return;
     }
-    Acd__V1__Takeover t = ACD__V1__TAKEOVER__INIT;
-    t.dark_site = (char *)s->name;
-    t.dark_incarnation = inc;
-    t.sister = (char *)sister;
-    t.leader_site = m->site;
-    t.epoch = m->my_epoch;
-    Acd__V1__Envelope env;
-    acd__member_envelope_init(m, &env);
-    env.body_case = ACD__V1__ENVELOPE__BODY_TAKEOVER;
-    env.takeover = &t;
-    if (acd__member_publish(m, &env) < 0)
+    takeover_pending_t *p = calloc(1, sizeof(*p));
+    if (!p)
         return;
-    char key[256], val[256];
+    p->m = m;
+    snprintf(p->dark, sizeof(p->dark), "%s", s->name);
+    snprintf(p->sister, sizeof(p->sister), "%s", sister);
+    p->incarnation = inc;
+    p->epoch = m->my_epoch;
+    char site_key[256], key[256], val[256];
+    snprintf(site_key, sizeof(site_key), "%s/sites/%s", m->prefix, s->name);
     snprintf(key, sizeof(key), "%s/takeover/%s", m->prefix, s->name);
     snprintf(val, sizeof(val), "{\"incarnation\":%" PRIu64 ",\"sister\":\"%s\",\"epoch\":%" PRIu64 "}",
              inc, sister, m->my_epoch);
-    (void)acd_etcd_put(m->etcd, acd_str_from(key), acd_str_from(val), 0, takeover_put_done, m);
-    acd__member_on_takeover(m, &t); /* we receive no copy of our own log */
+    acd_etcd_cmp_t cmp = {.key = acd_str_from(site_key), .target = ACD_ETCD_CMP_CREATE,
+                          .relation = ACD_ETCD_EQUAL, .number = 0};
+    acd_etcd_op_t put = {.type = ACD_ETCD_OP_PUT, .keys = {.key = acd_str_from(key)},
+                         .value = acd_str_from(val)};
+    acd_etcd_txn_t txn = {.cmp = &cmp, .n_cmp = 1, .success = &put, .n_success = 1};
+    if (acd_etcd_txn(m->etcd, &txn, takeover_written, p) < 0) {
+        acd_log_warn("ACD-MEMBER-TAKEOVER-CANCELLED", "dark=%s: the decision cannot be written",
+                     s->name);
+        free(p);
+        return;
+    }
+    m->takeover_inflight = true;
+    acd_log_info("ACD-MEMBER-TAKEOVER-DECIDED", "dark=%s incarnation=%" PRIu64 " sister=%s epoch=%" PRIu64,
+                 s->name, inc, sister, m->my_epoch);
 }
 
 void acd__member_takeover_check(acd_member_t *m)
 {
-    if (!m->is_leader || !m->sites_known || m->closing)
+    if (!m->is_leader || !m->sites_known || m->closing || m->takeover_inflight)
         return;
     acd_ms_t now = acd__member_now();
     for (size_t i = 0; i < m->n_sites; i++) {
@@ -275,8 +320,15 @@ void acd__member_on_takeover(acd_member_t *m, const Acd__V1__Takeover *t)
     acd_log_notice("ACD-MEMBER-TAKEOVER", "dark=%s incarnation=%" PRIu64 " sister=%s leader=%s epoch=%" PRIu64,
                    t->dark_site, t->dark_incarnation, t->sister, t->leader_site, t->epoch);
     if (strcmp(t->dark_site, m->site) == 0) {
-        if (t->dark_incarnation == m->incarnation && m->ops.abandon_calls)
+        if (t->dark_incarnation != m->incarnation)
+            return;
+        if (m->ops.abandon_calls)
             m->ops.abandon_calls(m->ud, t->sister);
+        if (m->cdr_held) { /* settled: the sister adopted what the peers knew */
+            m->cdr_held = m->cdr_hold_lease_lost = false;
+            if (m->ops.cdr_release)
+                m->ops.cdr_release(m->ud, t->sister);
+        }
         return;
     }
     acd_replica_status_t st;
@@ -343,25 +395,41 @@ void acd__member_reconcile_held(acd_member_t *m)
 
 /* ---- a site that comes back in the same run ---- */
 
+/* Our takeover record, read after our key is back: also the verdict on held CDRs. */
 static void takeover_own_range(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
 {
     acd_member_t *m = ud;
     (void)e;
-    if (res->err < 0 || res->n_kvs == 0 || m->closing)
+    if (m->closing)
         return;
-    json_object *o = json_tokener_parse(res->kvs[0].value.p ? res->kvs[0].value.p : "");
-    json_object *inc = NULL, *sis = NULL, *ep = NULL;
-    if (o && json_object_object_get_ex(o, "incarnation", &inc) &&
-        json_object_object_get_ex(o, "sister", &sis) && json_object_object_get_ex(o, "epoch", &ep)) {
-        Acd__V1__Takeover t = ACD__V1__TAKEOVER__INIT;
-        t.dark_site = m->site;
-        t.dark_incarnation = (uint64_t)json_object_get_int64(inc);
-        t.sister = (char *)json_object_get_string(sis);
-        t.leader_site = (char *)"etcd";
-        t.epoch = (uint64_t)json_object_get_int64(ep);
-        if (t.dark_incarnation == m->incarnation && t.epoch >= m->leader_epoch)
-            acd__member_on_takeover(m, &t);
+    if (res->err < 0) {
+        acd_log_warn("ACD-MEMBER-TAKEOVER-CHECK", "our takeover record unread: %s; asked again",
+                     acd_errname(res->err));
+        m->own_check_retry = true;
+        return;
     }
+    const char *sister = NULL;
+    json_object *o = NULL;
+    if (res->n_kvs > 0 && res->kvs[0].mod_revision != m->own_takeover_rev) {
+        o = json_tokener_parse(res->kvs[0].value.p ? res->kvs[0].value.p : "");
+        json_object *inc = NULL, *sis = NULL, *ep = NULL;
+        if (o && json_object_object_get_ex(o, "incarnation", &inc) &&
+            json_object_object_get_ex(o, "sister", &sis) &&
+            json_object_object_get_ex(o, "epoch", &ep) &&
+            (uint64_t)json_object_get_int64(inc) == m->incarnation) {
+            Acd__V1__Takeover t = ACD__V1__TAKEOVER__INIT;
+            t.dark_site = m->site;
+            t.dark_incarnation = m->incarnation;
+            t.sister = (char *)json_object_get_string(sis);
+            t.leader_site = (char *)"etcd";
+            t.epoch = (uint64_t)json_object_get_int64(ep);
+            m->own_takeover_rev = res->kvs[0].mod_revision;
+            sister = t.sister;
+            acd__member_on_takeover(m, &t);
+        }
+    }
+    if (!sister)
+        m->cdr_hold_lease_lost = false; /* not taken over: the tick writes them once heard */
     json_object_put(o);
 }
 
@@ -369,7 +437,113 @@ void acd__member_own_takeover(acd_member_t *m)
 {
     char key[256];
     snprintf(key, sizeof(key), "%s/takeover/%s", m->prefix, m->site);
-    (void)acd_etcd_range(m->etcd, ACD_ETCD_KEY(acd_str_from(key)), takeover_own_range, m);
+    if (acd_etcd_range(m->etcd, ACD_ETCD_KEY(acd_str_from(key)), takeover_own_range, m) < 0)
+        m->own_check_retry = true;
+}
+
+/* ---- CDRs held while a takeover of this site is possible ---- */
+
+/* Silence from a live peer this long means our publications may not reach it. */
+#define TAKEOVER_UNHEARD_MS (3 * MEMBER_HEARTBEAT_MS)
+/* A hold with our lease kept all along ends after this, heard or not. */
+#define TAKEOVER_HOLD_MAX_MS 60000
+
+/* Whether some live peer has not been heard lately; *last: when any peer was last heard. */
+static bool takeover_unheard(const acd_member_t *m, acd_ms_t now, acd_ms_t *last)
+{
+    bool unheard = false;
+    *last = 0;
+    for (size_t i = 0; i < m->n_sites; i++) {
+        const member_site_t *s = &m->sites[i];
+        if (strcmp(s->name, m->site) == 0)
+            continue;
+        acd_replica_status_t st;
+        acd_ms_t heard = acd_replica_status(m->replica, s->name, now, &st) == 0 ? st.last_heartbeat_ms : 0;
+        if (heard > *last)
+            *last = heard;
+        if (s->live && now - heard > TAKEOVER_UNHEARD_MS)
+            unheard = true;
+    }
+    return unheard;
+}
+
+typedef struct takeover_silent_ctx {
+    const acd_member_t *m;
+    acd_ms_t now;
+} takeover_silent_ctx_t;
+
+static bool takeover_silent_origin(void *ud, const char *origin)
+{
+    const takeover_silent_ctx_t *c = ud;
+    acd_replica_status_t st;
+    return strcmp(origin, c->m->site) != 0 &&
+           acd_replica_status(c->m->replica, origin, c->now, &st) == 0 &&
+           c->now - st.last_heartbeat_ms > TAKEOVER_UNHEARD_MS;
+}
+
+bool acd_member_dialog_owner_silent(const acd_member_t *m, const char *sip_call_id,
+                                    const char *local_tag, const char *remote_tag, char *owner,
+                                    size_t len)
+{
+    if (!m || m->closing || !sip_call_id || !local_tag || !remote_tag)
+        return false;
+    takeover_silent_ctx_t c = {.m = m, .now = acd__member_now()};
+    const acd_replica_dialog_t *d = acd_replica_dialog_by_tags(m->replica, sip_call_id, local_tag,
+                                                               remote_tag, takeover_silent_origin, &c);
+    if (!d)
+        return false;
+    snprintf(owner, len, "%s", d->origin);
+    return true;
+}
+
+bool acd_member_cluster_adrift(const acd_member_t *m)
+{
+    acd_ms_t now = acd__member_now();
+    size_t heard = 0;
+    for (size_t i = 0; m && i < m->n_sites; i++) {
+        acd_replica_status_t st;
+        if (strcmp(m->sites[i].name, m->site) == 0 ||
+            acd_replica_status(m->replica, m->sites[i].name, now, &st) < 0 ||
+            now - st.last_heartbeat_ms > TAKEOVER_UNHEARD_MS)
+            continue;
+        if (!st.island)
+            return false; /* someone serves the cluster: leave the carriers to it */
+        heard++;
+    }
+    return heard > 0;
+}
+
+bool acd_member_cdr_hold(acd_member_t *m, int64_t call_start_ms, bool *exposed)
+{
+    acd_ms_t now = acd__member_now(), last = 0;
+    *exposed = false;
+    if (!m || m->closing || !takeover_unheard(m, now, &last))
+        return false;
+    *exposed = last > 0 && call_start_ms <= last;
+    if (!m->cdr_held) {
+        m->cdr_held = true;
+        m->cdr_hold_lease_lost = m->lease_state != MEMBER_LEASE_HELD;
+        m->cdr_hold_since = now;
+    }
+    return true;
+}
+
+void acd__member_cdr_tick(acd_member_t *m)
+{
+    if (m->own_check_retry && m->lease_state == MEMBER_LEASE_HELD && !m->closing) {
+        m->own_check_retry = false;
+        acd__member_own_takeover(m);
+    }
+    if (!m->cdr_held || m->cdr_hold_lease_lost || m->lease_state != MEMBER_LEASE_HELD)
+        return;
+    /* Our lease held all along: nobody could take us over. Once the peers hear us again
+     * (they resync and drop the calls that ended), or after long enough, write them. */
+    acd_ms_t now = acd__member_now(), last;
+    if (takeover_unheard(m, now, &last) && now - m->cdr_hold_since < TAKEOVER_HOLD_MAX_MS)
+        return;
+    m->cdr_held = false;
+    if (m->ops.cdr_release)
+        m->ops.cdr_release(m->ud, NULL);
 }
 
 void acd__member_takeovers_status(const acd_member_t *m, json_object *cluster)

@@ -84,6 +84,7 @@ static void main_anycast_update(acdd_t *d)
         h.cluster = s.cluster;
         h.lease_held = s.lease_held;
         h.island = s.island;
+        h.adrift = s.adrift;
     }
     const char *why = NULL;
     bool ok = acd_anycast_healthy(&h, &why);

@@ -75,6 +75,8 @@ bool acd_anycast_healthy(const acd_anycast_health_t *h, const char **why)
         w = "stopping";
     else if (h->draining)
         w = "draining";
+    else if (h->cluster && (h->island || !h->lease_held) && h->adrift)
+        ok = true, w = "adrift";
     else if (h->cluster && h->island)
         w = "island";
     else if (h->cluster && !h->lease_held)

@@ -35,13 +35,16 @@ typedef struct acd_anycast_health {
     bool cluster;    /* the site is a cluster member */
     bool lease_held; /* cluster: the member holds its etcd lease */
     bool island;     /* cluster: the member is in island mode */
+    bool adrift;     /* cluster: every peer it hears is an island too (etcd lost everywhere) */
 } acd_anycast_health_t;
 
 /*
  * The health rule of ADR 0015: a site announces while it is not stopping, not draining
- * and, in a cluster, holds its etcd lease and is not an island. Returns true when the
- * site should announce; *why (may be NULL) gets a static word for the status document:
- * "healthy", "stopping", "draining", "island" or "no-lease".
+ * and, in a cluster, holds its etcd lease and is not an island - unless the whole cluster
+ * is adrift (every peer it hears has lost etcd too): then every site serves its own
+ * callers and withdrawing would leave the carriers none. Returns true when the site
+ * should announce; *why (may be NULL) gets a static word for the status document:
+ * "healthy", "adrift", "stopping", "draining", "island" or "no-lease".
  */
 bool acd_anycast_healthy(const acd_anycast_health_t *h, const char **why);
 

@@ -266,6 +266,31 @@ static int adopt_build(acd_callctl_t *cc, const acd_member_adopt_t *a, call_t **
     return 0;
 }
 
+/*
+ * Requests parked for these dialogs while their owner was silent (park.c) are handled
+ * now. True when that ended the call or a leg: *callp is then not to be used.
+ */
+static bool adopt_parked(acd_callctl_t *cc, call_t **callp)
+{
+    call_t *call = *callp;
+    char id[ACD_ID_MAX], ckey[sizeof(call->caller.key)], akey[sizeof(call->caller.key)];
+    snprintf(id, sizeof(id), "%s", call->id);
+    snprintf(ckey, sizeof(ckey), "%s", call->caller.key);
+    snprintf(akey, sizeof(akey), "%s", call->agent ? call->agent->key : "");
+    bool parked = acd__cc_park_adopted(cc, ckey);
+    if (akey[0] && (call = acd__cc_call(cc, id)) != NULL && !call->ended)
+        parked = acd__cc_park_adopted(cc, akey) || parked;
+    if (!parked)
+        return false;
+    call = acd__cc_call(cc, id);
+    bool over = !call || call->ended || call->caller.state == LEG_ENDED ||
+                (call->agent && call->agent->state == LEG_ENDED);
+    if (over)
+        acd_log_notice("ACD-TAKEOVER-CALL", "call=%s: a party hung up while its owner was silent", id);
+    *callp = call;
+    return over;
+}
+
 int acd__cc_adopt(void *ud, const acd_member_adopt_t *a)
 {
     acd_callctl_t *cc = ud;
@@ -305,6 +330,8 @@ int acd__cc_adopt(void *ud, const acd_member_adopt_t *a)
     }
     call->in_core = true;
     acd__cc_dialog_publish(cc, &call->caller);
+    if (adopt_parked(cc, &call))
+        return 0; /* a parked BYE ended it: no refresh for a party that hung up */
     if (call->agent) {
         acd__cc_dialog_publish(cc, call->agent);
         /* Target refresh: the sessions they have, from here. */
@@ -340,6 +367,7 @@ void acd__cc_abandon_calls(void *ud, const char *sister)
             continue;
         /* The sister speaks in these dialogs now: no BYE and no CDR from here. An agent
          * still ringing for the call is cancelled (nobody else can). */
+        call->handed_over = true; /* a late BYE for these is the sister's (tomb.c) */
         call->caller.state = LEG_ENDED;
         if (call->agent && call->agent->state != LEG_RINGING)
             call->agent->state = LEG_ENDED;

@@ -58,6 +58,8 @@ void acd__cc_leg_unlink(acd_callctl_t *cc, leg_t *leg)
     if (leg->has_dialog) {
         acd_hmap_remove(&cc->legs, &leg->node);
         leg->has_dialog = false;
+        if (!(leg->call && leg->call->handed_over))
+            acd__cc_tomb_add(cc, leg->key);
         cc_dialog_publish(cc, leg, true);
     }
 }
@@ -231,9 +233,7 @@ static void cc_cdr(acd_callctl_t *cc, const acd_action_t *a)
         acd_cdr_t cdr = a->cdr;
         if (strcmp(cdr.agent_site, cc->cfg->site_name) == 0)
             cdr.agent_site[0] = '\0'; /* our own agent, reached through the leader's offer */
-        int rc = acd_cdr_write(cc->cdr, &cdr);
-        if (rc < 0)
-            acd_log_err("ACD-CDR-WRITE-FAILED", "call=%s err=%s", a->cdr.call_id, acd_errname(rc));
+        acd__cc_cdr_out(cc, &cdr);
     }
     acd_log_info("ACD-CALL-END", "call=%s tenant=%s queue=%s agent=%s disposition=%s wait_ms=%lld talk_ms=%lld",
                  a->cdr.call_id, a->cdr.tenant, a->cdr.queue, a->cdr.agent[0] ? a->cdr.agent : "-",
@@ -336,12 +336,14 @@ void acd__cc_feed(acd_callctl_t *cc, const acd_event_t *ev)
 
 /* ---- SIP requests from the transaction layer ---- */
 
-static void cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t *req)
+void acd__cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t *req)
 {
     char key[ACD_SIP_DIALOG_STR + 80];
     snprintf(key, sizeof(key), "%.*s|%.*s", ACD_STR_FMT(req->call_id), ACD_STR_FMT(req->to.tag));
     acd_hmap_node_t *n = acd_hmap_get(&cc->legs, acd_str_from(key));
     leg_t *leg = n ? acd_container_of(n, leg_t, node) : NULL;
+    if (!leg && req->method != ACD_SIP_ACK && acd__cc_park(cc, st, req, key))
+        return; /* a silent peer's dialog: held for its takeover (park.c) */
     if (!leg && acd__cc_relay(cc, st, req))
         return; /* another live site's dialog: relayed to its owner, else 481 below */
     if (req->method == ACD_SIP_ACK) {
@@ -350,7 +352,9 @@ static void cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg
         return;
     }
     if (!leg) {
-        acd_sip_txn_respond(st, 481, NULL, NULL);
+        /* A BYE for a dialog that ended here lately: it is over, say so (tomb.c). */
+        bool over = req->method == ACD_SIP_BYE && acd__cc_tomb_has(cc, key);
+        acd_sip_txn_respond(st, over ? 200 : 481, NULL, NULL);
         return;
     }
     if (acd_sip_dialog_remote_cseq(&leg->dlg, req->cseq) < 0) {
@@ -398,7 +402,7 @@ static void cc_tu_request(void *ud, acd_sip_txn_t *st, const acd_sip_msg_t *req,
     acd_callctl_t *cc = ud;
     if (acd_str_present(req->to.tag) && req->method != ACD_SIP_REGISTER &&
         req->method != ACD_SIP_OPTIONS) {
-        cc_in_dialog(cc, st, req);
+        acd__cc_in_dialog(cc, st, req);
         return;
     }
     switch (req->method) {

@@ -72,6 +72,7 @@ struct call {
     bool bridge_pending;         /* CONNECT arrived before the caller's ACK */
     bool bridged;
     bool ended;                  /* END_CALL/CDR done: free when legs are quiet */
+    bool handed_over;            /* abandoned to a sister: late BYEs are the sister's */
     acd_hmap_node_t ring_node;   /* in cc->ringing by Call-ID|From-tag until answered */
     char ring_key[ACD_SIP_DIALOG_STR + 80];
 };
@@ -87,6 +88,13 @@ struct acd_callctl {
     acd_media_t *media;
     acd_core_t *core;
     acd_cdr_writer_t *cdr;
+    struct cc_held_cdr *held;    /* CDRs held while a takeover is possible (cdr_hold.c) */
+    size_t n_held, cap_held;
+    struct cc_tomb *tombs;       /* CC_TOMBS dialogs that ended here lately (tomb.c) */
+    size_t tomb_next;
+    struct cc_parked *parked;    /* requests for a silent peer's dialogs (park.c) */
+    size_t n_parked;
+    uv_timer_t park_timer;
     acd_admin_t *admin;
     acd_member_t *member;        /* NULL for a site alone */
     acd_actions_t acts;
@@ -131,6 +139,37 @@ int acd__cc_parse_source(const char *src, struct sockaddr_storage *addr);
 void acd__agent_leg_free(acd_callctl_t *cc, leg_t *leg);
 /* Takes a dark site's call over (adopt.c, ADR 0014): the member's ops.adopt. */
 int acd__cc_adopt(void *ud, const acd_member_adopt_t *a);
+/* cdr_hold.c: a call's CDR, written or held while this site may be taken over. */
+typedef struct cc_held_cdr {
+    acd_cdr_t cdr;
+    bool exposed; /* the peers knew the call: a sister that took us over adopted it */
+} cc_held_cdr_t;
+void acd__cc_cdr_out(acd_callctl_t *cc, const acd_cdr_t *cdr);
+/* The member knows (ops.cdr_release): sister NULL, not taken over; else by sister. */
+void acd__cc_cdr_release(void *ud, const char *sister);
+/* At close: CDRs still held go to <cdr file>.indoubt. */
+void acd__cc_cdr_hold_fini(acd_callctl_t *cc);
+
+/* tomb.c: keys (Call-ID|local tag) of legs that ended here lately. */
+#define CC_TOMBS 1024
+typedef struct cc_tomb {
+    char key[ACD_SIP_DIALOG_STR + 80];
+    uint64_t until; /* loop time */
+} cc_tomb_t;
+void acd__cc_tomb_add(acd_callctl_t *cc, const char *key);
+bool acd__cc_tomb_has(const acd_callctl_t *cc, const char *key);
+
+/* park.c: an in-dialog request for a dialog of a silent peer, held for the takeover. */
+bool acd__cc_park(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t *req, const char *key);
+/* Whether req's dialog still belongs to a silent peer. */
+bool acd__cc_park_still(acd_callctl_t *cc, const acd_sip_msg_t *req);
+/* The leg with key was just adopted: its parked requests are handled now (true: some). */
+bool acd__cc_park_adopted(acd_callctl_t *cc, const char *key);
+void acd__cc_park_init(acd_callctl_t *cc);
+void acd__cc_park_close(acd_callctl_t *cc);
+/* callctl.c: an in-dialog request (st NULL for ACK), as the layer hands it over. */
+void acd__cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t *req);
+
 /* Our run was taken over while cut off: drop every call, silently (ops.abandon_calls). */
 void acd__cc_abandon_calls(void *ud, const char *sister);
 void acd__cc_call_maybe_free(acd_callctl_t *cc, call_t *call);

@@ -29,8 +29,10 @@ void acd_callctl_health(acd_callctl_t *cc, acd_callctl_health_t *out)
     memset(out, 0, sizeof(*out));
     out->draining = cc->draining;
     out->cluster = cc->cfg && cc->cfg->cluster;
-    if (cc->member)
+    if (cc->member) {
         control_member_health(cc->member, out);
+        out->adrift = acd_member_cluster_adrift(cc->member);
+    }
 }
 
 void acd_callctl_set_control(acd_callctl_t *cc, const acd_admin_control_t *ctl, void *ud)

@@ -13,6 +13,7 @@ typedef struct acd_callctl_health {
     bool cluster;    /* the site is a cluster member */
     bool lease_held; /* cluster: the member holds its etcd lease */
     bool island;     /* cluster: the member is in island mode */
+    bool adrift;     /* cluster: peers are heard and every one is an island too */
 } acd_callctl_health_t;
 
 /*

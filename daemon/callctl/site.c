@@ -223,6 +223,7 @@ static const acd_member_ops_t site_member_ops = {
     .foreach_dialog = acd__cc_foreach_dialog,
     .adopt = acd__cc_adopt,
     .abandon_calls = acd__cc_abandon_calls,
+    .cdr_release = acd__cc_cdr_release,
     .shared_config = site_member_shared,
     .draining = site_member_draining,
 };
@@ -250,11 +251,13 @@ int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)
     cc->started_ms = acd__cc_now(cc);
     acd_hmap_init(&cc->calls);
     acd_hmap_init(&cc->legs);
+    cc->tombs = calloc(CC_TOMBS, sizeof(*cc->tombs)); /* none: late BYEs get 481 */
     acd_hmap_init(&cc->ringing);
     acd__cc_core_timer_init(cc);
     uv_timer_init(loop, &cc->drain_timer);
     cc->drain_timer.data = cc;
-    cc->open_closes = 2;
+    acd__cc_park_init(cc);
+    cc->open_closes = 3;
     snprintf(cc->call_prefix, sizeof(cc->call_prefix), "%s-%llx", cfg->site_name,
              (unsigned long long)(cc->started_ms / 1000));
     snprintf(cc->contact, sizeof(cc->contact), "sip:acdd@%s:%u", cfg->site_address, cfg->sip_port);
@@ -429,6 +432,7 @@ static void site_part_closed(void *ud)
     void *cud = cc->close_ud;
     acd_hmap_fini(&cc->calls);
     acd_hmap_fini(&cc->legs);
+    free(cc->tombs);
     acd_hmap_fini(&cc->ringing);
     acd_actions_fini(&cc->acts);
     free(cc->pending);
@@ -480,8 +484,10 @@ void acd_callctl_close(acd_callctl_t *cc, void (*cb)(void *ud), void *ud)
         acd_member_close(cc->member, site_part_closed, cc);
         cc->member = NULL;
     }
+    acd__cc_park_close(cc); /* parked requests get 503 while the layer still sends */
     uv_close((uv_handle_t *)&cc->core_timer, site_handle_closed);
     uv_close((uv_handle_t *)&cc->drain_timer, site_handle_closed);
+    uv_close((uv_handle_t *)&cc->park_timer, site_handle_closed);
     if (cc->admin) {
         cc->open_closes++;
         acd_admin_close(cc->admin, site_part_closed, cc);
@@ -492,6 +498,7 @@ void acd_callctl_close(acd_callctl_t *cc, void (*cb)(void *ud), void *ud)
         cc->open_closes++;
         acd_media_close(cc->media, site_part_closed, cc);
     }
+    acd__cc_cdr_hold_fini(cc);
     if (cc->cdr)
         acd_cdr_writer_close(cc->cdr);
     cc->cdr = NULL;

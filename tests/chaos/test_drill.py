@@ -13,10 +13,11 @@ round, the invariants that must hold with what is built today:
     drill's bounds(): 2 s for a new call when the route moves, more where a lease must
     expire first), and the fault is detected (route moved, site seen dark, new leader,
     zombie fenced) where it should be;
-  - the cluster recovers after the heal, with no call or agent left busy.
-What depends on sister-site takeover still being built (issue 4: queued callers of a dark
-site taken over within 4 s, its connected calls closed with one CDR, redial, callback)
-is printed with a PENDING label and never fails the test. The full report stays in
+  - the cluster recovers after the heal, with no call or agent left busy;
+  - issue 4's takeover targets: no call lost, dark site included; queued callers of a
+    dark site re-homed within 4 s; its connected calls ended answered with one CDR.
+What the drill cannot exercise (callers restored on redial, callback) is printed with a
+PENDING label and never fails the test. The full report stays in
 <build>/chaos-reports/ctest-<scenario>/.
 """
 

@@ -66,7 +66,8 @@ class Etcd:
                 "--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
                 "--initial-cluster", self._initial(), "--initial-cluster-state", state,
                 "--initial-cluster-token", self.token, "--logger", "zap", "--log-level", "warn",
-                "--heartbeat-interval", "100", "--election-timeout", "1000"]
+                "--heartbeat-interval", "100", "--election-timeout", "1000",
+                "--pre-vote"]
         m["log"] = open(os.path.join(self.dir, m["name"] + ".log"), "ab")
         m["proc"] = h.spawn(argv, stdout=m["log"], stderr=subprocess.STDOUT)
 

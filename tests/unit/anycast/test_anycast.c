@@ -39,6 +39,11 @@ static const health_case_t health_cases[] = {
     {{.cluster = true, .island = true}, false, "island"},
     {{.cluster = true, .lease_held = true, .island = true}, false, "island"},
     {{.cluster = true, .lease_held = true, .draining = true}, false, "draining"},
+    /* Every peer heard has lost etcd too: keep serving the carriers. */
+    {{.cluster = true, .island = true, .adrift = true}, true, "adrift"},
+    {{.cluster = true, .adrift = true}, true, "adrift"},
+    {{.cluster = true, .lease_held = true, .adrift = true}, true, "healthy"},
+    {{.cluster = true, .island = true, .adrift = true, .draining = true}, false, "draining"},
     /* Outside a cluster the lease and island flags mean nothing. */
     {{.island = true}, true, "healthy"},
 };
