@@ -306,7 +306,8 @@ int acd_member_dialog_owner(const acd_member_t *m, const char *sip_call_id, cons
 }
 
 /* Records site (the last part of key) as live (with its key's value) or not. */
-static void member_site_seen(acd_member_t *m, acd_str_t key, bool live, acd_str_t value)
+static void member_site_seen(acd_member_t *m, acd_str_t key, bool live, acd_str_t value,
+                             int64_t lease)
 {
     size_t plen = strlen(m->prefix) + strlen("/sites/");
     if (key.n <= plen || key.n - plen >= ACD_ID_MAX)
@@ -327,8 +328,10 @@ static void member_site_seen(acd_member_t *m, acd_str_t key, bool live, acd_str_
         memset(s, 0, sizeof(*s));
         snprintf(s->name, sizeof(s->name), "%s", name);
     }
-    if (live)
+    if (live) {
         member_site_value(s, value);
+        s->lease = lease;
+    }
     if (s->live != live)
         acd_log_notice(live ? "ACD-MEMBER-SITE-UP" : "ACD-MEMBER-SITE-DARK", "site=%s", name);
     s->live = live;
@@ -349,7 +352,7 @@ static void member_sites_event(acd_etcd_watch_t *w, const acd_etcd_event_t *ev, 
         member_sites_start(m);
         return;
     }
-    member_site_seen(m, ev->kv->key, ev->type == ACD_ETCD_EVENT_PUT, ev->kv->value);
+    member_site_seen(m, ev->kv->key, ev->type == ACD_ETCD_EVENT_PUT, ev->kv->value, ev->kv->lease);
 }
 
 static void member_sites_range(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
@@ -364,7 +367,7 @@ static void member_sites_range(acd_etcd_t *e, const acd_etcd_result_t *res, void
     for (size_t i = 0; i < m->n_sites; i++)
         m->sites[i].live = false;
     for (size_t i = 0; i < res->n_kvs; i++)
-        member_site_seen(m, res->kvs[i].key, true, res->kvs[i].value);
+        member_site_seen(m, res->kvs[i].key, true, res->kvs[i].value, res->kvs[i].lease);
     m->sites_known = true;
     char key[256];
     snprintf(key, sizeof(key), "%s/sites/", m->prefix);
@@ -449,6 +452,7 @@ static void member_hb_cb(uv_timer_t *h)
     acd__member_resync_retry(m);
     acd__member_reconcile_held(m);
     acd__member_cdr_tick(m);
+    acd__member_fence_check(m);
     if (m->is_leader) {
         acd__member_offers_expire(m, now);
         acd__member_takeover_check(m); /* a dark site's links fall silent after its key */

@@ -74,6 +74,8 @@ typedef struct member_site {
     char sisters[MEMBER_SISTERS_MAX][ACD_ID_MAX]; /* its takeover order */
     size_t n_sisters;
     char sip[80];                                  /* its SIP layer (UDP) "host:port"; "": none */
+    int64_t lease;        /* its key's lease */
+    int64_t fenced_lease; /* the lease this leader revoked (silent too long), once */
 } member_site_t;
 
 /* A takeover decided (or learned): (dark, incarnation) is taken over once. */
@@ -187,6 +189,8 @@ void acd__member_offers_clear(acd_member_t *m);
 
 /* member_takeover.c: a dark site's calls handed to its sister (ADR 0014) */
 void acd__member_takeover_check(acd_member_t *m);
+/* Every site, each heartbeat tick: revokes the lease of a peer silent for a TTL. */
+void acd__member_fence_check(acd_member_t *m);
 void acd__member_on_takeover(acd_member_t *m, const Acd__V1__Takeover *t);
 void acd__member_own_takeover(acd_member_t *m);
 /* The heartbeat tick: settles held CDRs once the peers hear us again with our lease kept. */

@@ -158,13 +158,55 @@ static void takeover_decide(acd_member_t *m, const member_site_t *s, uint64_t in
                  s->name, inc, sister, m->my_epoch);
 }
 
+static void takeover_fence_done(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
+{
+    (void)e;
+    (void)ud;
+    if (res->err < 0)
+        acd_log_warn("ACD-MEMBER-SITE-FENCE-FAILED", "lease not revoked: %s", acd_errname(res->err));
+}
+
+/*
+ * A live site whose links have been silent for a lease TTL, and which holds calls or
+ * leads, is fenced: any site that sees it so revokes its lease (a second revoke of the
+ * same lease fails harmlessly). Its key would expire on its own, but etcd gives
+ * every lease a fresh TTL when its raft leader changes, and the dead site's etcd member is
+ * often that leader: without the revoke its takeover waited 5 s and more. A site that is
+ * only cut off from its peers loses its lease as it would by expiry: it is an island, its
+ * calls go to its sister, and it learns so when it returns (ADR 0018). A dead leader's
+ * campaign key goes with its lease, so the next campaigner is elected at once.
+ */
+static void takeover_fence(acd_member_t *m, member_site_t *s, acd_ms_t now)
+{
+    acd_replica_status_t st;
+    if (!s->live || !s->lease || s->fenced_lease == s->lease || strcmp(s->name, m->site) == 0 ||
+        acd_replica_status(m->replica, s->name, now, &st) < 0 || !st.last_heartbeat_ms ||
+        now - st.last_heartbeat_ms < m->lease_ttl_s * 1000 ||
+        (st.calls == 0 && st.dialogs == 0 && strcmp(s->name, m->leader) != 0))
+        return;
+    if (acd_etcd_lease_revoke(m->etcd, s->lease, takeover_fence_done, m) < 0)
+        return;
+    s->fenced_lease = s->lease;
+    acd_log_notice("ACD-MEMBER-SITE-FENCED", "site=%s lease=%lld: silent for %lld ms; its lease"
+                   " revoked", s->name, (long long)s->lease, (long long)(now - st.last_heartbeat_ms));
+}
+
+void acd__member_fence_check(acd_member_t *m)
+{
+    if (m->closing || !m->sites_known || m->lease_state != MEMBER_LEASE_HELD)
+        return;
+    acd_ms_t now = acd__member_now();
+    for (size_t i = 0; i < m->n_sites; i++)
+        takeover_fence(m, &m->sites[i], now);
+}
+
 void acd__member_takeover_check(acd_member_t *m)
 {
     if (!m->is_leader || !m->sites_known || m->closing || m->takeover_inflight)
         return;
     acd_ms_t now = acd__member_now();
     for (size_t i = 0; i < m->n_sites; i++) {
-        const member_site_t *s = &m->sites[i];
+        member_site_t *s = &m->sites[i];
         acd_replica_status_t st;
         if (s->live || strcmp(s->name, m->site) == 0 ||
             acd_replica_status(m->replica, s->name, now, &st) < 0)

@@ -87,10 +87,19 @@ static void park_tick(uv_timer_t *h)
 bool acd__cc_park_adopted(acd_callctl_t *cc, const char *key)
 {
     bool any = false;
+    /* Relayed before the owner fell silent, unanswered since: ours to answer now. */
+    const char *bar = strrchr(key, '|');
+    acd_sip_txn_t *st;
+    while (bar && (st = acd_sip_txn_relay_reclaim(cc->txl, (acd_str_t){key, (size_t)(bar - key)},
+                                                    acd_str_from(bar + 1))) != NULL) {
+        acd_log_info("ACD-SIP-RELAY-RECLAIMED", "key=%s: relayed to a silent owner; ours now", key);
+        acd__cc_in_dialog(cc, st, acd_sip_txn_request(st));
+        any = true;
+    }
     for (size_t i = cc->n_parked; i-- > 0;) {
         if (strcmp(cc->parked[i].key, key) != 0)
             continue;
-        acd_sip_txn_t *st = cc->parked[i].st;
+        st = cc->parked[i].st;
         park_drop(cc, i);
         acd_log_info("ACD-SIP-UNPARKED", "key=%s: the dialog is ours now", key);
         acd__cc_in_dialog(cc, st, acd_sip_txn_request(st));

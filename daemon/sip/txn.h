@@ -135,6 +135,14 @@ void acd_sip_txn_forget(acd_sip_txn_t *ct);
 int acd_sip_txn_relay(acd_sip_txl_t *l, acd_sip_txn_t *st, const acd_sip_msg_t *req,
                       const acd_sip_peer_t *to);
 
+/*
+ * A relayed server transaction (not an ACK's) of the dialog call_id / to_tag (our tag),
+ * taken back: the dialog became this site's (a takeover) while its owner never answered.
+ * The transaction is the TU's again, as if just received and not yet answered; its
+ * request is acd_sip_txn_request(). NULL when there is none.
+ */
+acd_sip_txn_t *acd_sip_txn_relay_reclaim(acd_sip_txl_t *l, acd_str_t call_id, acd_str_t to_tag);
+
 /* Sends a stateless response to a request that has no transaction (stray, invalid). */
 int acd_sip_txl_respond_stateless(acd_sip_txl_t *l, const acd_sip_msg_t *req,
                                   const acd_sip_peer_t *to, int code, const char *reason,

@@ -93,6 +93,25 @@ void acd__txn_relay_again(acd_sip_txn_t *st, const acd_sip_msg_t *m, const acd_s
                      ACD_STR_FMT(m->method_name), ACD_STR_FMT(m->call_id), acd_errname(rc));
 }
 
+acd_sip_txn_t *acd_sip_txn_relay_reclaim(acd_sip_txl_t *l, acd_str_t call_id, acd_str_t to_tag)
+{
+    acd_hmap_iter_t it;
+    acd_hmap_node_t *n;
+    acd_hmap_iter_init(&it, &l->txns);
+    while ((n = acd_hmap_iter_next(&it))) {
+        acd_sip_txn_t *st = acd_container_of(n, acd_sip_txn_t, node);
+        if (!st->relayed || st->state == TXN_TERMINATED || (st->kind != TXN_IST && st->kind != TXN_NIST) ||
+            !acd_str_eq(st->req->call_id, call_id) || !acd_str_eq(st->req->to.tag, to_tag))
+            continue;
+        st->relayed = false;
+        acd_buf_reset(&st->out);
+        st->state = st->kind == TXN_IST ? TXN_PROCEEDING : TXN_TRYING;
+        uv_timer_stop(&st->end);
+        return st;
+    }
+    return NULL;
+}
+
 bool acd__txn_relay_response(acd_sip_txl_t *l, const acd_sip_msg_t *m)
 {
     if (!acd_sip_relay_branch_is(m->via.branch) || !acd_str_ieqc(m->via.host, l->cfg.via_host) ||
