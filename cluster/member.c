@@ -35,7 +35,17 @@ static void member_set_island(acd_member_t *m, bool on)
                      " its own agents, taking no offers", (long long)m->lease_ttl_s);
     else
         acd_log_notice("ACD-MEMBER-REJOINED", "lease held again: the leader distributes");
-    m->ops.set_local_dispatch(m->ud, on);
+    m->dispatch_deferred = false;
+    if (on && m->silence_seen && m->verdict_pending) {
+        /* Nobody heard us either: our waiting callers may be a sister's by now. Serve
+         * them here only once we know, or after two TTLs (ADR 0018). */
+        m->dispatch_deferred = true;
+        m->dispatch_deferred_until = acd__member_now() + 2 * m->lease_ttl_s * 1000;
+        acd_log_notice("ACD-MEMBER-DISPATCH-DEFERRED", "no peer hears us: local dispatch waits"
+                       " until we know whether a sister took our calls over");
+    } else {
+        m->ops.set_local_dispatch(m->ud, on);
+    }
     acd__member_heartbeat(m);
 }
 
@@ -194,6 +204,10 @@ static void member_lease_cb(acd_etcd_keeper_t *k, acd_etcd_lease_event_t ev, int
     m->lease_lost_once = true;
     if (m->cdr_held)
         m->cdr_hold_lease_lost = true;
+    if (was_held) {
+        m->verdict_pending = true;
+        acd__member_note_silence(m); /* before the links' news after a freeze is read */
+    }
     m->lease = 0;
     if (was_held)
         m->no_lease_since = acd__member_now() - m->lease_ttl_s * 1000; /* the TTL ran out */

@@ -115,8 +115,9 @@ typedef struct acd_member_ops {
      * in-dialog requests of both legs when it is connected). Returns 0 or an error. */
     int (*adopt)(void *ud, const acd_member_adopt_t *a);
     /* This site's own run was declared dark and taken over while it was cut off: its
-     * calls belong to the sister now; drop them without a word or a CDR. */
-    void (*abandon_calls)(void *ud, const char *sister);
+     * calls that began by exposed_before_ms (the peers knew them; 0: all) belong to the
+     * sister now; drop them without a word or a CDR. */
+    void (*abandon_calls)(void *ud, const char *sister, int64_t exposed_before_ms);
     /* The CDRs held since acd_member_cdr_hold() said so are settled: sister NULL, this
      * site was not taken over (write them all); else it was, by sister (drop those of
      * the calls the peers knew, write the rest). */
@@ -142,6 +143,14 @@ int acd_member_alloc(acd_member_t **mp, uv_loop_t *loop, const acd_config_t *cfg
  * it knows whether this site was taken over.
  */
 bool acd_member_cdr_hold(acd_member_t *m, int64_t call_start_ms, bool *exposed);
+
+/*
+ * Whether this site's call that began at call_start_ms may be being taken over: a peer
+ * knew the call (it began before a peer was last heard), and this site does not lead and
+ * does not hear the leader, or lost its lease while so and has not yet read whether it
+ * was taken over. In-dialog requests for the call then wait (callctl's park.c).
+ */
+bool acd_member_takeover_doubt(acd_member_t *m, int64_t call_start_ms);
 
 /* Whether peers are heard and every one of them is an island (etcd lost everywhere). */
 bool acd_member_cluster_adrift(const acd_member_t *m);

@@ -140,6 +140,11 @@ struct acd_member {
     bool own_check_retry;         /* that check failed: the heartbeat tick asks again */
     bool takeover_inflight;       /* the leader's conditional takeover write is in flight */
     /* CDRs held by call control while a takeover of this site is possible: */
+    bool verdict_pending;         /* the lease was lost: were we taken over? not known yet */
+    bool silence_seen;            /* ...and the leader did not hear us meanwhile */
+    acd_ms_t exposed_before;      /* then: calls begun by this time may be the sister's */
+    bool dispatch_deferred;       /* island, but local dispatch waits for the verdict */
+    acd_ms_t dispatch_deferred_until;
     bool cdr_held;
     bool cdr_hold_lease_lost;     /* the lease was lost meanwhile: etcd's record decides */
     acd_ms_t cdr_hold_since;
@@ -193,6 +198,9 @@ void acd__member_takeover_check(acd_member_t *m);
 void acd__member_fence_check(acd_member_t *m);
 void acd__member_on_takeover(acd_member_t *m, const Acd__V1__Takeover *t);
 void acd__member_own_takeover(acd_member_t *m);
+/* The lease was lost: if no peer is heard either, calls begun until then may be taken
+ * over (silence_seen, exposed_before). */
+void acd__member_note_silence(acd_member_t *m);
 /* The heartbeat tick: settles held CDRs once the peers hear us again with our lease kept. */
 void acd__member_cdr_tick(acd_member_t *m);
 void acd__member_reconcile_held(acd_member_t *m);

@@ -364,8 +364,10 @@ void acd__member_on_takeover(acd_member_t *m, const Acd__V1__Takeover *t)
     if (strcmp(t->dark_site, m->site) == 0) {
         if (t->dark_incarnation != m->incarnation)
             return;
+        int64_t exposed_before = m->silence_seen ? m->exposed_before : 0;
+        m->verdict_pending = m->silence_seen = false;
         if (m->ops.abandon_calls)
-            m->ops.abandon_calls(m->ud, t->sister);
+            m->ops.abandon_calls(m->ud, t->sister, exposed_before);
         if (m->cdr_held) { /* settled: the sister adopted what the peers knew */
             m->cdr_held = m->cdr_hold_lease_lost = false;
             if (m->ops.cdr_release)
@@ -472,6 +474,7 @@ static void takeover_own_range(acd_etcd_t *e, const acd_etcd_result_t *res, void
     }
     if (!sister)
         m->cdr_hold_lease_lost = false; /* not taken over: the tick writes them once heard */
+    m->verdict_pending = m->silence_seen = false;
     json_object_put(o);
 }
 
@@ -538,6 +541,34 @@ bool acd_member_dialog_owner_silent(const acd_member_t *m, const char *sip_call_
     return true;
 }
 
+void acd__member_note_silence(acd_member_t *m)
+{
+    acd_ms_t last = 0;
+    if (!m->silence_seen && takeover_unheard(m, acd__member_now(), &last)) {
+        m->silence_seen = true;
+        m->exposed_before = last;
+    }
+}
+
+bool acd_member_takeover_doubt(acd_member_t *m, int64_t call_start_ms)
+{
+    if (!m || m->closing || m->is_leader || acd_member_cluster_adrift(m))
+        return false;
+    acd_ms_t now = acd__member_now(), last = 0;
+    (void)takeover_unheard(m, now, &last);
+    if (!last || call_start_ms > last)
+        return false; /* no peer can know the call: nobody takes it over */
+    acd_replica_status_t st;
+    bool leader_heard = m->leader[0] && strcmp(m->leader, m->site) != 0 &&
+                        acd_replica_status(m->replica, m->leader, now, &st) == 0 &&
+                        now - st.last_heartbeat_ms <= TAKEOVER_UNHEARD_MS;
+    if (!leader_heard && m->lease_state != MEMBER_LEASE_HELD && !m->silence_seen) {
+        m->silence_seen = true;
+        m->exposed_before = last; /* what the peers can know of us: calls begun by then */
+    }
+    return !leader_heard || (m->verdict_pending && m->silence_seen);
+}
+
 bool acd_member_cluster_adrift(const acd_member_t *m)
 {
     acd_ms_t now = acd__member_now();
@@ -572,6 +603,13 @@ bool acd_member_cdr_hold(acd_member_t *m, int64_t call_start_ms, bool *exposed)
 
 void acd__member_cdr_tick(acd_member_t *m)
 {
+    if (m->dispatch_deferred && m->island &&
+        (!(m->verdict_pending && m->silence_seen) || acd__member_now() >= m->dispatch_deferred_until)) {
+        m->dispatch_deferred = false;
+        acd_log_notice("ACD-MEMBER-DISPATCH-RESUMED", "island: serving this site's calls with its"
+                       " own agents");
+        m->ops.set_local_dispatch(m->ud, true);
+    }
     if (m->own_check_retry && m->lease_state == MEMBER_LEASE_HELD && !m->closing) {
         m->own_check_retry = false;
         acd__member_own_takeover(m);

@@ -334,8 +334,12 @@ int acd__cc_adopt(void *ud, const acd_member_adopt_t *a)
         return 0; /* a parked BYE ended it: no refresh for a party that hung up */
     if (call->agent) {
         acd__cc_dialog_publish(cc, call->agent);
-        /* Target refresh: the sessions they have, from here. */
-        rc = adopt_reinvite(cc, &call->caller, acd_buf_str(&call->caller.local_sdp));
+        /* Target refresh: the sessions they have, from here. A caller whose Contact is
+         * already the anycast address reaches us as it is: no refresh, so none can cross
+         * a BYE it sent toward the dead site. */
+        const char *was = a->caller_leg->local_contact ? a->caller_leg->local_contact : "";
+        if (strcmp(was, cc->trunk_contact) != 0)
+            rc = adopt_reinvite(cc, &call->caller, acd_buf_str(&call->caller.local_sdp));
         if (rc == 0)
             rc = adopt_reinvite(cc, call->agent, acd_buf_str(&call->agent->local_sdp));
     } else {
@@ -348,7 +352,7 @@ int acd__cc_adopt(void *ud, const acd_member_adopt_t *a)
     return 0;
 }
 
-void acd__cc_abandon_calls(void *ud, const char *sister)
+void acd__cc_abandon_calls(void *ud, const char *sister, int64_t exposed_before_ms)
 {
     acd_callctl_t *cc = ud;
     size_t n = 0, cap = cc->calls.count;
@@ -358,8 +362,12 @@ void acd__cc_abandon_calls(void *ud, const char *sister)
     acd_hmap_iter_init(&it, &cc->calls);
     while (ids && n < cap && (node = acd_hmap_iter_next(&it))) {
         call_t *call = acd_container_of(node, call_t, node);
-        if (!call->ended && call->in_core)
-            snprintf(ids[n++], ACD_ID_MAX, "%s", call->id);
+        acd_call_view_t v;
+        if (call->ended || !call->in_core || acd_core_call(cc->core, call->id, &v) < 0)
+            continue;
+        if (exposed_before_ms && v.enqueue_ms > exposed_before_ms)
+            continue; /* begun while nobody heard us: the sister never knew it */
+        snprintf(ids[n++], ACD_ID_MAX, "%s", call->id);
     }
     for (size_t i = 0; i < n; i++) {
         call_t *call = acd__cc_call(cc, ids[i]);

@@ -189,6 +189,8 @@ void acd__cc_call_maybe_free(acd_callctl_t *cc, call_t *call)
         acd_media_stream_close(call->media);
     call->media = NULL;
     acd_hmap_remove(&cc->calls, &call->node);
+    if (call->bridge_deferred)
+        cc->n_bridges_deferred--; /* park.c counts them */
     uv_close((uv_handle_t *)&call->answer_timer, cc_call_free_cb);
     if (cc->draining && cc->calls.count == 0 && cc->drain_cb) {
         void (*cb)(void *) = cc->drain_cb;
@@ -357,6 +359,8 @@ void acd__cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t
         acd_sip_txn_respond(st, over ? 200 : 481, NULL, NULL);
         return;
     }
+    if (acd__cc_park_own(cc, st, req, leg))
+        return; /* we may have been taken over: it waits until we know (park.c) */
     if (acd_sip_dialog_remote_cseq(&leg->dlg, req->cseq) < 0) {
         acd_sip_txn_respond(st, 500, "CSeq out of order", NULL);
         return;

@@ -73,6 +73,7 @@ struct call {
     bool bridged;
     bool ended;                  /* END_CALL/CDR done: free when legs are quiet */
     bool handed_over;            /* abandoned to a sister: late BYEs are the sister's */
+    bool bridge_deferred;        /* its agent answered while this site was in doubt (park.c) */
     acd_hmap_node_t ring_node;   /* in cc->ringing by Call-ID|From-tag until answered */
     char ring_key[ACD_SIP_DIALOG_STR + 80];
 };
@@ -94,6 +95,8 @@ struct acd_callctl {
     size_t tomb_next;
     struct cc_parked *parked;    /* requests for a silent peer's dialogs (park.c) */
     size_t n_parked;
+    bool unparking;              /* park.c hands a parked request over: park no more */
+    size_t n_bridges_deferred;   /* calls with bridge_deferred */
     uv_timer_t park_timer;
     acd_admin_t *admin;
     acd_member_t *member;        /* NULL for a site alone */
@@ -161,6 +164,10 @@ bool acd__cc_tomb_has(const acd_callctl_t *cc, const char *key);
 
 /* park.c: an in-dialog request for a dialog of a silent peer, held for the takeover. */
 bool acd__cc_park(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t *req, const char *key);
+/* A request for our own leg while this site may have been taken over: held. */
+bool acd__cc_park_own(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t *req, const leg_t *leg);
+/* The caller's bridge to its agent while this site may have been taken over: deferred. */
+bool acd__cc_park_bridge(acd_callctl_t *cc, call_t *call);
 /* Whether req's dialog still belongs to a silent peer. */
 bool acd__cc_park_still(acd_callctl_t *cc, const acd_sip_msg_t *req);
 /* The leg with key was just adopted: its parked requests are handled now (true: some). */
@@ -170,8 +177,9 @@ void acd__cc_park_close(acd_callctl_t *cc);
 /* callctl.c: an in-dialog request (st NULL for ACK), as the layer hands it over. */
 void acd__cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t *req);
 
-/* Our run was taken over while cut off: drop every call, silently (ops.abandon_calls). */
-void acd__cc_abandon_calls(void *ud, const char *sister);
+/* Our run was taken over while cut off: drop the calls begun by exposed_before_ms (0:
+ * all), silently (ops.abandon_calls). */
+void acd__cc_abandon_calls(void *ud, const char *sister, int64_t exposed_before_ms);
 void acd__cc_call_maybe_free(acd_callctl_t *cc, call_t *call);
 void acd__cc_send_bye(acd_callctl_t *cc, leg_t *leg);
 void acd__cc_core_timer_init(acd_callctl_t *cc);
@@ -193,6 +201,8 @@ void acd__caller_invite(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_
                         const acd_sip_peer_t *from);
 void acd__caller_cancelled(acd_callctl_t *cc, acd_sip_txn_t *ist);
 void acd__caller_ack(acd_callctl_t *cc, leg_t *leg, const acd_sip_msg_t *ack);
+/* The bridging re-INVITE to the caller, now (a deferred bridge, park.c). */
+void acd__caller_bridge_now(acd_callctl_t *cc, call_t *call);
 void acd__caller_connect(acd_callctl_t *cc, call_t *call);
 /* Plays `first` then music on hold to the caller's media address, when it has one. */
 void acd__caller_play(call_t *call, const char *first);

@@ -318,6 +318,8 @@ static void caller_reinvite(acd_callctl_t *cc, call_t *call)
     call->bridge_pending = false;
     if (!agent || !agent->has_remote_sdp)
         return;
+    if (acd__cc_park_bridge(cc, call))
+        return; /* this site may have been taken over: the bridge waits (park.c) */
     acd_buf_reset(&leg->local_sdp);
     int rc = acd_sdp_build_relayed(&leg->local_sdp, &agent->remote_sdp, "acdd", leg->sess_id,
                                    ++leg->sess_ver, cc->cfg->site_address);
@@ -333,6 +335,11 @@ static void caller_reinvite(acd_callctl_t *cc, call_t *call)
         ev.failed = true;
         acd__cc_feed(cc, &ev);
     }
+}
+
+void acd__caller_bridge_now(acd_callctl_t *cc, call_t *call)
+{
+    caller_reinvite(cc, call);
 }
 
 void acd__caller_connect(acd_callctl_t *cc, call_t *call)
