@@ -439,6 +439,32 @@ static bool etcd_req_deliver(acd__etcd_req_t *r)
     return true;
 }
 
+/*
+ * The long-lived requests (watch and observe streams, campaigns) still attached to ep
+ * when it failed: a stream to a member cut off by a partition sees no error for as long
+ * as TCP keeps the dead connection, so it would deliver nothing while looking healthy.
+ * They end with -ECONNRESET; their owners open them again, on the new endpoint.
+ */
+static void etcd_reset_long_requests(acd_etcd_t *e, size_t ep)
+{
+    bool again = true;
+    while (again) {
+        again = false;
+        for (acd_list_t *n = e->reqs.next; n != &e->reqs; n = n->next) {
+            acd__etcd_req_t *r = acd_container_of(n, acd__etcd_req_t, node);
+            if (r->ep != ep || r->busy || r->cancelled || !r->in_multi ||
+                !(r->stream || r->timeout_ms == ACD__ETCD_NO_TIMEOUT))
+                continue;
+            curl_multi_remove_handle(e->multi, r->easy);
+            r->in_multi = false;
+            acd_log_info("ACD-ETCD-STREAM-RESET", "url=%s: its endpoint failed", r->url);
+            etcd_req_finish(r, -ECONNRESET, NULL); /* changes the list: look again */
+            again = true;
+            break;
+        }
+    }
+}
+
 void acd__etcd_failover(acd_etcd_t *e, size_t ep)
 {
     if (e->n_endpoints < 2 || e->ep_cur != ep)
@@ -446,6 +472,8 @@ void acd__etcd_failover(acd_etcd_t *e, size_t ep)
     e->ep_cur = (ep + 1) % e->n_endpoints;
     acd_log_warn("ACD-ETCD-ENDPOINT-FAILOVER", "from=%s to=%s", e->endpoints[ep],
                  e->endpoints[e->ep_cur]);
+    if (!e->closing)
+        etcd_reset_long_requests(e, ep);
 }
 
 /* A transfer ended: retry it elsewhere, or report it. */

@@ -12,10 +12,10 @@
 #include "util/log.h"
 
 /*
- * A site is dark when its liveness key is gone (its lease expired) and its links have been
- * silent for a lease TTL too (a site cut off from etcd alone still heartbeats: it is an
- * island serving its own callers, not dark). The leader then picks
- * the first live site in the dark site's sister order (the order the dark site wrote into
+ * A site is dark when its liveness key is gone (its lease expired, or was revoked by a
+ * peer that heard nothing from it for two thirds of a TTL) and its links have been silent
+ * that long too (a site cut off from etcd alone still heartbeats: it is an island serving
+ * its own callers, not dark). The leader then picks the first live site in the dark site's sister order (the order the dark site wrote into
  * its key) and publishes a Takeover for that run of it (dark site, incarnation). Every
  * site records it once; the sister adopts every call it replicates of that run - queued
  * ones keep their place, connected ones their agent - and every site drops what it held
@@ -158,6 +158,18 @@ static void takeover_decide(acd_member_t *m, const member_site_t *s, uint64_t in
                  s->name, inc, sister, m->my_epoch);
 }
 
+/*
+ * How long a peer's links must be silent before it counts as gone: two thirds of the
+ * lease TTL (2 s for 3 s), and at least 4 heartbeats. Its lease runs out about then
+ * anyway (its last keepalive came up to a third of the TTL before it fell silent), and
+ * an island, cut off from etcd only, still heartbeats.
+ */
+static acd_ms_t takeover_silent_ms(const acd_member_t *m)
+{
+    acd_ms_t ms = m->lease_ttl_s * 1000 * 2 / 3;
+    return ms < 4 * MEMBER_HEARTBEAT_MS ? 4 * MEMBER_HEARTBEAT_MS : ms;
+}
+
 static void takeover_fence_done(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
 {
     (void)e;
@@ -167,7 +179,7 @@ static void takeover_fence_done(acd_etcd_t *e, const acd_etcd_result_t *res, voi
 }
 
 /*
- * A live site whose links have been silent for a lease TTL, and which holds calls or
+ * A live site whose links have been silent (takeover_silent_ms), and which holds calls or
  * leads, is fenced: any site that sees it so revokes its lease (a second revoke of the
  * same lease fails harmlessly). Its key would expire on its own, but etcd gives
  * every lease a fresh TTL when its raft leader changes, and the dead site's etcd member is
@@ -181,7 +193,7 @@ static void takeover_fence(acd_member_t *m, member_site_t *s, acd_ms_t now)
     acd_replica_status_t st;
     if (!s->live || !s->lease || s->fenced_lease == s->lease || strcmp(s->name, m->site) == 0 ||
         acd_replica_status(m->replica, s->name, now, &st) < 0 || !st.last_heartbeat_ms ||
-        now - st.last_heartbeat_ms < m->lease_ttl_s * 1000 ||
+        now - st.last_heartbeat_ms < takeover_silent_ms(m) ||
         (st.calls == 0 && st.dialogs == 0 && strcmp(s->name, m->leader) != 0))
         return;
     if (acd_etcd_lease_revoke(m->etcd, s->lease, takeover_fence_done, m) < 0)
@@ -215,7 +227,7 @@ void acd__member_takeover_check(acd_member_t *m)
             continue;
         /* Still heard on its links (cut off from etcd only): an island serving its own
          * callers, not a dark site. */
-        if (st.last_heartbeat_ms && now - st.last_heartbeat_ms < m->lease_ttl_s * 1000)
+        if (st.last_heartbeat_ms && now - st.last_heartbeat_ms < takeover_silent_ms(m))
             continue;
         takeover_decide(m, s, st.incarnation, now);
     }
