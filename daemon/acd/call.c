@@ -50,6 +50,7 @@ static void call_emit_cdr(acd_core_t *c, const acd__call_t *call, acd_dispositio
     acd__core_copy(cdr->agent, sizeof(cdr->agent), call->answered_by);
     acd__core_copy(cdr->agent_site, sizeof(cdr->agent_site), call->answered_site);
     acd__core_copy(cdr->restored_from, sizeof(cdr->restored_from), call->restored_from);
+    cdr->callback = call->callback;
     cdr->enqueue_ms = call->enqueue_ms;
     cdr->answer_ms = answered ? call->answer_ms : 0;
     cdr->end_ms = now;
@@ -174,7 +175,8 @@ out:
 
 /*
  * CALL_ARRIVE: a new caller waits in its queue from now (acd__call_create's rules), or,
- * redialling after its takeover failed, in the place its restore ticket kept (restore.c).
+ * redialling after its takeover failed or answering our callback (ev->callback), in the
+ * place its restore ticket kept (restore.c).
  */
 int acd__call_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
 {
@@ -184,8 +186,10 @@ int acd__call_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
         rc = acd__call_create(c, ev, now, &call);
     else if (rc > 0)
         rc = 0;
-    if (rc == 0)
+    if (rc == 0) {
+        call->callback = ev->callback;
         acd__queue_wait(c, call->queue, call);
+    }
     return rc;
 }
 

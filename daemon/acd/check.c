@@ -206,5 +206,8 @@ const char *acd__core_check(const acd_core_t *c)
     err = acd__restore_check(c);
     if (err)
         return err;
+    err = check_heap(&c->restore.callbacks);
+    if (err)
+        return err;
     return check_heap(&c->deadlines);
 }

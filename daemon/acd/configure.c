@@ -99,6 +99,9 @@ static int cfg_validate_tenants(const acd_core_cfg_t *cfg, cfg_plan_t *p)
         if (!cfg_id_ok(t->name) || !cfg_opt_ok(t->language) || !cfg_opt_ok(t->queue) ||
             (t->n_dids && !t->dids))
             return -EINVAL;
+        if (t->callback_attempts < 0 ||
+            (t->callback_attempts > 0 && (t->callback_delay_ms < 0 || t->callback_ring_ms <= 0)))
+            return -EINVAL; /* a callback waits 0 or more and rings for a while */
         int rc = cfg_names_add(&p->tenant_names, i, t->name);
         if (rc < 0)
             return rc;
@@ -206,6 +209,9 @@ static int cfg_tenants_build(acd__tenants_t *t, const acd_core_cfg_t *cfg)
         acd__core_copy(te->queue, sizeof(te->queue), tc->queue);
         acd__core_copy(te->language, sizeof(te->language),
                        tc->language && *tc->language ? tc->language : "en");
+        te->callback_attempts = tc->callback_attempts;
+        te->callback_delay_ms = tc->callback_attempts > 0 ? tc->callback_delay_ms : 0;
+        te->callback_ring_ms = tc->callback_attempts > 0 ? tc->callback_ring_ms : 0;
         rc = acd_hmap_insert(&t->by_name, &te->node, acd_str_from(te->name));
         if (rc < 0)
             goto out;

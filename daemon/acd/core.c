@@ -192,6 +192,12 @@ static size_t core_count_due(const acd__heap_t *h, size_t i, acd_ms_t now,
            core_count_due(h, 2 * i + 2, now, deadline_of);
 }
 
+size_t acd__heap_count_due(const acd__heap_t *h, acd_ms_t now,
+                           acd_ms_t (*deadline_of)(const acd__heap_node_t *))
+{
+    return core_count_due(h, 0, now, deadline_of);
+}
+
 /*
  * Fires every deadline <= now, earliest first (an agent's before a call's on a tie);
  * each transition is stamped with its own deadline, not with now, so a late TICK
@@ -213,6 +219,7 @@ static int core_tick(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
             break;
         }
     }
+    acd__restore_fire(c, now);   /* callbacks due: placed, timed out, given up */
     acd__restore_expire(c, now); /* no actions: expired tickets just go */
     return 0;
 }
@@ -239,6 +246,7 @@ static const core_handler_fn core_handlers[] = {
     [ACD_EV_REMOTE_ACCEPTED] = acd__remote_accepted,
     [ACD_EV_CALL_ADOPT] = acd__call_adopt,
     [ACD_EV_CALL_FORGET] = acd__call_forget,
+    [ACD_EV_CALLBACK_FAILED] = acd__restore_callback_failed,
 };
 /* clang-format on */
 
@@ -273,18 +281,20 @@ int acd_core_apply(acd_core_t *c, const acd_event_t *ev, acd_ms_t now, acd_actio
 
     /*
      * Room for every action this event can cause, reserved before anything changes:
-     * at most 4 for the event itself, 2 per due deadline plus 1 spare, and 2 per offer
-     * (dispatch runs only with local dispatch on).
+     * at most 4 for the event itself, 2 per due deadline plus 1 spare, 2 per due callback
+     * deadline, and 2 per offer (dispatch runs only with local dispatch on).
      * Offers are bounded by the agents that can be available and the calls that can
      * wait afterwards: the event frees at most one agent and requeues at most one call,
-     * every due deadline at most one of each.
+     * every due deadline at most one of each (callback deadlines neither).
      */
-    size_t due = 0;
-    if (ev->type == ACD_EV_TICK)
+    size_t due = 0, cb_due = 0;
+    if (ev->type == ACD_EV_TICK) {
         due = core_count_due(&c->deadlines, 0, now, core_agent_deadline) +
               core_count_due(&c->ring_deadlines, 0, now, core_call_deadline);
+        cb_due = acd__restore_due(c, now);
+    }
     size_t offers = core_min(c->n_available + 1 + due, c->n_waiting + 1 + due);
-    int rc = acd__actions_reserve(out, 4 + 3 * due + 2 * offers);
+    int rc = acd__actions_reserve(out, 4 + 3 * due + 2 * cb_due + 2 * offers);
     if (rc < 0)
         return rc;
 

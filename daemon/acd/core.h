@@ -27,6 +27,10 @@ typedef struct acd_core_tenant_cfg {
     size_t n_dids;
     const char *queue;       /* queue new calls enter */
     const char *language;    /* "en", "es" */
+    /* Callback after a failed takeover (restore.c, ADR 0019): attempts 0 is off. */
+    int callback_attempts; /* calls placed at most for one ticket */
+    int callback_delay_ms; /* from the ticket to the first call, and between calls */
+    int callback_ring_ms;  /* a call unanswered this long is cancelled (> 0 when on) */
 } acd_core_tenant_cfg_t;
 
 typedef struct acd_core_queue_cfg {
@@ -152,6 +156,8 @@ typedef enum acd_event_type {
                                [agent_id, agent_site, offer_id, answer_ms: connected] */
     ACD_EV_CALL_FORGET,     /* call_id, call_site (the taker), offer_id: taken over
                                elsewhere; leaves without a CDR, its agent held for it */
+    ACD_EV_CALLBACK_FAILED, /* did, caller, attempt, reason: a callback went unanswered
+                               (busy, declined, error); see restore.c */
 } acd_event_type_t;
 
 typedef struct acd_event {
@@ -166,6 +172,8 @@ typedef struct acd_event {
     bool failed;               /* CALL_HANGUP: ended by a failure, not by the caller */
     bool restorable;           /* CALL_HANGUP: the takeover re-INVITE of an adopted waiting
                                   caller failed: a redial gets its place back (restore.c) */
+    bool callback;             /* CALL_ARRIVE: the caller answered our callback attempt */
+    int attempt;               /* CALL_ARRIVE with callback, CALLBACK_FAILED: which one */
     /* cluster mode */
     char offer_id[ACD_ID_MAX];   /* the leader's offer this is about */
     char call_site[ACD_ID_MAX];  /* REMOTE_RESERVE: the call's owner */
@@ -193,6 +201,11 @@ typedef enum acd_action_type {
     ACD_ACT_OFFER_REJECT,   /* agent owner: offer_id refused, reason; nothing changed */
     ACD_ACT_REMOTE_RELEASE, /* call owner: an accept came too late; free agent_id at agent_site */
     ACD_ACT_REMOTE_AGENT,   /* call owner: what happened to remote agent_id (kind) on call_id */
+    /* callback after a failed takeover (restore.c): about callback, call_id empty */
+    ACD_ACT_CALLBACK,         /* call the caller back: attempt callback.attempt (INVITE) */
+    ACD_ACT_CALLBACK_CANCEL,  /* stop that attempt ringing (CANCEL); reason "redial",
+                                 "timeout", "dropped" */
+    ACD_ACT_CALLBACK_GAVE_UP, /* the last attempt failed: the ticket is gone */
 } acd_action_type_t;
 
 typedef struct acd_cdr {
@@ -211,7 +224,18 @@ typedef struct acd_cdr {
     acd_disposition_t disposition;
     char agent_site[ACD_ID_MAX]; /* the site owning agent, when another site's; else "" */
     char restored_from[ACD_ID_MAX]; /* the failed call whose place this redial took, else "" */
+    bool callback;                  /* the call was our callback to the caller (ADR 0019) */
 } acd_cdr_t;
+
+/* The restore ticket a callback action is about, and the attempt (restore.c). */
+typedef struct acd_callback_ref {
+    char tenant[ACD_ID_MAX];
+    char did[ACD_ID_MAX];         /* the number the caller had dialled */
+    char caller[ACD_ID_MAX];      /* the number to call */
+    char old_call_id[ACD_ID_MAX]; /* the failed call whose place the caller keeps */
+    int attempt;                  /* 1-based */
+    int attempts;                 /* at most this many */
+} acd_callback_ref_t;
 
 typedef struct acd_action {
     acd_action_type_t type;
@@ -236,6 +260,7 @@ typedef struct acd_action {
     char agent_site[ACD_ID_MAX];
     acd_remote_kind_t kind;      /* REMOTE_AGENT */
     uint64_t epoch;              /* OFFER_ACCEPT/REJECT: the offer's epoch */
+    acd_callback_ref_t callback; /* CALLBACK, CALLBACK_CANCEL, CALLBACK_GAVE_UP */
 } acd_action_t;
 
 /* A growable list of actions; zero-initialise, reuse with acd_actions_reset(). */
@@ -337,6 +362,7 @@ typedef struct acd_call_view {
     int position;             /* 1-based place in its queue while queued, else 0 */
     int offers;               /* agents rung for it so far */
     const char *restored_from; /* the failed call whose place it took on redial, else "" */
+    bool callback;             /* it is our callback to the caller (ADR 0019) */
 } acd_call_view_t;
 
 /* Visit entities in a stable order (agents by id, queues by name, calls by queue order). */
@@ -364,20 +390,41 @@ int acd_core_call(const acd_core_t *c, const char *id, acd_call_view_t *v);
 #define ACD_RESTORE_MAX 4096
 
 /*
- * Sets the redial window: how long a ticket lasts (0, the default, makes none and drops
- * every ticket held; a longer or shorter window leaves existing tickets' expiry as it
- * was). Returns 0, or -EINVAL for a negative window (nothing changed).
+ * Callback (ADR 0019). For a tenant with callback_attempts > 0 the ticket is made whatever
+ * the redial window, and the core calls the caller back unless it redials first:
+ * callback_delay_ms after the ticket, ACD_ACT_CALLBACK (attempt 1) asks call control to
+ * call the caller. The attempt ends one of three ways. Answered: call control feeds
+ * CALL_ARRIVE with callback and the attempt, which takes the ticket like a redial (CDR
+ * callback and restored_from). Failed: CALLBACK_FAILED with the attempt; unanswered for
+ * callback_ring_ms: the core cancels it itself (ACD_ACT_CALLBACK_CANCEL "timeout"). Either
+ * way the next attempt follows callback_delay_ms later, and after the last one
+ * ACD_ACT_CALLBACK_GAVE_UP drops the ticket. A redial of the caller takes the ticket at
+ * any time; an attempt still ringing then gets ACD_ACT_CALLBACK_CANCEL "redial". While a
+ * callback is pending the ticket does not expire (its window does not apply); the
+ * tenant's settings are read when the ticket is made.
+ */
+
+/*
+ * Sets the redial window: how long a ticket lasts (0, the default, makes none for tenants
+ * without callback and drops every ticket held that has no callback pending; a longer or
+ * shorter window leaves existing tickets' expiry as it was). Returns 0, or -EINVAL for a
+ * negative window (nothing changed).
  */
 int acd_core_set_redial_window(acd_core_t *c, acd_ms_t window_ms);
 
 typedef struct acd_restore_view {
     const char *tenant;
+    const char *did;
     const char *caller;
     const char *queue;
     const char *old_call_id;
     int priority;
     acd_ms_t enqueue_ms;
-    acd_ms_t expires_ms;
+    acd_ms_t expires_ms;   /* INT64_MAX while a callback is pending */
+    int callback_attempt;  /* callback attempts placed so far */
+    int callback_attempts; /* 0: no callback */
+    bool callback_ringing; /* attempt callback_attempt rings now */
+    acd_ms_t callback_at;  /* the next attempt, or while ringing its ring timeout; 0 none */
 } acd_restore_view_t;
 
 /* The live ticket of tenant and caller at now: returns 0 and fills *v (valid until the

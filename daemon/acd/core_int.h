@@ -46,6 +46,9 @@ typedef struct acd__tenant {
     char name[ACD_ID_MAX];
     char queue[ACD_ID_MAX]; /* "" when the tenant names no queue */
     char language[ACD_ID_MAX];
+    int callback_attempts; /* 0: no callback (restore.c) */
+    int callback_delay_ms;
+    int callback_ring_ms;
 } acd__tenant_t;
 
 typedef struct acd__did {
@@ -169,15 +172,18 @@ struct acd__call {
     size_t n_offers_seen, cap_offers_seen;
     bool adopted;                      /* entered by CALL_ADOPT (a takeover) */
     char restored_from[ACD_ID_MAX];    /* the failed call whose place it took, else "" */
+    bool callback;                     /* it is our callback to the caller (restore.c) */
 };
 
 /* Restore-on-redial tickets (restore.c): by tenant and caller, and by expiry. */
 typedef struct acd__restore {
     acd_hmap_t by_key; /* acd__ticket_t by "tenant\0caller" */
     acd_list_t order;  /* every ticket, soonest expiry first */
+    acd__heap_t callbacks; /* tickets with a callback pending, by its next deadline */
     size_t n;
     uint64_t dropped;  /* tickets dropped to stay within ACD_RESTORE_MAX */
-    acd_ms_t window_ms; /* 0: no tickets are made */
+    uint64_t next_serial; /* tickets' creation order: breaks callback deadline ties */
+    acd_ms_t window_ms;   /* 0: no tickets are made, but for tenants with callback */
 } acd__restore_t;
 
 struct acd_core {
@@ -219,6 +225,9 @@ acd_action_t *acd__core_emit(acd_core_t *c, acd_action_type_t t);
 int acd__actions_reserve(acd_actions_t *a, size_t extra);
 /* Copies a C string into a fixed array, truncating; NULL copies "". */
 void acd__core_copy(char *dst, size_t len, const char *src);
+/* Counts the nodes of h whose deadline_of() is <= now (a later node's subtree is skipped). */
+size_t acd__heap_count_due(const acd__heap_t *h, acd_ms_t now,
+                           acd_ms_t (*deadline_of)(const acd__heap_node_t *));
 
 /* ---- queue.c ---- */
 
@@ -360,20 +369,36 @@ void acd__restore_init(acd__restore_t *r);
 void acd__restore_fini(acd__restore_t *r);
 /*
  * call, adopted and not connected, is ending because its takeover re-INVITE failed:
- * keeps a ticket for its tenant and caller until now + the window (nothing when the
- * window is 0, the caller number is empty or anonymous, or memory runs out).
+ * keeps a ticket for its tenant and caller until now + the window, or, when its tenant
+ * has callback, until the callback is over (its first attempt due after the delay).
+ * Nothing when the window is 0 and the tenant has no callback, the caller number is
+ * empty or anonymous, or memory runs out. A full table drops the ticket closest to
+ * expiry (CALLBACK_CANCEL "dropped" when its callback rings: at most one action).
  */
 void acd__restore_record(acd_core_t *c, const acd__call_t *call, acd_ms_t now);
 /*
  * CALL_ARRIVE: when a live ticket matches ev's tenant and caller and its queue is still
  * configured, creates the call in its place (acd__call_create), takes the ticket and
- * returns 1 with the call (QUEUED, not yet waiting) in *out. Returns 0 when no ticket
- * applies, or acd__call_create's error (the ticket is kept).
+ * returns 1 with the call (QUEUED, not yet waiting) in *out. A ticket with a callback
+ * pending whose queue is gone is taken too, the call created in its own queue at now:
+ * the caller is here, nobody calls it back. A callback attempt ringing that is not ev's
+ * is cancelled (at most one action). Returns 0 when no ticket applies, or
+ * acd__call_create's error (nothing changed, the ticket is kept).
  */
 int acd__restore_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now, acd__call_t **out);
+/* Event handler for CALLBACK_FAILED: the next attempt after the delay, or GAVE_UP. */
+int acd__restore_callback_failed(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+/*
+ * Fires every callback deadline <= now, earliest first, each stamped with its own
+ * deadline: a due attempt is placed (CALLBACK), one ringing too long is cancelled
+ * (CALLBACK_CANCEL "timeout") and followed as a failure. At most 2 actions per deadline.
+ */
+void acd__restore_fire(acd_core_t *c, acd_ms_t now);
+/* Callback deadlines <= now (what acd__restore_fire would fire, for reserving room). */
+size_t acd__restore_due(const acd_core_t *c, acd_ms_t now);
 /* Drops every ticket expired at now. */
 void acd__restore_expire(acd_core_t *c, acd_ms_t now);
-/* The soonest ticket expiry, or INT64_MAX when none. */
+/* The soonest ticket expiry or callback deadline, or INT64_MAX when none. */
 acd_ms_t acd__restore_next_expiry(const acd_core_t *c);
 /* Checks the ticket table's links and counts: NULL, or what is broken. */
 const char *acd__restore_check(const acd_core_t *c);

@@ -115,6 +115,7 @@ static void view_call(const acd__call_t *call, int position, acd_call_view_t *v)
     v->position = position;
     v->offers = call->offers;
     v->restored_from = call->restored_from;
+    v->callback = call->callback;
 }
 
 /* 1-based place of a waiting call in its queue: one more than the calls before it. */

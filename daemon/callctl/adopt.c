@@ -165,9 +165,10 @@ static void adopt_reinvite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *
         acd_core_restore_counts(cc->core, &held, &dropped);
         if (acd_core_restore_ticket(cc->core, tenant, caller, acd__cc_now(cc), &t) == 0)
             acd_log_notice("ACD-CALL-RESTORE-TICKET",
-                           "call=%s tenant=%s caller=%s queue=%s enqueue_ms=%lld expires_ms=%lld held=%zu",
+                           "call=%s tenant=%s caller=%s queue=%s enqueue_ms=%lld expires_ms=%lld "
+                           "callback_at=%lld held=%zu",
                            t.old_call_id, tenant, caller, t.queue, (long long)t.enqueue_ms,
-                           (long long)t.expires_ms, held);
+                           (long long)t.expires_ms, (long long)t.callback_at, held);
         if (dropped > dropped0)
             acd_log_warn("ACD-CALL-RESTORE-TABLE-FULL",
                          "dropped=%llu: the ticket closest to expiry made room (at most %d)",
@@ -255,8 +256,7 @@ static int adopt_build(acd_callctl_t *cc, const acd_member_adopt_t *a, call_t **
             acd__cc_leg_fini(call->agent);
             free(call->agent);
         }
-        acd__cc_leg_fini(leg);
-        uv_close((uv_handle_t *)&call->answer_timer, (uv_close_cb)free);
+        acd__cc_call_discard(call); /* the caller leg's buffers go with it */
         return rc;
     }
     acd__cc_leg_link(cc, leg);

@@ -29,35 +29,6 @@ static void agent_feed(acd_callctl_t *cc, acd_event_type_t type, const char *cal
     acd__cc_feed(cc, &ev);
 }
 
-/* ACKs a 2xx we do not want with a refusing answer (port 0), then hangs up. */
-static void agent_refuse_answer(acd_callctl_t *cc, leg_t *leg)
-{
-    if (leg->ict && leg->state == LEG_ANSWERED) {
-        acd_buf_t sdp = {0};
-        acd_sdp_local_t l = {.origin_user = "acdd",
-                             .sess_id = leg->sess_id,
-                             .sess_version = 1,
-                             .addr = cc->cfg->site_address,
-                             .port = 0,
-                             .codec = leg->has_remote_sdp && leg->remote_sdp.fmt_count &&
-                                              leg->remote_sdp.fmts[0] == ACD_CODEC_PCMA
-                                          ? ACD_CODEC_PCMA
-                                          : ACD_CODEC_PCMU,
-                             .te_pt = -1,
-                             .dir = ACD_SDP_INACTIVE};
-        acd_sip_req_spec_t s;
-        acd_sip_dialog_request(&leg->dlg, ACD_SIP_ACK, leg->invite_cseq, &s);
-        if (acd_sdp_build(&sdp, &l) == 0) {
-            s.content_type = ACD_STR("application/sdp");
-            s.body = acd_buf_str(&sdp);
-        }
-        acd_sip_txn_send_ack(leg->ict, &leg->dlg.peer, &s);
-        acd_buf_fini(&sdp);
-        leg->state = LEG_CONFIRMED;
-    }
-    acd__cc_send_bye(cc, leg);
-}
-
 static void agent_orphan(acd_callctl_t *cc, leg_t *leg)
 {
     acd__cc_leg_unlink(cc, leg); /* while leg->call still names the call (its dialog's end) */
@@ -82,19 +53,9 @@ static void agent_invite_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t *re
     if (status < 200)
         return;
     if (status < 300 && resp) {
-        if (!leg->has_dialog || !leg->dlg.remote_tag[0]) {
-            acd_sip_peer_t to = *acd_sip_txn_peer(ct);
-            if (acd_sip_dialog_init_uac(&leg->dlg, acd_sip_txn_request(ct), resp, &to,
-                                        leg->dlg.local_contact) == 0 && call)
-                acd__cc_leg_link(cc, leg);
-        }
-        leg->has_remote_sdp = acd_sdp_parse(resp->body, &leg->remote_sdp) == 0;
-        acd_buf_reset(&leg->remote_sdp_text);
-        (void)acd_buf_append_str(&leg->remote_sdp_text, resp->body);
         bool wanted = call && leg->state == LEG_RINGING;
-        leg->state = LEG_ANSWERED;
-        if (!wanted || !leg->has_remote_sdp) {
-            agent_refuse_answer(cc, leg);
+        if (!acd__uac_answered(cc, leg, ct, resp, call != NULL) || !wanted) {
+            acd__uac_refuse(cc, leg, false);
             if (wanted)
                 agent_feed(cc, ACD_EV_OFFER_FAILED, call->id, leg->agent_id, "bad-sdp");
             return;
@@ -190,29 +151,17 @@ void acd__agent_offer(acd_callctl_t *cc, const acd_action_t *a)
     leg->state = LEG_RINGING;
     snprintf(leg->agent_id, sizeof(leg->agent_id), "%s", a->agent_id);
     leg->sess_id = acd_hash_bytes(call->id, strlen(call->id)) >> 1;
-    snprintf(leg->dlg.local_contact, sizeof(leg->dlg.local_contact), "%s", cc->contact);
-    char tag[17], cid[33], from[160], to[160], hdrs[256];
-    acd_sip_random_token(tag, sizeof(tag));
-    acd_sip_random_token(cid, sizeof(cid));
+    char from[160], to[160], hdrs[256];
     snprintf(from, sizeof(from), "sip:%s@%s", call->caller_num[0] ? call->caller_num : "anonymous",
              cc->cfg->site_address);
     snprintf(to, sizeof(to), "sip:%s@%s", a->sip_user, cc->cfg->site_address);
     snprintf(hdrs, sizeof(hdrs), "X-ACD-Call: %s\r\nX-ACD-Tenant: %s\r\nX-ACD-DID: %s\r\n", call->id,
              call->tenant, call->did);
-    char callid[80];
-    snprintf(callid, sizeof(callid), "%s@%s", cid, cc->cfg->site_address);
-    acd_sip_req_spec_t s = {.method = ACD_SIP_INVITE,
-                            .ruri = acd_str_from(b->contact),
-                            .from = acd_str_from(from),
-                            .from_tag = acd_str_from(tag),
-                            .to = acd_str_from(to),
-                            .call_id = acd_str_from(callid),
-                            .cseq = 1,
-                            .contact = acd_str_from(cc->contact),
-                            .extra_headers = acd_str_from(hdrs)};
-    leg->invite_cseq = 1;
+    /* No SDP: the phone offers its media in the 2xx (RFC 3725 flow I). */
+    cc_invite_t inv = {
+        .ruri = b->contact, .from = from, .to = to, .contact = cc->contact, .headers = hdrs};
     call->agent = leg;
-    int rc = acd_sip_txn_request_send(cc->txl, &b->peer, &s, agent_invite_cb, leg, &leg->ict);
+    int rc = acd__uac_invite(cc, leg, &b->peer, &inv, agent_invite_cb, leg);
     if (rc < 0) {
         call->agent = NULL;
         free(leg);
@@ -277,7 +226,7 @@ void acd__agent_release(acd_callctl_t *cc, call_t *call)
         break;
     case LEG_ANSWERED:
     case LEG_CONFIRMED:
-        agent_refuse_answer(cc, leg);
+        acd__uac_refuse(cc, leg, false);
         break;
     default:
         break;

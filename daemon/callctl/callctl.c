@@ -164,6 +164,14 @@ static void cc_call_free_cb(uv_handle_t *h)
     free(call);
 }
 
+void acd__cc_call_discard(call_t *call)
+{
+    if (call->media)
+        acd_media_stream_close(call->media);
+    call->media = NULL;
+    uv_close((uv_handle_t *)&call->answer_timer, cc_call_free_cb);
+}
+
 /* Frees a call once the core is done with it and no transaction refers to its legs. */
 void acd__cc_call_maybe_free(acd_callctl_t *cc, call_t *call)
 {
@@ -280,6 +288,15 @@ static void cc_do_action(acd_callctl_t *cc, const acd_action_t *a)
         break;
     case ACD_ACT_CDR:
         cc_cdr(cc, a);
+        break;
+    case ACD_ACT_CALLBACK:
+        acd__callback_start(cc, a);
+        break;
+    case ACD_ACT_CALLBACK_CANCEL:
+        acd__callback_cancel(cc, a);
+        break;
+    case ACD_ACT_CALLBACK_GAVE_UP:
+        acd__callback_gave_up(cc, a);
         break;
     case ACD_ACT_OFFER_ACCEPT:
     case ACD_ACT_OFFER_REJECT:

@@ -76,6 +76,11 @@ struct call {
     bool bridge_deferred;        /* its agent answered while this site was in doubt (park.c) */
     acd_hmap_node_t ring_node;   /* in cc->ringing by Call-ID|From-tag until answered */
     char ring_key[ACD_SIP_DIALOG_STR + 80];
+    /* callback.c: our call to a caller whose takeover failed (ADR 0019); the caller leg is
+     * then our INVITE (we are its UAC) */
+    int callback_attempt;         /* > 0: that attempt rings, the core does not know the call */
+    bool callback_cancelled;      /* the core let go of the attempt: an answer gets BYE */
+    char callback_of[ACD_ID_MAX]; /* the failed call whose caller it calls */
 };
 
 struct acd_callctl {
@@ -181,6 +186,9 @@ void acd__cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t
  * all), silently (ops.abandon_calls). */
 void acd__cc_abandon_calls(void *ud, const char *sister, int64_t exposed_before_ms);
 void acd__cc_call_maybe_free(acd_callctl_t *cc, call_t *call);
+/* Frees a call in no map and none of whose legs is linked or has a transaction: its media
+ * now, the rest once libuv has let go of its timer. */
+void acd__cc_call_discard(call_t *call);
 void acd__cc_send_bye(acd_callctl_t *cc, leg_t *leg);
 void acd__cc_core_timer_init(acd_callctl_t *cc);
 void acd__cc_set_local_dispatch(void *ud, bool on);
@@ -212,6 +220,37 @@ acd_event_t acd__cc_leg_hangup(const leg_t *leg);
 int acd__caller_own_sdp(acd_callctl_t *cc, call_t *call);
 void acd__caller_timeout(acd_callctl_t *cc, const acd_sip_msg_t *req);
 void acd__caller_release(acd_callctl_t *cc, call_t *call);
+/* The configured tenant named name, or NULL. */
+const acd_cfg_tenant_t *acd__caller_tenant_cfg(const acd_config_t *cfg, const char *name);
+/* A new call of tenant (its language) from caller to did with a new id, in no map, its
+ * caller leg RINGING with a new session; free it with acd__cc_call_discard(). Returns
+ * NULL when out of memory. */
+call_t *acd__caller_alloc(acd_callctl_t *cc, const char *tenant, const char *did,
+                          const char *caller);
+
+/* uac.c: INVITEs we send (agent offers, callbacks) */
+typedef struct cc_invite {
+    const char *ruri, *from, *to; /* URIs */
+    const char *contact;          /* ours, also the leg's dialog local contact */
+    const char *headers;          /* extra header lines (each ending CRLF), or NULL */
+    acd_str_t sdp;                /* our offer; empty: an INVITE without SDP */
+} cc_invite_t;
+/* Sends leg's INVITE (new Call-ID and From tag, CSeq 1) to to_peer; leg->ict is its
+ * transaction. Returns acd_sip_txn_request_send()'s code. */
+int acd__uac_invite(acd_callctl_t *cc, leg_t *leg, const acd_sip_peer_t *to_peer,
+                    const cc_invite_t *inv, acd_sip_response_cb cb, void *ud);
+/* A 2xx (resp) of leg's INVITE ct: its dialog (linked into cc->legs when link), its SDP;
+ * leg is ANSWERED. Returns whether the 2xx carried usable SDP. */
+bool acd__uac_answered(acd_callctl_t *cc, leg_t *leg, acd_sip_txn_t *ct, const acd_sip_msg_t *resp,
+                       bool link);
+/* Hangs up an answered leg nobody wants: ACK first while ANSWERED (with a port 0 answer
+ * unless our INVITE carried the offer, offered), then BYE. */
+void acd__uac_refuse(acd_callctl_t *cc, leg_t *leg, bool offered);
+
+/* callback.c: calling back a caller whose takeover failed (ADR 0019) */
+void acd__callback_start(acd_callctl_t *cc, const acd_action_t *a);
+void acd__callback_cancel(acd_callctl_t *cc, const acd_action_t *a);
+void acd__callback_gave_up(acd_callctl_t *cc, const acd_action_t *a);
 
 /* agent.c */
 void acd__agent_offer(acd_callctl_t *cc, const acd_action_t *a);

@@ -17,7 +17,7 @@ static bool caller_trunk_allowed(const acd_config_t *cfg, const acd_sip_peer_t *
     return false;
 }
 
-static const acd_cfg_tenant_t *caller_tenant_cfg(const acd_config_t *cfg, const char *name)
+const acd_cfg_tenant_t *acd__caller_tenant_cfg(const acd_config_t *cfg, const char *name)
 {
     for (size_t i = 0; i < cfg->n_tenants; i++)
         if (strcmp(cfg->tenants[i].name, name) == 0)
@@ -30,6 +30,31 @@ static uint64_t caller_random64(void)
     char tok[17];
     acd_sip_random_token(tok, sizeof(tok));
     return acd_hash_bytes(tok, 16) >> 1;
+}
+
+call_t *acd__caller_alloc(acd_callctl_t *cc, const char *tenant, const char *did,
+                          const char *caller)
+{
+    call_t *call = calloc(1, sizeof(*call));
+    if (!call)
+        return NULL;
+    uv_timer_init(cc->loop, &call->answer_timer);
+    call->answer_timer.data = call;
+    call->cc = cc;
+    snprintf(call->id, sizeof(call->id), "%s-%llu", cc->call_prefix,
+             (unsigned long long)++cc->next_call);
+    snprintf(call->tenant, sizeof(call->tenant), "%s", tenant);
+    snprintf(call->lang, sizeof(call->lang), "%s", acd_core_tenant_language(cc->core, tenant));
+    snprintf(call->did, sizeof(call->did), "%s", did);
+    snprintf(call->caller_num, sizeof(call->caller_num), "%s", caller);
+    leg_t *leg = &call->caller;
+    leg->cc = cc;
+    leg->call = call;
+    leg->role = LEG_CALLER;
+    leg->state = LEG_RINGING;
+    leg->sess_id = caller_random64();
+    leg->sess_ver = 1;
+    return call;
 }
 
 static void caller_forget_ringing(acd_callctl_t *cc, call_t *call)
@@ -152,31 +177,19 @@ void acd__caller_invite(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_
         caller_reject(st, 488, NULL, "no usable audio in the offer");
         return;
     }
-    call_t *call = calloc(1, sizeof(*call));
+    char number[ACD_ID_MAX];
+    acd_str_copy(number, sizeof(number), req->from.uri.user);
+    call_t *call = acd__caller_alloc(cc, tenant, did, number);
     if (!call) {
         caller_reject(st, 500, NULL, "out of memory");
         return;
     }
-    uv_timer_init(cc->loop, &call->answer_timer);
-    call->answer_timer.data = call;
-    call->cc = cc;
-    snprintf(call->id, sizeof(call->id), "%s-%llu", cc->call_prefix,
-             (unsigned long long)++cc->next_call);
-    snprintf(call->tenant, sizeof(call->tenant), "%s", tenant);
-    snprintf(call->lang, sizeof(call->lang), "%s", acd_core_tenant_language(cc->core, tenant));
-    snprintf(call->did, sizeof(call->did), "%s", did);
-    acd_str_copy(call->caller_num, sizeof(call->caller_num), req->from.uri.user);
     call->codec = codec;
     call->te_pt = te_pt;
     leg_t *leg = &call->caller;
-    leg->call = call;
-    leg->role = LEG_CALLER;
-    leg->state = LEG_RINGING;
     leg->ist = st;
     leg->remote_sdp = offer;
     leg->has_remote_sdp = true;
-    leg->sess_id = caller_random64();
-    leg->sess_ver = 1;
     char tag[17];
     acd_sip_random_token(tag, sizeof(tag));
     int rc = acd_sip_dialog_init_uas(&leg->dlg, req, from, tag, cc->trunk_contact);
@@ -185,9 +198,7 @@ void acd__caller_invite(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_
     if (rc == 0)
         rc = acd_hmap_insert(&cc->calls, &call->node, acd_str_from(call->id));
     if (rc < 0) {
-        if (call->media)
-            acd_media_stream_close(call->media);
-        uv_close((uv_handle_t *)&call->answer_timer, (uv_close_cb)free);
+        acd__cc_call_discard(call);
         caller_reject(st, rc == ACD_EPARSE ? 400 : 503, NULL, acd_strerror(rc));
         return;
     }
@@ -224,7 +235,7 @@ void acd__caller_invite(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_
                        "call=%s from=%s tenant=%s caller=%s queue=%s enqueue_ms=%lld priority=%d",
                        call->id, v.restored_from, call->tenant, call->caller_num, v.queue,
                        (long long)v.enqueue_ms, v.priority);
-    const acd_cfg_tenant_t *tc = caller_tenant_cfg(cc->cfg, call->tenant);
+    const acd_cfg_tenant_t *tc = acd__caller_tenant_cfg(cc->cfg, call->tenant);
     int delay = tc ? tc->answer_after_ms : 0;
     if (call->caller.ist && delay > 0) {
         acd_sip_resp_opts_t o = {.to_tag = acd_str_from(leg->dlg.local_tag),

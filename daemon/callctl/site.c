@@ -44,6 +44,11 @@ static int site_core_cfg(const acd_config_t *cfg, site_core_cfg_t *s)
                                                 .n_dids = t->n_dids,
                                                 .queue = t->queue,
                                                 .language = t->language};
+        if (t->callback) { /* ADR 0019; the trunk and caller ID are call control's */
+            s->tenants[i].callback_attempts = t->callback_attempts;
+            s->tenants[i].callback_delay_ms = t->callback_delay_ms;
+            s->tenants[i].callback_ring_ms = t->callback_ring_ms;
+        }
     }
     for (size_t i = 0; i < cfg->n_queues; i++) {
         const acd_cfg_queue_t *q = &cfg->queues[i];

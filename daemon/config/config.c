@@ -74,6 +74,8 @@ void acd_config_free(acd_config_t *cfg)
         config_strv_free(t->dids, t->n_dids);
         free(t->queue);
         free(t->language);
+        free(t->callback_trunk);
+        free(t->callback_caller_id);
     }
     free(cfg->tenants);
     for (size_t i = 0; i < cfg->n_queues; i++) {

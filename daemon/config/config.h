@@ -32,6 +32,13 @@ typedef struct acd_cfg_tenant {
     char *queue;     /* queue new calls enter */
     char *language;  /* "en" (default) or "es" */
     int answer_after_ms; /* yaml `answer_after` seconds: ring (180) this long before answering; default 0 */
+    /* `callback:` (ADR 0019): call a caller whose takeover failed back, unless it redials */
+    bool callback;            /* the section is present */
+    char *callback_trunk;     /* `trunk: sip:host[:port]` (IP literal, UDP): where INVITEs go */
+    char *callback_caller_id; /* `caller_id`: our From user; NULL: the number the caller dialled */
+    int callback_delay_ms;    /* `delay` seconds, 0..3600; default 10: before each attempt */
+    int callback_attempts;    /* `attempts`, 1..10; default 2: calls placed at most */
+    int callback_ring_ms;     /* `ring_timeout` seconds, 0.1..300; default 30 */
 } acd_cfg_tenant_t;
 
 typedef struct acd_cfg_queue {

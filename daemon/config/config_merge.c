@@ -73,6 +73,8 @@ static void merge_tenants(acd_config_t *m, const acd_config_t *from, int *rc)
         merge_strv(&t->dids, &t->n_dids, t->dids, t->n_dids, rc);
         t->queue = merge_str(t->queue, rc);
         t->language = merge_str(t->language, rc);
+        t->callback_trunk = merge_str(t->callback_trunk, rc);
+        t->callback_caller_id = merge_str(t->callback_caller_id, rc);
     }
 }
 

@@ -362,6 +362,92 @@ static const acd__cfg_field_t schema_trunk[] = {
 
 #define TENANT(field) offsetof(acd_cfg_tenant_t, field)
 static const char *const schema_languages[] = {"en", "es", NULL};
+
+/* True for sip:HOST or sip:HOST:PORT, HOST an IPv4 literal or a bracketed IPv6 one. */
+static bool schema_trunk_uri_ok(const char *s)
+{
+    if (strncmp(s, "sip:", 4) != 0 || strlen(s) > 200)
+        return false;
+    const char *host = s + 4, *end;
+    char ip[64];
+    unsigned char tmp[16];
+    int family = AF_INET;
+    if (*host == '[') {
+        end = strchr(host, ']');
+        if (!end)
+            return false;
+        host++;
+        family = AF_INET6;
+    } else {
+        end = host + strcspn(host, ":");
+    }
+    if (end == host || (size_t)(end - host) >= sizeof(ip))
+        return false;
+    memcpy(ip, host, (size_t)(end - host));
+    ip[end - host] = '\0';
+    if (inet_pton(family, ip, tmp) != 1)
+        return false;
+    const char *rest = end + (family == AF_INET6);
+    if (!*rest)
+        return true;
+    char *stop = NULL;
+    long port =
+        rest[0] == ':' && rest[1] >= '0' && rest[1] <= '9' ? strtol(rest + 1, &stop, 10) : 0;
+    return stop && !*stop && port >= 1 && port <= 65535;
+}
+
+/* `callback.trunk`: where acdd sends a callback INVITE, as sip:<number>@ this host. */
+static void schema_read_trunk_uri(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
+                                  void *base)
+{
+    const char *s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
+    if (v->type != YAML_SCALAR_NODE || !schema_trunk_uri_ok(s)) {
+        acd__cfg_error(ctx, acd__cfg_node_line(v),
+                       "'%s' must be a SIP URI of the carrier's trunk like sip:198.18.0.1:5060"
+                       " (an IP address and optional port, no user part; got '%.60s')",
+                       f->key, s);
+        return;
+    }
+    acd__cfg_read_string(ctx, f, v, base);
+}
+
+static const acd__cfg_field_t schema_callback[] = {
+    {.key = "trunk",
+     .read = schema_read_trunk_uri,
+     .offset = TENANT(callback_trunk),
+     .required = true},
+    {.key = "caller_id",
+     .read = acd__cfg_read_user,
+     .offset = TENANT(callback_caller_id),
+     .noun = "caller ID"},
+    {.key = "delay",
+     .read = acd__cfg_read_seconds,
+     .offset = TENANT(callback_delay_ms),
+     .min = 0,
+     .max = 3600},
+    {.key = "attempts",
+     .read = acd__cfg_read_int,
+     .offset = TENANT(callback_attempts),
+     .min = 1,
+     .max = 10},
+    /* 0.1 s is below what an operator should use but lets tests run fast. */
+    {.key = "ring_timeout",
+     .read = acd__cfg_read_seconds,
+     .offset = TENANT(callback_ring_ms),
+     .min = 0.1,
+     .max = 300},
+};
+SECTION(callback, schema_callback);
+
+/* The section's presence is what turns a tenant's callback on (docs/adr/0019). */
+static void schema_read_callback(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
+                                 void *base)
+{
+    acd_cfg_tenant_t *t = base;
+    t->callback = true;
+    acd__cfg_line_note(ctx, &t->callback, acd__cfg_node_line(v));
+    acd__cfg_read_section(ctx, f, v, base);
+}
 static const acd__cfg_field_t schema_tenant[] = {
     {.key = "name",
      .read = acd__cfg_read_name,
@@ -388,6 +474,7 @@ static const acd__cfg_field_t schema_tenant[] = {
      .offset = TENANT(answer_after_ms),
      .min = 0,
      .max = 60},
+    {.key = "callback", .read = schema_read_callback, .table = &schema_callback_table},
 };
 
 #define QUEUE(field) offsetof(acd_cfg_queue_t, field)
@@ -444,6 +531,14 @@ static const acd__cfg_field_t schema_agent[] = {
      .noun = "queue name"},
 };
 
+static void schema_tenant_init(void *elem)
+{
+    acd_cfg_tenant_t *t = elem;
+    t->callback_delay_ms = 10000;
+    t->callback_attempts = 2;
+    t->callback_ring_ms = 30000;
+}
+
 static void schema_queue_init(void *elem)
 {
     acd_cfg_queue_t *q = elem;
@@ -462,7 +557,8 @@ static const acd__cfg_table_t schema_tenant_table = {.noun = "tenant",
                                                      .label_key = "name",
                                                      .fields = schema_tenant,
                                                      .n_fields = COUNT(schema_tenant),
-                                                     .elem_size = sizeof(acd_cfg_tenant_t)};
+                                                     .elem_size = sizeof(acd_cfg_tenant_t),
+                                                     .init = schema_tenant_init};
 static const acd__cfg_table_t schema_queue_table = {.noun = "queue",
                                                     .label_key = "name",
                                                     .fields = schema_queue,

@@ -216,10 +216,16 @@ int acd_cdr_format_json(acd_buf_t *out, const acd_cdr_t *cdr, const char *site)
         {"enqueue_ms", json_object_new_int64(cdr->enqueue_ms), false},
         {"answer_ms", answered ? json_object_new_int64(cdr->answer_ms) : NULL, !answered},
         {"end_ms", json_object_new_int64(cdr->end_ms), false},
-        /* Last, and only when set, so lines of other calls stay as they always were. */
-        {"restored_from", restored ? CDR_ID(cdr->restored_from) : NULL, !restored},
+        /* Room for the keys only some calls have, filled in below. */
+        {NULL, NULL, false},
+        {NULL, NULL, false},
     };
-    size_t nf = sizeof(f) / sizeof(f[0]) - (restored ? 0 : 1);
+    /* Last, and only when set, so lines of other calls stay as they always were. */
+    size_t nf = sizeof(f) / sizeof(f[0]) - 2;
+    if (restored)
+        f[nf++] = (cdr_field_t){"restored_from", CDR_ID(cdr->restored_from), false};
+    if (cdr->callback)
+        f[nf++] = (cdr_field_t){"callback", json_object_new_boolean(1), false};
     int rc = 0;
     for (size_t i = 0; i < nf; i++) {
         if (!f[i].value && !f[i].nullable)

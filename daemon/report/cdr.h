@@ -19,8 +19,9 @@ int acd_cdr_writer_open(acd_cdr_writer_t **wp, const char *path, const char *sit
  * answer_time (null), end_time (RFC 3339 UTC with milliseconds), wait_s, talk_s
  * (seconds, 3 decimals), offers, disposition, agent_site (null unless another site's),
  * enqueue_ms, answer_ms (null), end_ms; and, only for a call that took back the place
- * of a failed one on redial (ADR 0016), restored_from: that call's id. Returns 0 or a
- * negative errno.
+ * of a failed one on redial (ADR 0016), restored_from: that call's id; only for a call
+ * that was our callback to the caller (ADR 0019), callback: true (after restored_from).
+ * Returns 0 or a negative errno.
  */
 int acd_cdr_write(acd_cdr_writer_t *w, const acd_cdr_t *cdr);
 

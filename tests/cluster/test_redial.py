@@ -17,6 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cluster as cl  # noqa: E402
+import takeover_steps as steps  # noqa: E402
 h = cl.h
 
 TALK_MS = 1500
@@ -32,23 +33,11 @@ def test(chk):
     # R waits at a; 1 s later L waits at b. Both numbers end in SIPp's call number 1.
     r1 = a.callers(name="R-first", scenario="caller_refuse_takeover.xml", calls=1, prefix="81",
                    send_rtp=False, timeout_s=60)
-    chk.check(h.wait_for(lambda: cl.calls_at(a).get("811") == "queued", 10), "R waits at a",
-              repr(cl.calls_at(a)))
+    steps.wait_queued(chk, a, ["811"], "R waits at a")
     time.sleep(1.0)
     lat = b.callers(name="L", calls=1, prefix="82", talk_ms=TALK_MS, timeout_s=120)
-    chk.check(h.wait_for(lambda: cl.calls_at(b).get("821") == "queued", 10), "L waits at b",
-              repr(cl.calls_at(b)))
-    ok = h.wait_for(lambda: cl.peer_view(b, "a").get("dialogs") == 1 and cl.peer_view(b, "a").get("calls") == 1, 5)
-    chk.check(ok, "b holds R's call and dialog before the kill", repr(cl.peer_view(b, "a")))
-
-    a.kill()
-    h.log("killed site a")
-
-    def b_took_over():
-        st = b.cluster_status() or {}
-        return [t for t in st.get("takeovers", []) if (t.get("dark"), t.get("sister")) == ("a", "b")]
-    took = h.wait_for(b_took_over, 15, interval=0.1) or []
-    chk.eq([t.get("adopted") for t in took], [1], "b took a's run over, adopting R's call")
+    steps.wait_queued(chk, b, ["821"], "L waits at b")
+    steps.kill_and_take_over(chk, c, 1)  # b adopts R's call
 
     # R refuses b's re-INVITE; b ends the call (BYE) and keeps R's place.
     r1.wait(30)

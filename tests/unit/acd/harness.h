@@ -299,4 +299,58 @@ static inline acd_event_t h_mkev(acd_event_type_t type, const char *call, const 
     return ev;
 }
 
+/* ---- restore tickets (test_restore.c, test_callback.c) ---- */
+
+/* A waiting call of a dark site, adopted here: it entered there at enqueue_ms. */
+static inline int h_adopt(h_t *h, const char *call, const char *did, const char *caller,
+                          const char *queue, acd_ms_t enqueue_ms, int priority)
+{
+    acd_event_t ev = h_mkev(ACD_EV_CALL_ADOPT, call, NULL);
+    snprintf(ev.did, sizeof(ev.did), "%s", did);
+    snprintf(ev.caller, sizeof(ev.caller), "%s", caller);
+    snprintf(ev.queue, sizeof(ev.queue), "%s", queue ? queue : "");
+    ev.enqueue_ms = enqueue_ms;
+    ev.priority = priority;
+    return h_apply(h, &ev);
+}
+
+/* The takeover re-INVITE of call failed (adopt.c's failed branch). */
+static inline int h_takeover_failed(h_t *h, const char *call)
+{
+    acd_event_t ev = h_mkev(ACD_EV_CALL_HANGUP, call, NULL);
+    ev.failed = true;
+    ev.restorable = true;
+    return h_apply(h, &ev);
+}
+
+/* A call from caller to did: a new call or a redial, or (attempt > 0) the caller answering
+ * that callback attempt. */
+static inline int h_call_in(h_t *h, const char *call, const char *did, const char *caller,
+                            int attempt)
+{
+    acd_event_t ev = h_mkev(ACD_EV_CALL_ARRIVE, call, NULL);
+    snprintf(ev.did, sizeof(ev.did), "%s", did);
+    snprintf(ev.caller, sizeof(ev.caller), "%s", caller);
+    ev.callback = attempt > 0;
+    ev.attempt = attempt;
+    return h_apply(h, &ev);
+}
+
+/* Whether tenant and caller hold a live restore ticket at h->now. */
+static inline bool h_has_ticket(const h_t *h, const char *tenant, const char *caller)
+{
+    acd_restore_view_t v;
+    return acd_core_restore_ticket(h->c, tenant, caller, h->now, &v) == 0;
+}
+
+/* The CDR among the last actions (fails the test when there is none). */
+static inline const acd_cdr_t *h_cdr(const h_t *h)
+{
+    for (size_t i = 0; i < h->out.n; i++)
+        if (h->out.v[i].type == ACD_ACT_CDR)
+            return &h->out.v[i].cdr;
+    fail_msg("no CDR among %zu actions", h->out.n);
+    return NULL;
+}
+
 #endif

@@ -16,51 +16,12 @@ static int t_setup(void **state)
     return 0;
 }
 
-/* A waiting call of the dark site, adopted here: entered there at enqueue_ms. */
-static int t_adopt(h_t *h, const char *call, const char *did, const char *caller, const char *queue,
-                   acd_ms_t enqueue_ms, int priority)
-{
-    acd_event_t ev = h_mkev(ACD_EV_CALL_ADOPT, call, NULL);
-    snprintf(ev.did, sizeof(ev.did), "%s", did);
-    snprintf(ev.caller, sizeof(ev.caller), "%s", caller);
-    snprintf(ev.queue, sizeof(ev.queue), "%s", queue ? queue : "");
-    ev.enqueue_ms = enqueue_ms;
-    ev.priority = priority;
-    return h_apply(h, &ev);
-}
-
-static int t_arrive(h_t *h, const char *call, const char *did, const char *caller)
-{
-    acd_event_t ev = h_mkev(ACD_EV_CALL_ARRIVE, call, NULL);
-    snprintf(ev.did, sizeof(ev.did), "%s", did);
-    snprintf(ev.caller, sizeof(ev.caller), "%s", caller);
-    return h_apply(h, &ev);
-}
-
-/* The takeover re-INVITE of call failed (adopt.c's failed branch). */
-static int t_reinvite_failed(h_t *h, const char *call)
-{
-    acd_event_t ev = h_mkev(ACD_EV_CALL_HANGUP, call, NULL);
-    ev.failed = true;
-    ev.restorable = true;
-    return h_apply(h, &ev);
-}
-
 /* call, adopted from the dark site, whose takeover re-INVITE then failed. */
 static void t_lost(h_t *h, const char *call, const char *caller, const char *queue,
                    acd_ms_t enqueue_ms, int priority)
 {
-    assert_int_equal(t_adopt(h, call, "100", caller, queue, enqueue_ms, priority), 0);
-    assert_int_equal(t_reinvite_failed(h, call), 0);
-}
-
-static const acd_cdr_t *t_cdr(const h_t *h)
-{
-    for (size_t i = 0; i < h->out.n; i++)
-        if (h->out.v[i].type == ACD_ACT_CDR)
-            return &h->out.v[i].cdr;
-    fail_msg("no CDR among %zu actions", h->out.n);
-    return NULL;
+    assert_int_equal(h_adopt(h, call, "100", caller, queue, enqueue_ms, priority), 0);
+    assert_int_equal(h_takeover_failed(h, call), 0);
 }
 
 static size_t t_held(const h_t *h)
@@ -70,23 +31,18 @@ static size_t t_held(const h_t *h)
     return n;
 }
 
-static bool t_ticket(const h_t *h, const char *tenant, const char *caller)
-{
-    acd_restore_view_t v;
-    return acd_core_restore_ticket(h->c, tenant, caller, h->now, &v) == 0;
-}
-
 /* The failed caller redials within the window: its old place, ahead of a later caller. */
 static void test_restored_in_place(void **state)
 {
     h_t *h = *state;
     h->now = H_T0 + 5000;
-    assert_int_equal(t_arrive(h, "b-later", "100", "+3460002"), 0); /* here at +5 s */
+    assert_int_equal(h_call_in(h, "b-later", "100", "+3460002", 0), 0); /* here at +5 s */
     h->now = H_T0 + 8000;
-    assert_int_equal(t_adopt(h, "a-1", "100", "+3460001", NULL, H_T0 + 2000, 0), 0); /* there at +2 s */
+    /* there at +2 s */
+    assert_int_equal(h_adopt(h, "a-1", "100", "+3460001", NULL, H_T0 + 2000, 0), 0);
     h->now = H_T0 + 9000;
-    assert_int_equal(t_reinvite_failed(h, "a-1"), 0);
-    const acd_cdr_t *cdr = t_cdr(h);
+    assert_int_equal(h_takeover_failed(h, "a-1"), 0);
+    const acd_cdr_t *cdr = h_cdr(h);
     assert_int_equal(cdr->disposition, ACD_DISP_FAILED);
     assert_string_equal(cdr->restored_from, "");
     acd_restore_view_t t;
@@ -99,7 +55,7 @@ static void test_restored_in_place(void **state)
 
     /* The redial comes 30 s later, on the tenant's other DID. */
     h->now = H_T0 + 39000;
-    assert_int_equal(t_arrive(h, "b-redial", "101", "+3460001"), 0);
+    assert_int_equal(h_call_in(h, "b-redial", "101", "+3460001", 0), 0);
     acd_call_view_t v = h_call(h, "b-redial");
     assert_int_equal(v.enqueue_ms, H_T0 + 2000);
     assert_string_equal(v.restored_from, "a-1");
@@ -117,13 +73,13 @@ static void test_restored_in_place(void **state)
     assert_int_equal(h_ev(h, ACD_EV_OFFER_ANSWERED, "b-redial", "a2"), 0);
     h->now += 10000;
     assert_int_equal(h_ev(h, ACD_EV_AGENT_HANGUP, "b-redial", "a2"), 0);
-    cdr = t_cdr(h);
+    cdr = h_cdr(h);
     assert_string_equal(cdr->restored_from, "a-1");
     assert_int_equal(cdr->enqueue_ms, H_T0 + 2000);
     assert_int_equal(cdr->disposition, ACD_DISP_ANSWERED);
 
     /* The ticket is used up: calling again is a new arrival. */
-    assert_int_equal(t_arrive(h, "b-again", "100", "+3460001"), 0);
+    assert_int_equal(h_call_in(h, "b-again", "100", "+3460001", 0), 0);
     v = h_call(h, "b-again");
     assert_int_equal(v.enqueue_ms, h->now);
     assert_string_equal(v.restored_from, "");
@@ -136,7 +92,7 @@ static void test_queue_and_priority(void **state)
     t_lost(h, "a-vip", "+3461", "vip", H_T0 - 1000, 12);
     t_lost(h, "a-low", "+3462", NULL, H_T0 - 1000, 0);
     h->now += 1000;
-    assert_int_equal(t_arrive(h, "n-vip", "100", "+3461"), 0);
+    assert_int_equal(h_call_in(h, "n-vip", "100", "+3461", 0), 0);
     acd_call_view_t v = h_call(h, "n-vip");
     assert_string_equal(v.queue, "vip");
     assert_int_equal(v.priority, 12);
@@ -162,21 +118,21 @@ static void test_no_match(void **state)
     assert_int_equal(t_held(h), 1); /* the identified caller's only */
 
     h->now += 1000;
-    assert_int_equal(t_arrive(h, "n-beta", "200", "+3460001"), 0); /* beta, same number */
+    assert_int_equal(h_call_in(h, "n-beta", "200", "+3460001", 0), 0); /* beta, same number */
     assert_string_equal(h_call(h, "n-beta").restored_from, "");
-    assert_int_equal(t_arrive(h, "n-other", "100", "+3460009"), 0);
+    assert_int_equal(h_call_in(h, "n-other", "100", "+3460009", 0), 0);
     assert_string_equal(h_call(h, "n-other").restored_from, "");
-    assert_int_equal(t_arrive(h, "n-anon", "100", "anonymous"), 0);
+    assert_int_equal(h_call_in(h, "n-anon", "100", "anonymous", 0), 0);
     assert_string_equal(h_call(h, "n-anon").restored_from, "");
-    assert_int_equal(t_arrive(h, "n-empty", "100", ""), 0);
+    assert_int_equal(h_call_in(h, "n-empty", "100", "", 0), 0);
     assert_string_equal(h_call(h, "n-empty").restored_from, "");
-    assert_true(t_ticket(h, "acme", "+3460001"));
+    assert_true(h_has_ticket(h, "acme", "+3460001"));
 
     /* At the expiry the ticket no longer matches, even before a TICK drops it. */
     h->now = H_T0 + T_WINDOW;
-    assert_false(t_ticket(h, "acme", "+3460001"));
+    assert_false(h_has_ticket(h, "acme", "+3460001"));
     assert_int_equal(t_held(h), 1);
-    assert_int_equal(t_arrive(h, "n-late", "100", "+3460001"), 0);
+    assert_int_equal(h_call_in(h, "n-late", "100", "+3460001", 0), 0);
     assert_string_equal(h_call(h, "n-late").restored_from, "");
     assert_int_equal(h_call(h, "n-late").enqueue_ms, h->now);
     assert_int_equal(acd_core_next_deadline(h->c), H_T0 + T_WINDOW);
@@ -190,11 +146,11 @@ static void test_no_match(void **state)
 static void test_only_failed_takeovers(void **state)
 {
     h_t *h = *state;
-    assert_int_equal(t_arrive(h, "local", "100", "+3461"), 0);
-    assert_int_equal(t_reinvite_failed(h, "local"), 0); /* never adopted */
-    assert_int_equal(t_adopt(h, "a-plain", "100", "+3462", NULL, H_T0 - 100, 0), 0);
+    assert_int_equal(h_call_in(h, "local", "100", "+3461", 0), 0);
+    assert_int_equal(h_takeover_failed(h, "local"), 0); /* never adopted */
+    assert_int_equal(h_adopt(h, "a-plain", "100", "+3462", NULL, H_T0 - 100, 0), 0);
     assert_int_equal(h_hangup(h, "a-plain", true), 0); /* failed, not restorable */
-    assert_int_equal(t_adopt(h, "a-gone", "100", "+3463", NULL, H_T0 - 100, 0), 0);
+    assert_int_equal(h_adopt(h, "a-gone", "100", "+3463", NULL, H_T0 - 100, 0), 0);
     assert_int_equal(h_hangup(h, "a-gone", false), 0); /* the caller hung up */
     acd_event_t ev = h_mkev(ACD_EV_CALL_ADOPT, "a-conn", "x9");
     snprintf(ev.did, sizeof(ev.did), "100");
@@ -204,16 +160,16 @@ static void test_only_failed_takeovers(void **state)
     ev.enqueue_ms = H_T0 - 100;
     ev.answer_ms = H_T0 - 50;
     assert_int_equal(h_apply(h, &ev), 0);
-    assert_int_equal(t_reinvite_failed(h, "a-conn"), 0); /* connected: not a waiting caller */
+    assert_int_equal(h_takeover_failed(h, "a-conn"), 0); /* connected: not a waiting caller */
     assert_int_equal(t_held(h), 0);
 
     /* An adopted caller ringing an agent when its re-INVITE fails still gets a ticket. */
-    assert_int_equal(t_adopt(h, "a-ring", "100", "+3465", NULL, H_T0 - 100, 0), 0);
+    assert_int_equal(h_adopt(h, "a-ring", "100", "+3465", NULL, H_T0 - 100, 0), 0);
     assert_int_equal(h_ev(h, ACD_EV_AGENT_LOGIN, NULL, "a2"), 0);
     assert_int_equal(h_call(h, "a-ring").state, ACD_CALL_OFFERED);
-    assert_int_equal(t_reinvite_failed(h, "a-ring"), 0);
+    assert_int_equal(h_takeover_failed(h, "a-ring"), 0);
     assert_int_equal(h_count(h, ACD_ACT_CANCEL_OFFER), 1);
-    assert_true(t_ticket(h, "acme", "+3465"));
+    assert_true(h_has_ticket(h, "acme", "+3465"));
 
     /* Window 0 turns it off and drops what is held. */
     assert_int_equal(acd_core_set_redial_window(h->c, -1), -EINVAL);
@@ -239,12 +195,12 @@ static void test_refused_and_twice(void **state)
     assert_int_equal(t.expires_ms, h->now + T_WINDOW);
     assert_int_equal(t_held(h), 1);
 
-    assert_int_equal(t_arrive(h, "busy", "100", "+3000"), 0);
+    assert_int_equal(h_call_in(h, "busy", "100", "+3000", 0), 0);
     acd_event_t ev = h_mkev(ACD_EV_CALL_ARRIVE, "busy", NULL); /* duplicate id */
     snprintf(ev.did, sizeof(ev.did), "100");
     snprintf(ev.caller, sizeof(ev.caller), "+3461");
     h_refused(h, &ev, -EEXIST);
-    assert_true(t_ticket(h, "acme", "+3461"));
+    assert_true(h_has_ticket(h, "acme", "+3461"));
 }
 
 /* The table holds ACD_RESTORE_MAX tickets; one more drops the one closest to expiry. */
@@ -263,14 +219,15 @@ static void test_bounded(void **state)
     acd_core_restore_counts(h->c, &held, &dropped);
     assert_int_equal(held, ACD_RESTORE_MAX);
     assert_int_equal(dropped, 1);
-    assert_false(t_ticket(h, "acme", "+340"));
-    assert_true(t_ticket(h, "acme", "+341"));
+    assert_false(h_has_ticket(h, "acme", "+340"));
+    assert_true(h_has_ticket(h, "acme", "+341"));
     snprintf(num, sizeof(num), "+34%d", ACD_RESTORE_MAX);
-    assert_true(t_ticket(h, "acme", num));
+    assert_true(h_has_ticket(h, "acme", num));
     assert_int_equal(acd_core_next_deadline(h->c), H_T0 + 1 + T_WINDOW);
 }
 
-/* The CDR line names the old call only when there is one: other lines are unchanged. */
+/* The CDR line names the old call, or a callback, only when there is one: other lines are
+ * unchanged. */
 static void test_cdr_json(void **state)
 {
     (void)state;
@@ -288,6 +245,19 @@ static void test_cdr_json(void **state)
     const char *tail = ",\"restored_from\":\"a-3\"}";
     assert_int_equal(b.n, plain + strlen(tail) - 1);
     assert_string_equal(s + b.n - strlen(tail), tail);
+    /* A callback (ADR 0019) says so after it, and only then. */
+    assert_null(strstr(b.p, "callback"));
+    acd_buf_reset(&b);
+    c.callback = true;
+    assert_int_equal(acd_cdr_format_json(&b, &c, "b"), 0);
+    tail = ",\"restored_from\":\"a-3\",\"callback\":true}";
+    assert_string_equal(b.p + b.n - strlen(tail), tail);
+    acd_buf_reset(&b);
+    c.restored_from[0] = '\0'; /* answered after its ticket was gone */
+    assert_int_equal(acd_cdr_format_json(&b, &c, "b"), 0);
+    tail = ",\"end_ms\":5000,\"callback\":true}";
+    assert_int_equal(b.n, plain + strlen(",\"callback\":true"));
+    assert_string_equal(b.p + b.n - strlen(tail), tail);
     acd_buf_fini(&b);
 }
 

@@ -1,15 +1,5 @@
 /* test_config_anycast.c - the `anycast:` section: defaults, values, file:line errors, merge. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "config/config.h"
-#include "util/err.h"
+#include "config_cases.h"
 
 /* A valid single site on lines 1-4; the anycast section under test comes after it. */
 #define BASE                                                                                       \
@@ -18,30 +8,10 @@
     "queues: [{name: main, tenant: demo}]\n"                                                       \
     "agents: [{id: \"2001\", queues: [main]}]\n"
 
-static int load(const char *yaml, acd_config_t **cfgp, acd_config_errors_t *errs)
-{
-    return acd_config_load_string(yaml, strlen(yaml), "t.yaml", cfgp, errs);
-}
-
-/* Loads yaml, which must be valid, and returns the config. */
-static acd_config_t *load_ok(const char *yaml)
-{
-    acd_config_t *cfg = NULL;
-    acd_config_errors_t errs = {0};
-    int rc = load(yaml, &cfg, &errs);
-    if (rc != 0)
-        acd_config_errors_print(&errs, "t.yaml", stdout);
-    assert_int_equal(rc, 0);
-    assert_int_equal(errs.n, 0);
-    acd_config_errors_fini(&errs);
-    assert_non_null(cfg);
-    return cfg;
-}
-
 static void test_absent(void **state)
 {
     (void)state;
-    acd_config_t *cfg = load_ok(BASE);
+    acd_config_t *cfg = cfg_load_ok(BASE);
     assert_false(cfg->anycast);
     assert_null(cfg->anycast_address);
     assert_null(cfg->anycast_interface);
@@ -50,7 +20,7 @@ static void test_absent(void **state)
     acd_config_free(cfg);
 
     /* A key with no value is a key left out (docs/config.md). */
-    cfg = load_ok(BASE "anycast:\n");
+    cfg = cfg_load_ok(BASE "anycast:\n");
     assert_false(cfg->anycast);
     acd_config_free(cfg);
 }
@@ -58,7 +28,7 @@ static void test_absent(void **state)
 static void test_defaults(void **state)
 {
     (void)state;
-    acd_config_t *cfg = load_ok(BASE "anycast: {address: 198.18.0.1}\n");
+    acd_config_t *cfg = cfg_load_ok(BASE "anycast: {address: 198.18.0.1}\n");
     assert_true(cfg->anycast);
     assert_string_equal(cfg->anycast_address, "198.18.0.1");
     assert_string_equal(cfg->anycast_interface, "lo");
@@ -71,19 +41,19 @@ static void test_defaults(void **state)
 static void test_values(void **state)
 {
     (void)state;
-    acd_config_t *cfg = load_ok(BASE "sip: {listen: 0.0.0.0}\n"
-                                     "anycast:\n"
-                                     "  address: 198.19.255.7\n"
-                                     "  interface: anycast0\n"
-                                     "  prefix_len: 31\n");
+    acd_config_t *cfg = cfg_load_ok(BASE "sip: {listen: 0.0.0.0}\n"
+                                         "anycast:\n"
+                                         "  address: 198.19.255.7\n"
+                                         "  interface: anycast0\n"
+                                         "  prefix_len: 31\n");
     assert_string_equal(cfg->anycast_address, "198.19.255.7");
     assert_string_equal(cfg->anycast_interface, "anycast0");
     assert_int_equal(cfg->anycast_prefix_len, 31);
     assert_string_equal(cfg->sip_listen, "0.0.0.0");
     acd_config_free(cfg);
 
-    cfg = load_ok(BASE
-                  "sip: {listen: \"::\"}\nanycast: {address: 198.18.0.1, interface: eth0.100}\n");
+    cfg = cfg_load_ok(
+        BASE "sip: {listen: \"::\"}\nanycast: {address: 198.18.0.1, interface: eth0.100}\n");
     assert_string_equal(cfg->sip_listen, "::");
     assert_string_equal(cfg->anycast_interface, "eth0.100");
     acd_config_free(cfg);
@@ -94,7 +64,7 @@ static void test_merge_keeps_section(void **state)
 {
     (void)state;
     acd_config_t *site =
-        load_ok(BASE "anycast: {address: 198.18.0.1, interface: lo, prefix_len: 32}\n");
+        cfg_load_ok(BASE "anycast: {address: 198.18.0.1, interface: lo, prefix_len: 32}\n");
     static const char shared_yaml[] = "tenants: [{name: t2, dids: [\"2000\"], queue: q2}]\n"
                                       "queues: [{name: q2, tenant: t2}]\n";
     acd_config_t *shared = NULL, *merged = NULL;
@@ -124,14 +94,7 @@ static void test_merge_keeps_section(void **state)
     acd_config_errors_fini(&errs);
 }
 
-typedef struct err_case {
-    const char *what;
-    const char *yaml;
-    int line;
-    const char *msg;
-} err_case_t;
-
-static const err_case_t err_cases[] = {
+static const cfg_err_case_t err_cases[] = {
     {"address missing", BASE "anycast: {interface: lo}\n", 5, "missing required key 'address'"},
     {"not a mapping", BASE "anycast: 198.18.0.1\n", 5, "expected a mapping for 'anycast'"},
     {"unknown key", BASE "anycast: {address: 198.18.0.1, iface: lo}\n", 5,
@@ -170,24 +133,7 @@ static const err_case_t err_cases[] = {
 static void test_error_cases(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(err_cases) / sizeof(err_cases[0]); i++) {
-        const err_case_t *c = &err_cases[i];
-        acd_config_t *cfg = NULL;
-        acd_config_errors_t errs = {0};
-        int rc = load(c->yaml, &cfg, &errs);
-        bool found = false;
-        for (size_t j = 0; j < errs.n; j++)
-            found = found || (errs.v[j].line == c->line && strstr(errs.v[j].message, c->msg));
-        if (rc != ACD_ECONFIG || !found) {
-            printf("case '%s': rc=%d, wanted line %d: ...%s...; got:\n", c->what, rc, c->line,
-                   c->msg);
-            acd_config_errors_print(&errs, "t.yaml", stdout);
-        }
-        assert_int_equal(rc, ACD_ECONFIG);
-        assert_true(found);
-        assert_null(cfg);
-        acd_config_errors_fini(&errs);
-    }
+    cfg_expect_errors(err_cases, sizeof(err_cases) / sizeof(err_cases[0]));
 }
 
 int main(void)
