@@ -167,17 +167,19 @@ static void etcd_keeper_keepalive_done(acd__etcd_req_t *r, int err, json_object 
     acd_etcd_keeper_t *k = ud;
     int64_t ttl = 0;
 
-    (void)r;
     k->req = NULL;
     if (err == 0)
         err = etcd_keeper_ttl(body, &ttl);
     if (err == ACD_ELEASE_LOST && !k->doubt) {
         /* While etcd changes leaders a keepalive can come back without a TTL although the
-         * lease lives on (the new leader refreshes leases). One such answer is doubt; a
-         * second in a row, or the deadline, is the loss. The next tick asks again. */
+         * lease lives on (the new leader refreshes leases), and a member that is catching
+         * up after a partition answers from its stale state. One such answer is doubt;
+         * the next tick asks another member; a second in a row, or the deadline, is the
+         * loss. */
         k->doubt = true;
-        acd_log_info("ACD-ETCD-LEASE-DOUBT", "lease=%" PRId64 ": keepalive answered without a TTL",
-                     k->id);
+        acd_log_info("ACD-ETCD-LEASE-DOUBT", "lease=%" PRId64 ": keepalive answered without a TTL"
+                     " by %s; asking another member", k->id, r->url);
+        acd__etcd_failover(k->e, r->ep);
         return;
     }
     if (err == ACD_ELEASE_LOST) {

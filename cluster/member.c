@@ -205,6 +205,7 @@ static void member_lease_cb(acd_etcd_keeper_t *k, acd_etcd_lease_event_t ev, int
     if (m->cdr_held)
         m->cdr_hold_lease_lost = true;
     if (was_held) {
+        m->lease_lost_at = acd__member_now();
         m->verdict_pending = true;
         acd__member_note_silence(m); /* before the links' news after a freeze is read */
     }
@@ -348,6 +349,8 @@ static void member_site_seen(acd_member_t *m, acd_str_t key, bool live, acd_str_
     }
     if (s->live != live)
         acd_log_notice(live ? "ACD-MEMBER-SITE-UP" : "ACD-MEMBER-SITE-DARK", "site=%s", name);
+    if (live && !s->live)
+        acd__member_takeover_site_back(m, name);
     s->live = live;
     acd__member_schedule_plan(m);
     if (!live)

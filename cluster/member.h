@@ -152,6 +152,9 @@ bool acd_member_cdr_hold(acd_member_t *m, int64_t call_start_ms, bool *exposed);
  */
 bool acd_member_takeover_doubt(acd_member_t *m, int64_t call_start_ms);
 
+/* How long ago the lease this site held was lost (ms); 0 while it holds one. */
+int64_t acd_member_lease_lost_ms(const acd_member_t *m);
+
 /* Whether peers are heard and every one of them is an island (etcd lost everywhere). */
 bool acd_member_cluster_adrift(const acd_member_t *m);
 

@@ -84,6 +84,8 @@ typedef struct member_takeover {
     uint64_t incarnation;
     char sister[ACD_ID_MAX];
     uint64_t epoch;
+    uint64_t episode; /* the decision record's etcd revision (0: not known) */
+    bool ended;       /* the dark site came back since: a new takeover may follow */
     unsigned adopted; /* calls this site adopted for it */
 } member_takeover_t;
 
@@ -141,6 +143,7 @@ struct acd_member {
     bool takeover_inflight;       /* the leader's conditional takeover write is in flight */
     /* CDRs held by call control while a takeover of this site is possible: */
     bool verdict_pending;         /* the lease was lost: were we taken over? not known yet */
+    acd_ms_t lease_lost_at;       /* when a held lease was last lost */
     bool silence_seen;            /* ...and the leader did not hear us meanwhile */
     acd_ms_t exposed_before;      /* then: calls begun by this time may be the sister's */
     bool dispatch_deferred;       /* island, but local dispatch waits for the verdict */
@@ -194,6 +197,8 @@ void acd__member_offers_clear(acd_member_t *m);
 
 /* member_takeover.c: a dark site's calls handed to its sister (ADR 0014) */
 void acd__member_takeover_check(acd_member_t *m);
+/* site's liveness key is back: its takeovers so far are over. */
+void acd__member_takeover_site_back(acd_member_t *m, const char *site);
 /* Every site, each heartbeat tick: revokes the lease of a peer silent for a TTL. */
 void acd__member_fence_check(acd_member_t *m);
 void acd__member_on_takeover(acd_member_t *m, const Acd__V1__Takeover *t);

@@ -24,13 +24,31 @@
  * the sister's now and drops them instead of serving them twice.
  */
 
+/* The newest takeover recorded of (dark, inc), or NULL. */
 static member_takeover_t *takeover_find(const acd_member_t *m, const char *dark, uint64_t inc)
 {
+    member_takeover_t *found = NULL;
     for (size_t i = 0; i < m->n_takeovers; i++) {
-        if (m->takeovers[i].incarnation == inc && strcmp(m->takeovers[i].dark, dark) == 0)
-            return &m->takeovers[i];
+        member_takeover_t *t = &m->takeovers[i];
+        if (t->incarnation == inc && strcmp(t->dark, dark) == 0 && (!found || t->episode > found->episode))
+            found = t;
     }
-    return NULL;
+    return found;
+}
+
+/* A takeover already applied (or older than one): the same episode, or an older one. */
+static bool takeover_seen(const acd_member_t *m, const Acd__V1__Takeover *t)
+{
+    const member_takeover_t *r = takeover_find(m, t->dark_site, t->dark_incarnation);
+    return r && (!r->ended || t->episode <= r->episode);
+}
+
+void acd__member_takeover_site_back(acd_member_t *m, const char *site)
+{
+    for (size_t i = 0; i < m->n_takeovers; i++) {
+        if (strcmp(m->takeovers[i].dark, site) == 0)
+            m->takeovers[i].ended = true;
+    }
 }
 
 static member_takeover_t *takeover_record(acd_member_t *m, const Acd__V1__Takeover *t)
@@ -49,6 +67,7 @@ static member_takeover_t *takeover_record(acd_member_t *m, const Acd__V1__Takeov
     r->incarnation = t->dark_incarnation;
     snprintf(r->sister, sizeof(r->sister), "%s", t->sister);
     r->epoch = t->epoch;
+    r->episode = t->episode;
     return r;
 }
 
@@ -102,6 +121,7 @@ static void takeover_written(acd_etcd_t *e, const acd_etcd_result_t *res, void *
     t.sister = p->sister;
     t.leader_site = m->site;
     t.epoch = p->epoch;
+    t.episode = (uint64_t)res->revision;
     Acd__V1__Envelope env;
     acd__member_envelope_init(m, &env);
     env.body_case = ACD__V1__ENVELOPE__BODY_TAKEOVER;
@@ -223,7 +243,8 @@ void acd__member_takeover_check(acd_member_t *m)
         if (s->live || strcmp(s->name, m->site) == 0 ||
             acd_replica_status(m->replica, s->name, now, &st) < 0)
             continue;
-        if (takeover_find(m, s->name, st.incarnation) || (st.calls == 0 && st.dialogs == 0))
+        const member_takeover_t *prev = takeover_find(m, s->name, st.incarnation);
+        if ((prev && !prev->ended) || (st.calls == 0 && st.dialogs == 0))
             continue;
         /* Still heard on its links (cut off from etcd only): an island serving its own
          * callers, not a dark site. */
@@ -361,8 +382,8 @@ static void takeover_adopt(acd_member_t *m, const Acd__V1__Takeover *t, member_t
 
 void acd__member_on_takeover(acd_member_t *m, const Acd__V1__Takeover *t)
 {
-    if (takeover_find(m, t->dark_site, t->dark_incarnation))
-        return; /* once per run of a site */
+    if (takeover_seen(m, t))
+        return; /* once per episode of a run of a site */
     if (t->epoch < m->leader_epoch) {
         acd_log_info("ACD-MEMBER-TAKEOVER-STALE", "dark=%s sister=%s epoch=%" PRIu64 " < %" PRIu64,
                      t->dark_site, t->sister, t->epoch, m->leader_epoch);
@@ -479,6 +500,7 @@ static void takeover_own_range(acd_etcd_t *e, const acd_etcd_result_t *res, void
             t.sister = (char *)json_object_get_string(sis);
             t.leader_site = (char *)"etcd";
             t.epoch = (uint64_t)json_object_get_int64(ep);
+            t.episode = (uint64_t)res->kvs[0].mod_revision; /* the txn that wrote it */
             m->own_takeover_rev = res->kvs[0].mod_revision;
             sister = t.sister;
             acd__member_on_takeover(m, &t);
@@ -579,6 +601,14 @@ bool acd_member_takeover_doubt(acd_member_t *m, int64_t call_start_ms)
         m->exposed_before = last; /* what the peers can know of us: calls begun by then */
     }
     return !leader_heard || (m->verdict_pending && m->silence_seen);
+}
+
+int64_t acd_member_lease_lost_ms(const acd_member_t *m)
+{
+    if (!m || m->lease_state == MEMBER_LEASE_HELD || !m->lease_lost_at)
+        return 0;
+    int64_t ms = acd__member_now() - m->lease_lost_at;
+    return ms > 0 ? ms : 1;
 }
 
 bool acd_member_cluster_adrift(const acd_member_t *m)

@@ -85,6 +85,7 @@ static void main_anycast_update(acdd_t *d)
         h.lease_held = s.lease_held;
         h.island = s.island;
         h.adrift = s.adrift;
+        h.lease_lost_ms = s.lease_lost_ms;
     }
     const char *why = NULL;
     bool ok = acd_anycast_healthy(&h, &why);

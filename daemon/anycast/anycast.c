@@ -77,6 +77,9 @@ bool acd_anycast_healthy(const acd_anycast_health_t *h, const char **why)
         w = "draining";
     else if (h->cluster && (h->island || !h->lease_held) && h->adrift)
         ok = true, w = "adrift";
+    else if (h->cluster && (h->island || !h->lease_held) && h->lease_lost_ms > 0 &&
+             h->lease_lost_ms < ACD_ANYCAST_GRACE_MS)
+        ok = true, w = "grace";
     else if (h->cluster && h->island)
         w = "island";
     else if (h->cluster && !h->lease_held)

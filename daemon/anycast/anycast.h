@@ -36,7 +36,13 @@ typedef struct acd_anycast_health {
     bool lease_held; /* cluster: the member holds its etcd lease */
     bool island;     /* cluster: the member is in island mode */
     bool adrift;     /* cluster: every peer it hears is an island too (etcd lost everywhere) */
+    int64_t lease_lost_ms; /* cluster: since its held lease was lost (0: held, or never) */
 } acd_anycast_health_t;
+
+/* A lease just lost keeps the route this long: a re-grant usually follows within it
+ * (an etcd election, a member catching up), and every site withdrawing at once would
+ * leave the carriers no route (ADR 0018). */
+#define ACD_ANYCAST_GRACE_MS 1500
 
 /*
  * The health rule of ADR 0015: a site announces while it is not stopping, not draining
@@ -44,7 +50,7 @@ typedef struct acd_anycast_health {
  * is adrift (every peer it hears has lost etcd too): then every site serves its own
  * callers and withdrawing would leave the carriers none. Returns true when the site
  * should announce; *why (may be NULL) gets a static word for the status document:
- * "healthy", "adrift", "stopping", "draining", "island" or "no-lease".
+ * "healthy", "adrift", "grace", "stopping", "draining", "island" or "no-lease".
  */
 bool acd_anycast_healthy(const acd_anycast_health_t *h, const char **why);
 

@@ -32,6 +32,7 @@ void acd_callctl_health(acd_callctl_t *cc, acd_callctl_health_t *out)
     if (cc->member) {
         control_member_health(cc->member, out);
         out->adrift = acd_member_cluster_adrift(cc->member);
+        out->lease_lost_ms = acd_member_lease_lost_ms(cc->member);
     }
 }
 

@@ -14,6 +14,7 @@ typedef struct acd_callctl_health {
     bool lease_held; /* cluster: the member holds its etcd lease */
     bool island;     /* cluster: the member is in island mode */
     bool adrift;     /* cluster: peers are heard and every one is an island too */
+    int64_t lease_lost_ms; /* cluster: since the held lease was lost; 0 while held */
 } acd_callctl_health_t;
 
 /*

@@ -44,6 +44,11 @@ static const health_case_t health_cases[] = {
     {{.cluster = true, .adrift = true}, true, "adrift"},
     {{.cluster = true, .lease_held = true, .adrift = true}, true, "healthy"},
     {{.cluster = true, .island = true, .adrift = true, .draining = true}, false, "draining"},
+    /* A lease lost a moment ago keeps the route for ACD_ANYCAST_GRACE_MS. */
+    {{.cluster = true, .island = true, .lease_lost_ms = 200}, true, "grace"},
+    {{.cluster = true, .island = true, .lease_lost_ms = ACD_ANYCAST_GRACE_MS}, false, "island"},
+    {{.cluster = true, .lease_lost_ms = 1}, true, "grace"},
+    {{.cluster = true, .island = true, .lease_lost_ms = 200, .draining = true}, false, "draining"},
     /* Outside a cluster the lease and island flags mean nothing. */
     {{.island = true}, true, "healthy"},
 };
