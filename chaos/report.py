@@ -306,8 +306,8 @@ class Round:
             self.record("connected calls of the dark site that ended with one CDR (target: 100%)",
                         "%d of %d; %s" % (kv_[0], kv_[1], _count(c["fate"] for c in k)))
             self.record("callers restored on redial / called back",
-                        "not exercised here: the drill's callers do not redial (tests/cluster/test_redial.py"
-                        " covers restore on redial); callback is not built")
+                        "not exercised here: the drill's callers do not redial and its tenant has no"
+                        " callback trunk (tests/cluster/test_redial.py and test_callback.py cover both)")
             # Issue 4's targets, held to since the takeover is built: every caller still
             # waiting TARGET_REHOME_S after the fault was re-homed by then, and every
             # connected call ended answered with exactly one CDR.
