@@ -592,10 +592,15 @@ bool acd_member_takeover_doubt(acd_member_t *m, int64_t call_start_ms)
     (void)takeover_unheard(m, now, &last);
     if (!last || call_start_ms > last)
         return false; /* no peer can know the call: nobody takes it over */
+    /* Only a leader that does not hear us takes us over. We hear the one we know of: we
+     * are safe. We know none (or the one we know is ourselves, stale): every live peer
+     * must be heard. */
     acd_replica_status_t st;
-    bool leader_heard = m->leader[0] && strcmp(m->leader, m->site) != 0 &&
-                        acd_replica_status(m->replica, m->leader, now, &st) == 0 &&
-                        now - st.last_heartbeat_ms <= TAKEOVER_UNHEARD_MS;
+    acd_ms_t unused;
+    bool known = m->leader[0] && strcmp(m->leader, m->site) != 0;
+    bool leader_heard = known ? acd_replica_status(m->replica, m->leader, now, &st) == 0 &&
+                                    now - st.last_heartbeat_ms <= TAKEOVER_UNHEARD_MS
+                              : !takeover_unheard(m, now, &unused);
     if (!leader_heard && m->lease_state != MEMBER_LEASE_HELD && !m->silence_seen) {
         m->silence_seen = true;
         m->exposed_before = last; /* what the peers can know of us: calls begun by then */
