@@ -169,6 +169,7 @@ static void member_lease_cb(acd_etcd_keeper_t *k, acd_etcd_lease_event_t ev, int
     (void)k;
     if (ev == ACD_ETCD_LEASE_GRANTED) {
         m->lease_state = MEMBER_LEASE_HELD;
+        m->lease_held_since = acd__member_now();
         m->lease = lease;
         acd_log_notice("ACD-MEMBER-LEASE", "lease=%lld ttl_s=%lld", (long long)lease,
                        (long long)m->lease_ttl_s);

@@ -152,6 +152,13 @@ bool acd_member_cdr_hold(acd_member_t *m, int64_t call_start_ms, bool *exposed);
  */
 bool acd_member_takeover_doubt(acd_member_t *m, int64_t call_start_ms);
 
+/*
+ * The call of view v was handed over to a sister (this site was taken over): peers that
+ * took it from a snapshot made before this site knew drop it (an ENDED fact; no CDR
+ * comes from it). Call before the core forgets the call.
+ */
+void acd_member_call_withdrawn(acd_member_t *m, const acd_call_view_t *v);
+
 /* How long ago the lease this site held was lost (ms); 0 while it holds one. */
 int64_t acd_member_lease_lost_ms(const acd_member_t *m);
 

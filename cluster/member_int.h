@@ -144,6 +144,7 @@ struct acd_member {
     /* CDRs held by call control while a takeover of this site is possible: */
     bool verdict_pending;         /* the lease was lost: were we taken over? not known yet */
     acd_ms_t lease_lost_at;       /* when a held lease was last lost */
+    acd_ms_t lease_held_since;    /* when the lease held now was granted */
     bool silence_seen;            /* ...and the leader did not hear us meanwhile */
     acd_ms_t exposed_before;      /* then: calls begun by this time may be the sister's */
     bool dispatch_deferred;       /* island, but local dispatch waits for the verdict */

@@ -234,6 +234,30 @@ static void member_publish_cdr(acd_member_t *m, const acd_cdr_t *cdr)
     }
 }
 
+void acd_member_call_withdrawn(acd_member_t *m, const acd_call_view_t *v)
+{
+    if (!m || m->closing || !v)
+        return;
+    Acd__V1__CallEvent ce;
+    Acd__V1__CallKind kind = v->state == ACD_CALL_CONNECTED ? ACD__V1__CALL_KIND__CALL_KIND_CONNECTED
+                                                            : ACD__V1__CALL_KIND__CALL_KIND_ARRIVE;
+    if (acd_wire_call_from_view(v, kind, &ce) < 0)
+        return;
+    ce.kind = ACD__V1__CALL_KIND__CALL_KIND_ENDED;
+    ce.end_ms = acd__member_now();
+    ce.disposition = ACD__V1__DISPOSITION__DISPOSITION_FAILED; /* ours ends; its CDR is the sister's */
+    Acd__V1__Envelope env;
+    acd__member_envelope_init(m, &env);
+    env.body_case = ACD__V1__ENVELOPE__BODY_CALL;
+    env.call = &ce;
+    (void)acd__member_publish(m, &env);
+    member_call_rec_t *r = MEMBER_REC(&m->calls, member_call_rec_t, id, v->id, true);
+    if (r) {
+        r->kind = ACD__V1__CALL_KIND__CALL_KIND_ENDED;
+        r->dirty = true;
+    }
+}
+
 static void member_accept_out(acd_member_t *m, const acd_action_t *a)
 {
     Acd__V1__OfferAccept ac = ACD__V1__OFFER_ACCEPT__INIT;

@@ -190,6 +190,9 @@ static acd_ms_t takeover_silent_ms(const acd_member_t *m)
     return ms < 4 * MEMBER_HEARTBEAT_MS ? 4 * MEMBER_HEARTBEAT_MS : ms;
 }
 
+/* Silence from a live peer this long means our publications may not reach it. */
+#define TAKEOVER_UNHEARD_MS (3 * MEMBER_HEARTBEAT_MS)
+
 static void takeover_fence_done(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
 {
     (void)e;
@@ -208,8 +211,27 @@ static void takeover_fence_done(acd_etcd_t *e, const acd_etcd_result_t *res, voi
  * calls go to its sister, and it learns so when it returns (ADR 0018). A dead leader's
  * campaign key goes with its lease, so the next campaigner is elected at once.
  */
+/* Whether a live peer other than s has been heard lately: we are not the one cut off. */
+static bool takeover_hear_other(const acd_member_t *m, const member_site_t *s, acd_ms_t now)
+{
+    for (size_t i = 0; i < m->n_sites; i++) {
+        const member_site_t *o = &m->sites[i];
+        acd_replica_status_t st;
+        if (o != s && o->live && strcmp(o->name, m->site) != 0 &&
+            acd_replica_status(m->replica, o->name, now, &st) == 0 &&
+            now - st.last_heartbeat_ms <= TAKEOVER_UNHEARD_MS)
+            return true;
+    }
+    return false;
+}
+
 static void takeover_fence(acd_member_t *m, member_site_t *s, acd_ms_t now)
 {
+    /* Only a site that is itself well connected fences: it has held its lease for a TTL
+     * (it did not just come back from a partition, its links still reconnecting) and it
+     * hears another peer. A site that hears nobody may be the one cut off. */
+    if (now - m->lease_held_since < m->lease_ttl_s * 1000 || !takeover_hear_other(m, s, now))
+        return;
     acd_replica_status_t st;
     if (!s->live || !s->lease || s->fenced_lease == s->lease || strcmp(s->name, m->site) == 0 ||
         acd_replica_status(m->replica, s->name, now, &st) < 0 || !st.last_heartbeat_ms ||
@@ -522,8 +544,6 @@ void acd__member_own_takeover(acd_member_t *m)
 
 /* ---- CDRs held while a takeover of this site is possible ---- */
 
-/* Silence from a live peer this long means our publications may not reach it. */
-#define TAKEOVER_UNHEARD_MS (3 * MEMBER_HEARTBEAT_MS)
 /* A hold with our lease kept all along ends after this, heard or not. */
 #define TAKEOVER_HOLD_MAX_MS 60000
 

@@ -315,8 +315,8 @@ static int fact_call(const acd_replica_t *r, acd__replica_origin_t *o, const Acd
             return ACD_EPROTO;
     }
     if (ev->kind == ACD__V1__CALL_KIND__CALL_KIND_ENDED) {
-        if (old)
-            ent_destroy(old);
+        if (old && old->origin == o)
+            ent_destroy(old); /* (a late end from a former owner leaves the new owner's) */
         return 0;
     }
     acd__replica_ent_t *e;

@@ -379,6 +379,9 @@ void acd__cc_abandon_calls(void *ud, const char *sister, int64_t exposed_before_
         call->caller.state = LEG_ENDED;
         if (call->agent && call->agent->state != LEG_RINGING)
             call->agent->state = LEG_ENDED;
+        acd_call_view_t v;
+        if (cc->member && acd_core_call(cc->core, call->id, &v) == 0)
+            acd_member_call_withdrawn(cc->member, &v);
         acd_event_t ev = acd__cc_event(ACD_EV_CALL_FORGET, call->id, NULL);
         snprintf(ev.call_site, sizeof(ev.call_site), "%s", sister);
         snprintf(ev.offer_id, sizeof(ev.offer_id), "%s%s", ACD_MEMBER_TAKEOVER_OFFER, sister);
