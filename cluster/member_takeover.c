@@ -192,6 +192,9 @@ static acd_ms_t takeover_silent_ms(const acd_member_t *m)
 
 /* Silence from a live peer this long means our publications may not reach it. */
 #define TAKEOVER_UNHEARD_MS (3 * MEMBER_HEARTBEAT_MS)
+/* What we last heard of the peers dates their silence only to a heartbeat or two: a call
+ * begun that much after it may still have reached them (and be adopted). */
+#define TAKEOVER_EXPOSE_MARGIN_MS (2 * MEMBER_HEARTBEAT_MS)
 
 static void takeover_fence_done(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
 {
@@ -600,7 +603,7 @@ void acd__member_note_silence(acd_member_t *m)
     acd_ms_t last = 0;
     if (!m->silence_seen && takeover_unheard(m, acd__member_now(), &last)) {
         m->silence_seen = true;
-        m->exposed_before = last;
+        m->exposed_before = last + TAKEOVER_EXPOSE_MARGIN_MS;
     }
 }
 
@@ -610,7 +613,7 @@ bool acd_member_takeover_doubt(acd_member_t *m, int64_t call_start_ms)
         return false;
     acd_ms_t now = acd__member_now(), last = 0;
     (void)takeover_unheard(m, now, &last);
-    if (!last || call_start_ms > last)
+    if (!last || call_start_ms > last + TAKEOVER_EXPOSE_MARGIN_MS)
         return false; /* no peer can know the call: nobody takes it over */
     /* Only a leader that does not hear us takes us over. We hear the one we know of: we
      * are safe. We know none (or the one we know is ourselves, stale): every live peer
@@ -623,7 +626,7 @@ bool acd_member_takeover_doubt(acd_member_t *m, int64_t call_start_ms)
                               : !takeover_unheard(m, now, &unused);
     if (!leader_heard && m->lease_state != MEMBER_LEASE_HELD && !m->silence_seen) {
         m->silence_seen = true;
-        m->exposed_before = last; /* what the peers can know of us: calls begun by then */
+        m->exposed_before = last + TAKEOVER_EXPOSE_MARGIN_MS; /* what the peers may know of us */
     }
     return !leader_heard || (m->verdict_pending && m->silence_seen);
 }
@@ -659,7 +662,7 @@ bool acd_member_cdr_hold(acd_member_t *m, int64_t call_start_ms, bool *exposed)
     *exposed = false;
     if (!m || m->closing || !takeover_unheard(m, now, &last))
         return false;
-    *exposed = last > 0 && call_start_ms <= last;
+    *exposed = last > 0 && call_start_ms <= last + TAKEOVER_EXPOSE_MARGIN_MS;
     if (!m->cdr_held) {
         m->cdr_held = true;
         m->cdr_hold_lease_lost = m->lease_state != MEMBER_LEASE_HELD;
