@@ -22,12 +22,11 @@
 
 #define CDR_HOLD_MAX 100000
 
-static void cdr_write(acd_callctl_t *cc, acd_cdr_writer_t *w, const acd_cdr_t *cdr)
+static void cdr_write(acd_cdr_writer_t *w, const acd_cdr_t *cdr)
 {
     int rc = acd_cdr_write(w, cdr);
     if (rc < 0)
         acd_log_err("ACD-CDR-WRITE-FAILED", "call=%s err=%s", cdr->call_id, acd_errname(rc));
-    (void)cc;
 }
 
 void acd__cc_cdr_out(acd_callctl_t *cc, const acd_cdr_t *cdr)
@@ -43,7 +42,7 @@ void acd__cc_cdr_out(acd_callctl_t *cc, const acd_cdr_t *cdr)
             if (!v) {
                 acd_log_err("ACD-CDR-HOLD-FAILED", "call=%s: out of memory, written now",
                             cdr->call_id);
-                cdr_write(cc, cc->cdr, cdr);
+                cdr_write(cc->cdr, cdr);
                 return;
             }
             cc->held = v;
@@ -55,7 +54,7 @@ void acd__cc_cdr_out(acd_callctl_t *cc, const acd_cdr_t *cdr)
                        exposed ? "yes" : "no");
         return;
     }
-    cdr_write(cc, cc->cdr, cdr);
+    cdr_write(cc->cdr, cdr);
 }
 
 void acd__cc_cdr_release(void *ud, const char *sister)
@@ -71,7 +70,7 @@ void acd__cc_cdr_release(void *ud, const char *sister)
             continue;
         }
         if (cc->cdr)
-            cdr_write(cc, cc->cdr, &h->cdr);
+            cdr_write(cc->cdr, &h->cdr);
         written++;
     }
     if (cc->n_held)
@@ -88,7 +87,7 @@ void acd__cc_cdr_hold_fini(acd_callctl_t *cc)
         acd_cdr_writer_t *w = NULL;
         int rc = acd_cdr_writer_open(&w, path, cc->cfg->site_name);
         for (size_t i = 0; rc == 0 && i < cc->n_held; i++)
-            cdr_write(cc, w, &cc->held[i].cdr);
+            cdr_write(w, &cc->held[i].cdr);
         if (w)
             acd_cdr_writer_close(w);
         acd_log_warn("ACD-CDR-IN-DOUBT", "%zu CDRs held at exit written to %s%s%s", cc->n_held,

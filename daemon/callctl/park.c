@@ -95,26 +95,32 @@ static bool park_own_settle(acd_callctl_t *cc, const cc_parked_t *p, uint64_t no
     return acd__cc_relay(cc, p->st, req);
 }
 
-bool acd__cc_park(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t *req, const char *key)
+/* Whether req's dialog is a silent peer's (owner, size len, gets its name). */
+static bool park_owner_silent(acd_callctl_t *cc, const acd_sip_msg_t *req, char *owner, size_t len)
 {
     char cid[ACD_SIP_DIALOG_STR], ltag[ACD_SIP_DIALOG_STR], rtag[ACD_SIP_DIALOG_STR];
-    if (!st || !cc->member || !cc->parked || req->call_id.n >= sizeof(cid) ||
-        req->to.tag.n >= sizeof(ltag) || req->from.tag.n >= sizeof(rtag))
+    if (!cc->member || req->call_id.n >= sizeof(cid) || req->to.tag.n >= sizeof(ltag) ||
+        req->from.tag.n >= sizeof(rtag))
         return false;
     acd_str_copy(cid, sizeof(cid), req->call_id);
     acd_str_copy(ltag, sizeof(ltag), req->to.tag);
     acd_str_copy(rtag, sizeof(rtag), req->from.tag);
+    return acd_member_dialog_owner_silent(cc->member, cid, ltag, rtag, owner, len);
+}
+
+bool acd__cc_park(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t *req, const char *key)
+{
     char owner[ACD_ID_MAX];
-    if (!acd_member_dialog_owner_silent(cc->member, cid, ltag, rtag, owner, sizeof(owner)))
+    if (!st || !cc->parked || !park_owner_silent(cc, req, owner, sizeof(owner)))
         return false;
     if (cc->n_parked == PARK_MAX) {
-        acd_log_warn("ACD-SIP-PARK-FULL", "method=%.*s call-id=%s owner=%s: %d parked already",
-                     ACD_STR_FMT(req->method_name), cid, owner, PARK_MAX);
+        acd_log_warn("ACD-SIP-PARK-FULL", "method=%.*s call-id=%.*s owner=%s: %d parked already",
+                     ACD_STR_FMT(req->method_name), ACD_STR_FMT(req->call_id), owner, PARK_MAX);
         return false;
     }
     park_add(cc, st, key, false, 0);
-    acd_log_info("ACD-SIP-PARKED", "method=%.*s call-id=%s owner=%s: its owner is silent; held"
-                 " for the takeover", ACD_STR_FMT(req->method_name), cid, owner);
+    acd_log_info("ACD-SIP-PARKED", "method=%.*s call-id=%.*s owner=%s: its owner is silent; held"
+                 " for the takeover", ACD_STR_FMT(req->method_name), ACD_STR_FMT(req->call_id), owner);
     return true;
 }
 
@@ -238,14 +244,8 @@ bool acd__cc_park_adopted(acd_callctl_t *cc, const char *key)
 
 bool acd__cc_park_still(acd_callctl_t *cc, const acd_sip_msg_t *req)
 {
-    char cid[ACD_SIP_DIALOG_STR], ltag[ACD_SIP_DIALOG_STR], rtag[ACD_SIP_DIALOG_STR], owner[ACD_ID_MAX];
-    if (!cc->member || req->call_id.n >= sizeof(cid) || req->to.tag.n >= sizeof(ltag) ||
-        req->from.tag.n >= sizeof(rtag))
-        return false;
-    acd_str_copy(cid, sizeof(cid), req->call_id);
-    acd_str_copy(ltag, sizeof(ltag), req->to.tag);
-    acd_str_copy(rtag, sizeof(rtag), req->from.tag);
-    return acd_member_dialog_owner_silent(cc->member, cid, ltag, rtag, owner, sizeof(owner));
+    char owner[ACD_ID_MAX];
+    return park_owner_silent(cc, req, owner, sizeof(owner));
 }
 
 void acd__cc_park_init(acd_callctl_t *cc)
