@@ -409,7 +409,9 @@ void acd__member_on_takeover(acd_member_t *m, const Acd__V1__Takeover *t)
 {
     if (takeover_seen(m, t))
         return; /* once per episode of a run of a site */
-    if (t->epoch < m->leader_epoch) {
+    /* A decision with an episode was committed to etcd before it was published: it
+     * stands whatever leader came after. Only an older leader's (no episode) can be stale. */
+    if (t->episode == 0 && t->epoch < m->leader_epoch) {
         acd_log_info("ACD-MEMBER-TAKEOVER-STALE", "dark=%s sister=%s epoch=%" PRIu64 " < %" PRIu64,
                      t->dark_site, t->sister, t->epoch, m->leader_epoch);
         return;
