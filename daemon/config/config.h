@@ -25,6 +25,79 @@ typedef struct acd_cfg_trunk {
     size_t n_networks;
 } acd_cfg_trunk_t;
 
+/* A skill and its level, 1..10: what a queue's calls require (at least) or an agent has. */
+typedef struct acd_cfg_skill {
+    char *name;
+    int level; /* 1..10 */
+} acd_cfg_skill_t;
+
+/* A queue's requirement relaxed once a call has waited after_ms: skill now needs level. */
+typedef struct acd_cfg_relax {
+    int after_ms;
+    char *skill; /* one of the queue's skills */
+    int level;   /* 0..10, below the level it relaxes; 0 drops the requirement */
+} acd_cfg_relax_t;
+
+/* Local wall-clock time repeated on some weekdays (the layout of acd_sched_span_t). */
+typedef struct acd_cfg_span {
+    uint8_t days;           /* bit0 Monday .. bit6 Sunday; never 0 */
+    int start_min, end_min; /* [start,end) minutes of the local day, end may be 1440 */
+} acd_cfg_span_t;
+
+/* A real calendar date (the layout of acd_sched_date_t). */
+typedef struct acd_cfg_date {
+    int year, month, day;
+} acd_cfg_date_t;
+
+/*
+ * Targets: where a menu key, a timeout, a script or an overflow sends a call. Written as
+ * `queue:NAME` (optionally `queue:NAME!urgent` or `queue:NAME!P`, P a priority 0..100),
+ * `menu:NAME`, `voicemail`, `hours`, `operator`, `callback`, `escalate`, `repeat` or
+ * `hangup` (docs/config.md). The loader checks the syntax and that the names exist.
+ */
+
+/* One key of an IVR menu. */
+typedef struct acd_cfg_option {
+    char key;     /* '0'-'9', '*', '#' */
+    char *target; /* a target */
+} acd_cfg_option_t;
+
+typedef struct acd_cfg_menu {
+    char *name;
+    char *prompt;         /* prompt name */
+    int timeout_ms;       /* waiting for a key after the prompt; default 5000 */
+    int retries;          /* replays after a timeout or a bad key; default 2, 0..9 */
+    char *invalid_prompt; /* default "invalid" */
+    char *on_timeout;     /* target once the retries are used up; default "operator" */
+    acd_cfg_option_t *options;
+    size_t n_options;
+} acd_cfg_menu_t;
+
+/* Script mode bits (acd_cfg_script_t.modes): the order of acd_mode_t. */
+#define ACD_CFG_MODE_OPEN (1u << 0)
+#define ACD_CFG_MODE_LUNCH (1u << 1)
+#define ACD_CFG_MODE_AFTER_HOURS (1u << 2)
+#define ACD_CFG_MODE_HOLIDAY (1u << 3)
+#define ACD_CFG_MODE_OVERRIDE (1u << 4)
+
+/* One answering script; a tenant's scripts are tried in order and the first match wins. */
+typedef struct acd_cfg_script {
+    uint32_t modes;   /* bit per mode: 1<<0 open, 1<<1 lunch, 1<<2 after-hours, 1<<3 holiday,
+                         1<<4 override; 0 = any */
+    uint32_t reasons; /* bit per forwarding reason index (the order of acd_fwd_reason_t:
+                         none, unconditional, user-busy, no-answer, unavailable, time-of-day,
+                         do-not-disturb, deflection, out-of-service, away, unknown); 0 = any */
+    char *greeting;   /* prompt name; NULL: the built-in one */
+    char *then;       /* target */
+} acd_cfg_script_t;
+
+/* Who is on call during a span: numbers called in order. */
+typedef struct acd_cfg_oncall {
+    acd_cfg_span_t when;
+    char **chain;
+    size_t n_chain;
+} acd_cfg_oncall_t;
+
 typedef struct acd_cfg_tenant {
     char *name;
     char **dids;
@@ -39,16 +112,73 @@ typedef struct acd_cfg_tenant {
     int callback_delay_ms;    /* `delay` seconds, 0..3600; default 10: before each attempt */
     int callback_attempts;    /* `attempts`, 1..10; default 2: calls placed at most */
     int callback_ring_ms;     /* `ring_timeout` seconds, 0.1..300; default 30 */
+
+    /* When the line is open (docs/config.md "answering"). */
+    char *timezone;           /* IANA zone found in tzdata; default "UTC" */
+    acd_cfg_span_t *hours;    /* `hours`: open spans; none: open around the clock */
+    size_t n_hours;
+    acd_cfg_span_t *lunch;    /* `lunch`: breaks */
+    size_t n_lunch;
+    acd_cfg_date_t *holidays; /* closed all day */
+    size_t n_holidays;
+
+    /* Priority callers. */
+    char **vip;               /* caller numbers served first */
+    size_t n_vip;
+    int vip_priority;         /* 0..100; default 10 */
+    int redial_priority;      /* 0..100; default 5: a caller back after abandoning */
+    int abandon_window_ms;    /* `abandon_window` seconds, 0..86400; default 600; 0 off */
+
+    /* The auto-attendant (`ivr:`); n_menus == 0 without one. */
+    char *ivr_entry;          /* the first menu; a name in menus */
+    acd_cfg_menu_t *menus;
+    size_t n_menus;
+    char *operator_queue;     /* target `operator`; default: queue */
+
+    acd_cfg_script_t *scripts;
+    size_t n_scripts;
+
+    /* `voicemail:`: the fields hold their defaults when the section is absent. */
+    bool voicemail;           /* the section is present */
+    int vm_promise_ms;        /* `promise` seconds, 0..604800; default 14400 (4 h) */
+    char *vm_prompt;          /* default "vm_promise" */
+    int vm_max_ms;            /* `max_length` seconds, 5..600; default 120 */
+    char *vm_queue;           /* where message tasks are offered; default: queue */
+    char *vm_dir;             /* default /var/lib/acdd/voicemail */
+
+    /* `on_call:`: live escalation; n_oncall == 0 without the section. */
+    int oncall_ring_ms;       /* `ring_timeout` seconds, 0.1..300; default 20 */
+    char *oncall_trunk;       /* sip:host[:port], as callback_trunk; NULL without the section */
+    char *oncall_caller_id;   /* NULL: the number the caller dialled */
+    acd_cfg_oncall_t *oncall; /* `calendar` */
+    size_t n_oncall;
+
+    char *instructions;       /* default temporary instructions, <= 255 bytes UTF-8; NULL: none */
 } acd_cfg_tenant_t;
 
 typedef struct acd_cfg_queue {
     char *name;
     char *tenant;
-    char *strategy;         /* default "longest-idle" */
+    char *strategy;         /* "longest-idle" (default), "round-robin", "fewest-calls" */
     int ring_timeout_ms;    /* yaml `ring_timeout` in seconds (may be fractional); default 15 s */
     int wrapup_ms;          /* yaml `wrapup` seconds; default 5 s */
     int max_no_answer;      /* default 3; 0 disables */
     int priority;           /* default 0 */
+    acd_cfg_skill_t *skills; /* what its calls require: agents with at least each level */
+    size_t n_skills;
+    acd_cfg_relax_t *relax;  /* in increasing after_ms */
+    size_t n_relax;
+    int max_wait_ms;        /* `max_wait` seconds, 0..86400; 0 = no limit */
+    int max_len;            /* `max_length` waiting calls, 0..100000; 0 = no limit */
+    char *overflow;         /* target past max_wait/max_length: queue:, voicemail, callback,
+                               hangup; NULL when not set */
+    bool join_empty;        /* callers may join with no agent logged in; default false */
+    bool leave_empty;       /* waiting callers leave when the last agent logs out; default true */
+    int announce_ms;        /* `announce` seconds: position/expected wait interval; 0 off or
+                               10..3600; default 30 */
+    bool announce_position, announce_wait; /* default true */
+    int saturated_at;       /* waiting calls at which new callers hear "saturated"; 0 off */
+    bool callback_offer;    /* offer a callback with key 1 while waiting; default false */
 } acd_cfg_queue_t;
 
 typedef struct acd_cfg_agent {
@@ -57,6 +187,8 @@ typedef struct acd_cfg_agent {
     char *password;         /* SIP digest password; NULL: no authentication */
     char **queues;
     size_t n_queues;
+    acd_cfg_skill_t *skills;
+    size_t n_skills;
 } acd_cfg_agent_t;
 
 /* A sister site: where its event log and snapshot service listen (nng URLs). */
