@@ -497,11 +497,10 @@ static void msg_on_content_type(acd_sip_msg_t *m, acd_str_t v, bool first, int i
         msg_problem(m, acd__sip_hdr_defs[id].bad);
 }
 
-/* Require and Accept: every line's value, joined with ", " when there are several. */
-static void msg_on_joined(acd_sip_msg_t *m, acd_str_t v, bool first, int id)
+/* Every line's value of one header in *slot, joined with ", " when there are several. */
+static void msg_join(acd_sip_msg_t *m, acd_str_t *slot, acd_str_t v)
 {
-    acd_str_t *slot = id == ACD__SIP_H_REQUIRE ? &m->require : &m->accept;
-    if (first) {
+    if (!slot->p) {
         *slot = v;
         return;
     }
@@ -518,6 +517,19 @@ static void msg_on_joined(acd_sip_msg_t *m, acd_str_t v, bool first, int id)
         *slot = (acd_str_t){k, strlen(k)};
     else
         msg_problem(m, "Out of memory");
+}
+
+static void msg_on_joined(acd_sip_msg_t *m, acd_str_t v, bool first, int id)
+{
+    msg_join(m, id == ACD__SIP_H_REQUIRE ? &m->require : &m->accept, v);
+}
+
+/* Headers outside the table that are kept joined for other modules, or NULL. */
+static acd_str_t *msg_named_slot(acd_sip_msg_t *m, acd_str_t name)
+{
+    return acd_str_ieqc(name, "Diversion")      ? &m->diversion
+           : acd_str_ieqc(name, "History-Info") ? &m->history_info
+                                                : NULL;
 }
 
 static void msg_on_first(acd_sip_msg_t *m, acd_str_t v, bool first, int id)
@@ -710,8 +722,11 @@ static void msg_fill(acd_sip_msg_t *m)
     int seen[ACD__SIP_H_COUNT] = {0};
     for (int i = 0; i < pi->hdr_count; i++) {
         acd__sip_hdr_t *h = &pi->hdrs[i];
+        acd_str_t *slot;
         if (h->id >= 0 && msg_on_hdr[h->id])
             msg_on_hdr[h->id](m, h->value, seen[h->id]++ == 0, h->id);
+        else if (h->id < 0 && (slot = msg_named_slot(m, h->name)))
+            msg_join(m, slot, h->value);
     }
     size_t avail = pi->raw_len - pi->body_off;
     size_t n = avail;

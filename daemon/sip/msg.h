@@ -97,6 +97,10 @@ typedef struct acd_sip_msg {
     acd_str_t accept;    /* all Accept values, absent when none */
     acd_str_t authorization; /* first Authorization value, absent when none */
     acd_str_t user_agent;
+    /* Why the call was forwarded (divert.h reads them): every Diversion / History-Info
+     * value joined with ", " in order of appearance, absent when none. Not judged here. */
+    acd_str_t diversion;
+    acd_str_t history_info;
 
     struct acd__sip_msg_int *priv; /* the osip message and owned copies */
 } acd_sip_msg_t;
