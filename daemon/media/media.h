@@ -13,10 +13,10 @@ typedef struct acd_media acd_media_t;
 typedef struct acd_media_stream acd_media_stream_t;
 
 typedef struct acd_media_cfg {
-    const char *addr;        /* local IP to bind RTP sockets to (the site's media address) */
-    uint16_t port_min;       /* even RTP ports are taken from [port_min, port_max] */
+    const char *addr;  /* local IP to bind RTP sockets to (the site's media address) */
+    uint16_t port_min; /* even RTP ports are taken from [port_min, port_max] */
     uint16_t port_max;
-    const char *prompts_dir; /* <dir>/<lang>/<name>.wav, 8 kHz mono (see deploy/setup) */
+    const char *prompts_dir;      /* <dir>/<lang>/<name>.wav, 8 kHz mono (see deploy/setup) */
     const char *const *languages; /* languages to load, e.g. {"en","es"} */
     size_t n_languages;
 } acd_media_cfg_t;
@@ -60,13 +60,28 @@ void acd_media_stream_stop(acd_media_stream_t *s);
 /* Releases the port; frees the stream when libuv is done with it. Idempotent per stream. */
 void acd_media_stream_close(acd_media_stream_t *s);
 
+/* A key press received on a stream: digit '0'-'9', '*', '#', 'A'-'D'; held duration_ms. */
+typedef void (*acd_media_dtmf_cb)(void *ud, char digit, int duration_ms);
+
+/*
+ * Reports the RFC 4733 DTMF key presses the peer sends on s as telephone-event RTP of
+ * payload type te_pt (96..127, from the SDP negotiation), once per press (see
+ * acd__dtmf_rx_feed()), through cb with ud. te_pt -1 turns reporting off (cb and ud are
+ * then ignored). Calling it again replaces the previous setting. cb runs from the
+ * loop's receive callback and may call any stream function, close included. Returns 0
+ * or -EINVAL (te_pt outside 96..127 and not -1, cb NULL, s closing).
+ */
+int acd_media_stream_set_dtmf(acd_media_stream_t *s, int te_pt, acd_media_dtmf_cb cb, void *ud);
+
 typedef struct acd_media_stats {
     uint64_t streams_open;
     uint64_t streams_playing;
     uint64_t rtp_sent;
     uint64_t rtp_received;
     uint64_t send_errors;
-    uint64_t ticks_late;  /* ticks that ran more than 10 ms late */
+    uint64_t ticks_late;    /* ticks that ran more than 10 ms late */
+    uint64_t rtp_malformed; /* received datagrams that are not RTP, or bad telephone-events */
+    uint64_t dtmf_digits;   /* RFC 4733 key presses reported */
 } acd_media_stats_t;
 void acd_media_stats(const acd_media_t *m, acd_media_stats_t *out);
 

@@ -45,6 +45,36 @@ int acd__rtp_hdr_read(const uint8_t *pkt, size_t len, acd_rtp_hdr_t *h)
     return 0;
 }
 
+int acd__rtp_parse(const uint8_t *pkt, size_t len, acd_rtp_pkt_t *out)
+{
+    if (acd__rtp_hdr_read(pkt, len, &out->h) < 0)
+        return -EINVAL;
+    size_t off = ACD_RTP_HEADER_LEN + 4u * (pkt[0] & 0x0f);
+    if (off > len)
+        return -EINVAL;
+    if (pkt[0] & 0x10) {
+        /* Extension: 16-bit profile, 16-bit length in 32-bit words, then the words. */
+        if (len - off < 4)
+            return -EINVAL;
+        size_t words = (size_t)(pkt[off + 2] << 8 | pkt[off + 3]);
+        off += 4;
+        if (len - off < 4 * words)
+            return -EINVAL;
+        off += 4 * words;
+    }
+    size_t end = len;
+    if (pkt[0] & 0x20) {
+        /* The padding count includes itself, so it is at least 1 and fits after off. */
+        size_t pad = pkt[len - 1];
+        if (pad == 0 || pad > len - off)
+            return -EINVAL;
+        end -= pad;
+    }
+    out->payload = pkt + off;
+    out->payload_len = end - off;
+    return 0;
+}
+
 uint32_t acd__rtp_random32(void)
 {
     uint32_t v;

@@ -23,9 +23,26 @@ void acd__rtp_hdr_write(uint8_t out[ACD_RTP_HEADER_LEN], const acd_rtp_hdr_t *h)
 
 /*
  * Parses the fixed header at the start of pkt. Returns 0 or -EINVAL when pkt is shorter
- * than 12 bytes or not version 2 (used by tests and, later, by the DTMF receiver).
+ * than 12 bytes or not version 2. Says nothing of where the payload starts: see below.
  */
 int acd__rtp_hdr_read(const uint8_t *pkt, size_t len, acd_rtp_hdr_t *h);
+
+/* A received RTP packet: its fixed header and its payload, a slice of the packet. */
+typedef struct acd_rtp_pkt {
+    acd_rtp_hdr_t h;
+    const uint8_t *payload; /* points into the buffer given to acd__rtp_parse() */
+    size_t payload_len;
+} acd_rtp_pkt_t;
+
+/*
+ * Parses a whole RTP packet: the fixed header, then skips the CSRC list (CC entries) and
+ * the header extension (X bit, RFC 3550 section 5.3.1) and strips the padding (P bit:
+ * the last byte counts the padding bytes, itself included). out->payload borrows pkt.
+ * Returns 0, or -EINVAL when pkt is not version 2, is shorter than its header, CSRC list
+ * or extension say, or its padding count is 0 or larger than what follows the header.
+ * An empty payload is valid (0 bytes).
+ */
+int acd__rtp_parse(const uint8_t *pkt, size_t len, acd_rtp_pkt_t *out);
 
 /* Returns 32 random bits from the kernel (for SSRC and initial sequence/timestamp). */
 uint32_t acd__rtp_random32(void);

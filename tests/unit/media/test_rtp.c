@@ -1,4 +1,5 @@
-/* test_rtp.c - RTP header bytes, the even-port pool and binding around busy ports. */
+/* test_rtp.c - RTP header bytes, packet parsing, the even-port pool and binding around busy ports.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +39,55 @@ static void test_header_bytes(void **state)
     assert_int_equal(acd__rtp_hdr_read(b, 11, &r), -EINVAL);
     b[0] = 0x40; /* version 1 */
     assert_int_equal(acd__rtp_hdr_read(b, sizeof(b), &r), -EINVAL);
+}
+
+/* Packets for acd__rtp_parse(): where the payload starts and how long it is. */
+typedef struct parse_case {
+    const char *name;
+    uint8_t pkt[40];
+    size_t len;
+    int rc;
+    size_t off; /* payload offset */
+    size_t plen;
+} parse_case_t;
+
+#define FIXED(b0) b0, 0x08, 0, 1, 0, 0, 0, 160, 0, 0, 0, 7
+
+static const parse_case_t parse_cases[] = {
+    {"plain", {FIXED(0x80), 1, 2, 3}, 15, 0, 12, 3},
+    {"empty payload", {FIXED(0x80)}, 12, 0, 12, 0},
+    {"one CSRC", {FIXED(0x81), 9, 9, 9, 9, 1, 2}, 18, 0, 16, 2},
+    {"extension, 2 words", {FIXED(0x90), 0, 1, 0, 2, 1, 1, 1, 1, 2, 2, 2, 2, 5}, 25, 0, 24, 1},
+    {"padding 3", {FIXED(0xA0), 1, 2, 0, 0, 3}, 17, 0, 12, 2},
+    {"padding is the whole payload", {FIXED(0xA0), 0, 2}, 14, 0, 12, 0},
+    {"CSRC, extension and padding", {FIXED(0xB1), 9, 9, 9, 9, 0, 1, 0, 0, 7, 1}, 22, 0, 20, 1},
+    {"too short", {FIXED(0x80)}, 11, -EINVAL, 0, 0},
+    {"version 3", {FIXED(0xC0), 1}, 13, -EINVAL, 0, 0},
+    {"CSRC cut", {FIXED(0x82), 9, 9, 9, 9}, 16, -EINVAL, 0, 0},
+    {"extension without its header", {FIXED(0x90), 0, 1}, 14, -EINVAL, 0, 0},
+    {"extension words cut", {FIXED(0x90), 0, 1, 0, 1, 1, 1}, 18, -EINVAL, 0, 0},
+    {"padding with no payload", {FIXED(0xA0)}, 12, -EINVAL, 0, 0},
+    {"padding count 0", {FIXED(0xA0), 1, 0}, 14, -EINVAL, 0, 0},
+    {"padding count too large", {FIXED(0xA0), 1, 3}, 14, -EINVAL, 0, 0},
+};
+
+static void test_parse_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+        const parse_case_t *c = &parse_cases[i];
+        acd_rtp_pkt_t p;
+        print_message("case %s\n", c->name);
+        assert_int_equal(acd__rtp_parse(c->pkt, c->len, &p), c->rc);
+        if (c->rc < 0)
+            continue;
+        assert_int_equal(p.h.pt, 8);
+        assert_int_equal(p.h.seq, 1);
+        assert_int_equal(p.h.ts, 160);
+        assert_int_equal(p.h.ssrc, 7);
+        assert_ptr_equal(p.payload, c->pkt + c->off);
+        assert_int_equal(p.payload_len, c->plen);
+    }
 }
 
 static void test_random_varies(void **state)
@@ -158,11 +208,9 @@ int main(void)
 {
     acd_log_init(NULL, ACD_LOG_ERR, "test");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_bytes),
-        cmocka_unit_test(test_random_varies),
-        cmocka_unit_test(test_pool_pairs),
-        cmocka_unit_test(test_pool_many),
-        cmocka_unit_test(test_socket_skips_busy_port),
+        cmocka_unit_test(test_header_bytes),  cmocka_unit_test(test_parse_table),
+        cmocka_unit_test(test_random_varies), cmocka_unit_test(test_pool_pairs),
+        cmocka_unit_test(test_pool_many),     cmocka_unit_test(test_socket_skips_busy_port),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
