@@ -53,6 +53,7 @@ int acd_media_alloc(acd_media_t **mp, uv_loop_t *loop, const acd_media_cfg_t *cf
     m->loop = loop;
     acd_list_init(&m->streams);
     acd_list_init(&m->playing);
+    acd_list_init(&m->recording);
     if ((rc = media_parse_addr(cfg->addr, &m->bind_addr)) < 0) {
         acd_log_err("ACD-MEDIA-CONFIG", "addr=%s media address is not an IP address", cfg->addr);
         goto out;
@@ -133,6 +134,7 @@ int acd_media_stream_open(acd_media_t *m, acd_media_stream_t **sp)
     s->m = m;
     acd_list_init(&s->node);
     acd_list_init(&s->play_node);
+    acd_list_init(&s->rec_node);
     s->fd = acd__rtp_socket_open(&m->ports, (const struct sockaddr *)&m->bind_addr, &s->port);
     if (s->fd < 0) {
         rc = s->fd;
@@ -190,6 +192,8 @@ void acd_media_stream_close(acd_media_stream_t *s)
         return;
     acd_media_t *m = s->m;
     s->closing = true;
+    /* A recording ends as the caller hangs up: the message is kept. */
+    acd__media_record_end(s, 0);
     acd__media_unplay(s);
     acd_list_remove(&s->node);
     /* uv_close() closes the descriptor now, so the port is free for the pool at once. */

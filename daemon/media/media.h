@@ -73,15 +73,49 @@ typedef void (*acd_media_dtmf_cb)(void *ud, char digit, int duration_ms);
  */
 int acd_media_stream_set_dtmf(acd_media_stream_t *s, int te_pt, acd_media_dtmf_cb cb, void *ud);
 
+/* A recording is over: rc 0 (the file is at its path) or negative errno; its length. */
+typedef void (*acd_media_record_cb)(void *ud, int rc, int duration_ms);
+
+/*
+ * Records what the peer sends on s into the WAV file path (8 kHz mono 16-bit PCM):
+ * every PCMU/PCMA packet received is decoded and appended, gaps of up to 1 s (lost
+ * packets, silence suppression, a DTMF key press) are filled with silence so the length
+ * is real, duplicates and late packets are dropped (see acd__record_feed()). The audio
+ * goes to path + ".part", renamed to path when the recording ends, so readers never see
+ * half a file; the directory must exist. The recording ends, and done(ud, rc,
+ * duration_ms) is called once, when:
+ *   - max_ms of audio has been written (rc 0, from the receive callback);
+ *   - max_ms + 1 s have passed on the clock, however little came (rc 0, from the tick);
+ *   - acd_media_stream_record_stop() is called (rc 0, before it returns);
+ *   - the stream or the engine is closed (rc 0, before the close returns: a caller who
+ *     hangs up keeps the message);
+ *   - writing fails (rc -EIO; path.part is removed, path is not created).
+ * A rename failure is reported as its negative errno. done may be NULL and may call
+ * any stream function (close included). Writes are not fsync'ed. Returns 0, -EINVAL
+ * (s closing, path empty, max_ms <= 0), -EBUSY (already recording), -ENAMETOOLONG,
+ * -ENOMEM, the errno of creating path.part (-ENOENT, -EACCES ...) or -EIO.
+ */
+int acd_media_stream_record_start(acd_media_stream_t *s, const char *path, int max_ms,
+                                  acd_media_record_cb done, void *ud);
+
+/*
+ * Ends the recording on s now; done is called before this returns. Returns done's rc
+ * (0 or a negative errno), or -ENOENT when s is not recording.
+ */
+int acd_media_stream_record_stop(acd_media_stream_t *s);
+
 typedef struct acd_media_stats {
     uint64_t streams_open;
     uint64_t streams_playing;
     uint64_t rtp_sent;
     uint64_t rtp_received;
     uint64_t send_errors;
-    uint64_t ticks_late;    /* ticks that ran more than 10 ms late */
-    uint64_t rtp_malformed; /* received datagrams that are not RTP, or bad telephone-events */
-    uint64_t dtmf_digits;   /* RFC 4733 key presses reported */
+    uint64_t ticks_late;     /* ticks that ran more than 10 ms late */
+    uint64_t rtp_malformed;  /* received datagrams that are not RTP, or bad telephone-events */
+    uint64_t dtmf_digits;    /* RFC 4733 key presses reported */
+    uint64_t recordings;     /* recordings in progress (a gauge) */
+    uint64_t records_done;   /* recordings ended with their file in place */
+    uint64_t records_failed; /* recordings ended by an error (no file) */
 } acd_media_stats_t;
 void acd_media_stats(const acd_media_t *m, acd_media_stats_t *out);
 

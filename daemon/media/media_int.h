@@ -10,6 +10,7 @@
 #include "media/dtmf.h"
 #include "media/media.h"
 #include "media/prompt.h"
+#include "media/record.h"
 #include "media/rtp.h"
 #include "util/list.h"
 
@@ -19,10 +20,11 @@ struct acd_media {
     struct sockaddr_storage bind_addr; /* cfg->addr, port 0 */
     acd_rtp_ports_t ports;
     acd_prompt_set_t prompts;
-    acd_list_t streams; /* every open stream, by node */
-    acd_list_t playing; /* streams sending, by play_node */
-    uint64_t next_ns;   /* uv_hrtime() at which the next frame is due */
-    unsigned handles;   /* libuv handles not closed yet (the tick and the streams) */
+    acd_list_t streams;   /* every open stream, by node */
+    acd_list_t playing;   /* streams sending, by play_node */
+    acd_list_t recording; /* streams recording, by rec_node */
+    uint64_t next_ns;     /* uv_hrtime() at which the next frame is due */
+    unsigned handles;     /* libuv handles not closed yet (the tick and the streams) */
     bool ticking;
     bool closing;
     void (*close_cb)(void *ud);
@@ -60,6 +62,12 @@ struct acd_media_stream {
     acd_media_dtmf_cb dtmf_cb;
     void *dtmf_ud;
     acd__dtmf_rx_t dtmf_rx;
+    /* Receive side: the recording (rec NULL: none). */
+    acd__record_t *rec;
+    acd_list_t rec_node;
+    uint64_t rec_deadline_ns; /* uv_hrtime() after which the tick ends it */
+    acd_media_record_cb rec_done;
+    void *rec_ud;
 };
 
 /* Starts receiving on s (play.c and media.c never read packets themselves). */
@@ -67,5 +75,18 @@ int acd__media_rx_start(acd_media_stream_t *s);
 
 /* Takes s off the playing list. */
 void acd__media_unplay(acd_media_stream_t *s);
+
+/* Starts the tick if it is idle (play.c); it runs while a stream plays or records. */
+void acd__media_tick_start(acd_media_t *m);
+
+/*
+ * Ends the recording of s (rx.c): keeps the file when rc is 0, removes it otherwise,
+ * then calls done with rc (or the close/rename error). Returns that rc; -ENOENT when
+ * s is not recording. done may re-enter anything.
+ */
+int acd__media_record_end(acd_media_stream_t *s, int rc);
+
+/* Ends the recordings whose clock deadline has passed (rx.c, from the tick). */
+void acd__media_record_sweep(acd_media_t *m, uint64_t now_ns);
 
 #endif

@@ -136,15 +136,18 @@ static void media_tick_cb(uv_timer_t *t)
             stream_send(m, acd_container_of(pos, acd_media_stream_t, play_node), (unsigned)due);
         }
     }
-    if (acd_list_empty(&m->playing)) {
-        m->ticking = false; /* idle: no wake-ups until a stream plays again */
+    acd__media_record_sweep(m, now);
+    if (m->closing)
+        return; /* a recording's done callback closed the engine */
+    if (acd_list_empty(&m->playing) && acd_list_empty(&m->recording)) {
+        m->ticking = false; /* idle: no wake-ups until a stream plays or records again */
         return;
     }
     media_tick_arm(m);
 }
 
-/* Starts the tick if it is idle; the first frame goes out one frame time from now. */
-static void media_tick_start(acd_media_t *m)
+/* The first frame goes out one frame time from now. */
+void acd__media_tick_start(acd_media_t *m)
 {
     if (m->ticking || m->closing)
         return;
@@ -181,6 +184,6 @@ int acd_media_stream_play(acd_media_stream_t *s, const struct sockaddr *remote, 
         acd_list_push_back(&m->playing, &s->play_node);
         m->stats.streams_playing++;
     }
-    media_tick_start(m);
+    acd__media_tick_start(m);
     return 0;
 }

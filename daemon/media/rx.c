@@ -1,10 +1,13 @@
-/* rx.c - what a stream receives: RTP parsing and RFC 4733 DTMF key presses. */
+/* rx.c - what a stream receives: RTP parsing, RFC 4733 DTMF key presses, recordings. */
 #include <errno.h>
 #include <string.h>
 
 #include "media/media_int.h"
 #include "util/err.h"
 #include "util/log.h"
+
+/* A recording whose caller went quiet ends this long after max_ms on the clock. */
+#define RX_RECORD_GRACE_NS UINT64_C(1000000000)
 
 static void rx_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
@@ -57,8 +60,13 @@ static void rx_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const st
         m->stats.rtp_malformed++;
         return;
     }
-    if (s->te_pt >= 0 && p.h.pt == s->te_pt)
+    if (s->te_pt >= 0 && p.h.pt == s->te_pt) {
         rx_dtmf(s, pkt, (size_t)nread);
+    } else if (s->rec) {
+        int rc = acd__record_feed(s->rec, &p);
+        if (rc != 0)
+            acd__media_record_end(s, rc > 0 ? 0 : rc); /* max_ms reached, or a write failed */
+    }
 }
 
 int acd__media_rx_start(acd_media_stream_t *s)
@@ -76,4 +84,85 @@ int acd_media_stream_set_dtmf(acd_media_stream_t *s, int te_pt, acd_media_dtmf_c
     s->dtmf_cb = te_pt < 0 ? NULL : cb;
     s->dtmf_ud = te_pt < 0 ? NULL : ud;
     return 0;
+}
+
+int acd_media_stream_record_start(acd_media_stream_t *s, const char *path, int max_ms,
+                                  acd_media_record_cb done, void *ud)
+{
+    if (!s || s->closing || !path || !*path || max_ms <= 0)
+        return -EINVAL;
+    if (s->rec)
+        return -EBUSY;
+    acd_media_t *m = s->m;
+    int rc = acd__record_open(&s->rec, path, max_ms);
+    if (rc < 0) {
+        acd_log_warn("ACD-MEDIA-RECORD-FAILED", "port=%u path=%s err=%s cannot start recording",
+                     (unsigned)s->port, path, acd_errname(rc));
+        return rc;
+    }
+    s->rec_done = done;
+    s->rec_ud = ud;
+    s->rec_deadline_ns = uv_hrtime() + (uint64_t)max_ms * 1000000u + RX_RECORD_GRACE_NS;
+    acd_list_push_back(&m->recording, &s->rec_node);
+    m->stats.recordings++;
+    acd__media_tick_start(m);
+    return 0;
+}
+
+int acd__media_record_end(acd_media_stream_t *s, int rc)
+{
+    if (!s->rec)
+        return -ENOENT;
+    acd_media_t *m = s->m;
+    acd__record_t *r = s->rec;
+    acd_media_record_cb done = s->rec_done;
+    void *ud = s->rec_ud;
+    /* The stream is done with the recording before done runs: it may start another. */
+    s->rec = NULL;
+    s->rec_done = NULL;
+    s->rec_ud = NULL;
+    acd_list_remove(&s->rec_node);
+    m->stats.recordings--;
+    int duration_ms = 0;
+    int crc = acd__record_close(r, rc == 0, &duration_ms);
+    if (rc == 0)
+        rc = crc;
+    if (rc == 0) {
+        m->stats.records_done++;
+    } else {
+        m->stats.records_failed++;
+        acd_log_warn("ACD-MEDIA-RECORD-FAILED", "port=%u err=%s duration_ms=%d recording lost",
+                     (unsigned)s->port, acd_errname(rc), duration_ms);
+    }
+    if (done)
+        done(ud, rc, duration_ms);
+    return rc;
+}
+
+int acd_media_stream_record_stop(acd_media_stream_t *s)
+{
+    return s ? acd__media_record_end(s, 0) : -ENOENT;
+}
+
+void acd__media_record_sweep(acd_media_t *m, uint64_t now_ns)
+{
+    /*
+     * A done callback may close or stop any stream, so the list is searched again from
+     * the start after each one; ended streams have left it, so this terminates.
+     */
+    for (;;) {
+        acd_media_stream_t *due = NULL;
+        acd_list_t *pos, *tmp;
+        acd_list_foreach(pos, tmp, &m->recording)
+        {
+            acd_media_stream_t *s = acd_container_of(pos, acd_media_stream_t, rec_node);
+            if (now_ns >= s->rec_deadline_ns) {
+                due = s;
+                break;
+            }
+        }
+        if (!due)
+            return;
+        acd__media_record_end(due, 0);
+    }
 }

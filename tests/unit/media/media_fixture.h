@@ -46,6 +46,34 @@ static inline int fixture_wav(const char *path, int rate, int channels, int subf
     return n == (sf_count_t)frames ? 0 : -1;
 }
 
+/*
+ * Reads the sound file at path: up to max frames into pcm (may be NULL with max 0) and
+ * its format into *info. Returns the number of frames in the file, or -1.
+ */
+static inline long fixture_wav_read(const char *path, int16_t *pcm, size_t max, SF_INFO *info)
+{
+    memset(info, 0, sizeof(*info));
+    SNDFILE *f = sf_open(path, SFM_READ, info);
+    if (!f)
+        return -1;
+    if (max > 0 && sf_readf_short(f, pcm, (sf_count_t)max) < 0) {
+        sf_close(f);
+        return -1;
+    }
+    sf_close(f);
+    return (long)info->frames;
+}
+
+/*
+ * Sample i of the test signal: a 437 Hz tone at amplitude 8000, 8 kHz sampling. The
+ * frequency shares no period with a 160-sample packet, so a packet in the wrong place
+ * shows in the samples.
+ */
+static inline int16_t fixture_tone(size_t i)
+{
+    return (int16_t)lrint(8000.0 * sin(2.0 * M_PI * 437.0 * (double)i / 8000.0));
+}
+
 /* Makes dir/lang (the prompt directory of one language); returns 0 or -1. */
 static inline int fixture_lang_dir(const char *dir, const char *lang)
 {

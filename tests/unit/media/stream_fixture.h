@@ -109,6 +109,13 @@ static inline int media_open(fx_t *f, uint16_t min, uint16_t max)
     return acd_media_alloc(&f->m, &f->loop, &cfg);
 }
 
+/* Writes f->dir/name into buf (size bytes) and returns buf. */
+static inline char *fx_path(const fx_t *f, const char *name, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/%s", f->dir, name);
+    return buf;
+}
+
 /* Opens media on ports [min, max] and one stream on it (asserts both work). */
 static inline acd_media_stream_t *fx_stream(fx_t *f, uint16_t min, uint16_t max)
 {
