@@ -54,6 +54,7 @@ int acd_media_alloc(acd_media_t **mp, uv_loop_t *loop, const acd_media_cfg_t *cf
     acd_list_init(&m->streams);
     acd_list_init(&m->playing);
     acd_list_init(&m->recording);
+    acd_list_init(&m->ended);
     if ((rc = media_parse_addr(cfg->addr, &m->bind_addr)) < 0) {
         acd_log_err("ACD-MEDIA-CONFIG", "addr=%s media address is not an IP address", cfg->addr);
         goto out;
@@ -135,6 +136,7 @@ int acd_media_stream_open(acd_media_t *m, acd_media_stream_t **sp)
     acd_list_init(&s->node);
     acd_list_init(&s->play_node);
     acd_list_init(&s->rec_node);
+    acd_list_init(&s->end_node);
     s->fd = acd__rtp_socket_open(&m->ports, (const struct sockaddr *)&m->bind_addr, &s->port);
     if (s->fd < 0) {
         rc = s->fd;
@@ -200,6 +202,11 @@ void acd_media_stream_close(acd_media_stream_t *s)
     acd__rtp_ports_release(&m->ports, s->port);
     m->stats.streams_open--;
     uv_close((uv_handle_t *)&s->udp, stream_close_cb);
+}
+
+bool acd_media_has_prompt(const acd_media_t *m, const char *lang, const char *name)
+{
+    return m && acd__prompt_set_find(&m->prompts, lang, name) != NULL;
 }
 
 void acd_media_stats(const acd_media_t *m, acd_media_stats_t *out)

@@ -49,12 +49,42 @@ uint16_t acd_media_stream_port(const acd_media_stream_t *s);
  * language lang, then `loop` (e.g. "moh") repeated, until stopped. Restarting a playing
  * stream switches playlist at the next frame; RTP sequence and timestamp continue (the
  * marker bit is set on the first packet of each prompt). Returns 0, -ENOENT (unknown
- * prompt or language), -EINVAL.
+ * prompt or language), -EINVAL. The same as acd_media_stream_play_list() with the list
+ * {first} (none when first is NULL) and no ended callback.
  */
 int acd_media_stream_play(acd_media_stream_t *s, const struct sockaddr *remote, acd_codec_t codec,
                           const char *lang, const char *first, const char *loop);
 
-/* Stops sending (the port stays bound: the caller's media may come back). */
+/* Most prompts one playlist holds (e.g. "position", "n20", "n3", "wait", ...). */
+#define ACD_MEDIA_LIST_MAX 16
+
+/* A playlist has played to its end. */
+typedef void (*acd_media_ended_cb)(void *ud);
+
+/*
+ * Starts sending to remote with codec the prompts names[0..n) of language lang in
+ * order, each once (the marker bit set on the first packet of each), then the prompt
+ * loop repeated until stopped, or, with loop NULL, silence (the port stays bound).
+ * When the last frame of the list has been sent, ended(ud) is called once, from the
+ * tick after it has sent that tick's frames, whether a loop follows or not; it may call
+ * play, stop or close on this or any stream, or close the engine. A playlist replaced
+ * (play again), stopped or closed before its end never calls ended. With n == 0 only
+ * loop plays and ended is never called. Restarting a playing stream switches at the
+ * next frame; sequence and timestamp continue. Returns 0, -ENOENT (a prompt missing in
+ * lang), -E2BIG (n > ACD_MEDIA_LIST_MAX), -EINVAL (s closing, remote of another address
+ * family, codec not PCMU/PCMA, n == 0 without loop, a NULL name).
+ */
+int acd_media_stream_play_list(acd_media_stream_t *s, const struct sockaddr *remote,
+                               acd_codec_t codec, const char *lang, const char *const *names,
+                               size_t n, const char *loop, acd_media_ended_cb ended, void *ud);
+
+/* True when prompt name exists in language lang (callers check configured prompts). */
+bool acd_media_has_prompt(const acd_media_t *m, const char *lang, const char *name);
+
+/*
+ * Stops sending (the port stays bound: the caller's media may come back); the playlist's
+ * ended callback will not be called.
+ */
 void acd_media_stream_stop(acd_media_stream_t *s);
 
 /* Releases the port; frees the stream when libuv is done with it. Idempotent per stream. */

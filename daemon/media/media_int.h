@@ -23,6 +23,7 @@ struct acd_media {
     acd_list_t streams;   /* every open stream, by node */
     acd_list_t playing;   /* streams sending, by play_node */
     acd_list_t recording; /* streams recording, by rec_node */
+    acd_list_t ended;     /* streams whose ended callback is due this tick, by end_node */
     uint64_t next_ns;     /* uv_hrtime() at which the next frame is due */
     unsigned handles;     /* libuv handles not closed yet (the tick and the streams) */
     bool ticking;
@@ -37,6 +38,7 @@ struct acd_media {
 struct acd_media_stream {
     acd_list_t node;
     acd_list_t play_node;
+    acd_list_t end_node; /* in m->ended while the ended callback is due */
     acd_media_t *m;
     uv_udp_t udp;
     int fd;
@@ -49,10 +51,15 @@ struct acd_media_stream {
     struct sockaddr_storage remote;
     socklen_t remote_len;
     acd_codec_t codec;
-    const acd_prompt_t *first;
+    /* The playlist: list[0..n_list) once each, then loop (if any) over and over. */
+    const acd_prompt_t *list[ACD_MEDIA_LIST_MAX];
+    size_t n_list;
+    size_t idx; /* cur is list[idx] while !in_loop */
     const acd_prompt_t *loop;
-    const acd_prompt_t *cur; /* NULL when the playlist has ended */
-    size_t pos;              /* next frame of cur */
+    const acd_prompt_t *cur;  /* NULL when the playlist has ended */
+    size_t pos;               /* next frame of cur */
+    acd_media_ended_cb ended; /* NULL once called or cancelled */
+    void *ended_ud;
     uint16_t seq;
     uint32_t ts;
     uint32_t ssrc;
@@ -73,7 +80,7 @@ struct acd_media_stream {
 /* Starts receiving on s (play.c and media.c never read packets themselves). */
 int acd__media_rx_start(acd_media_stream_t *s);
 
-/* Takes s off the playing list. */
+/* Takes s off the playing list and cancels a due ended callback (stop, close). */
 void acd__media_unplay(acd_media_stream_t *s);
 
 /* Starts the tick if it is idle (play.c); it runs while a stream plays or records. */

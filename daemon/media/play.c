@@ -14,13 +14,23 @@
 /* At most this many frames per stream in one tick; an older backlog is dropped. */
 #define MEDIA_MAX_CATCHUP 3
 
-void acd__media_unplay(acd_media_stream_t *s)
+/* Takes s off the playing list; a due ended callback stays due. */
+static void play_unlink(acd_media_stream_t *s)
 {
     if (!s->playing)
         return;
     s->playing = false;
     acd_list_remove(&s->play_node);
     s->m->stats.streams_playing--;
+}
+
+void acd__media_unplay(acd_media_stream_t *s)
+{
+    play_unlink(s);
+    /* The playlist the callback was for is gone: it is not called. */
+    acd_list_remove(&s->end_node);
+    s->ended = NULL;
+    s->ended_ud = NULL;
 }
 
 void acd_media_stream_stop(acd_media_stream_t *s)
@@ -44,7 +54,7 @@ static void media_tick_arm(acd_media_t *m)
     uv_timer_start(&m->tick, media_tick_cb, timeout, 0);
 }
 
-/* Moves s one frame on: first prompt, then the loop prompt over and over. */
+/* Moves s one frame on: the list's prompts in turn, then the loop prompt over and over. */
 static void stream_advance(acd_media_stream_t *s)
 {
     if (++s->pos < s->cur->n_frames)
@@ -52,6 +62,14 @@ static void stream_advance(acd_media_stream_t *s)
     s->pos = 0;
     if (s->in_loop)
         return; /* a loop wraps around without a marker: the audio is continuous */
+    s->marker = true;
+    if (++s->idx < s->n_list) {
+        s->cur = s->list[s->idx];
+        return;
+    }
+    /* The list is over: its ended callback runs once this tick has sent everything. */
+    if (s->ended && !acd_list_linked(&s->end_node))
+        acd_list_push_back(&s->m->ended, &s->end_node);
     s->cur = s->loop;
     s->in_loop = true;
     s->marker = s->cur != NULL;
@@ -107,7 +125,7 @@ static void stream_send(acd_media_t *m, acd_media_stream_t *s, unsigned due)
         }
     }
     if (!s->cur)
-        acd__media_unplay(s); /* first prompt done and no loop: stay bound, silent */
+        play_unlink(s); /* list done and no loop: stay bound, silent */
 }
 
 static void media_tick_cb(uv_timer_t *t)
@@ -136,9 +154,20 @@ static void media_tick_cb(uv_timer_t *t)
             stream_send(m, acd_container_of(pos, acd_media_stream_t, play_node), (unsigned)due);
         }
     }
-    acd__media_record_sweep(m, now);
+    /* Callbacks last, once no list is being walked: they may play, stop or close. */
+    while (!acd_list_empty(&m->ended) && !m->closing) {
+        acd_media_stream_t *s = acd_container_of(m->ended.next, acd_media_stream_t, end_node);
+        acd_media_ended_cb cb = s->ended;
+        void *ud = s->ended_ud;
+        acd_list_remove(&s->end_node);
+        s->ended = NULL;
+        s->ended_ud = NULL;
+        cb(ud);
+    }
+    if (!m->closing)
+        acd__media_record_sweep(m, now);
     if (m->closing)
-        return; /* a recording's done callback closed the engine */
+        return; /* a callback closed the engine: the tick is closing too */
     if (acd_list_empty(&m->playing) && acd_list_empty(&m->recording)) {
         m->ticking = false; /* idle: no wake-ups until a stream plays or records again */
         return;
@@ -156,29 +185,43 @@ void acd__media_tick_start(acd_media_t *m)
     media_tick_arm(m);
 }
 
-int acd_media_stream_play(acd_media_stream_t *s, const struct sockaddr *remote, acd_codec_t codec,
-                          const char *lang, const char *first, const char *loop)
+int acd_media_stream_play_list(acd_media_stream_t *s, const struct sockaddr *remote,
+                               acd_codec_t codec, const char *lang, const char *const *names,
+                               size_t n, const char *loop, acd_media_ended_cb ended, void *ud)
 {
-    if (!s || s->closing || !remote || !lang || (!first && !loop) ||
+    if (!s || s->closing || !remote || !lang || (n == 0 && !loop) || (n > 0 && !names) ||
         (codec != ACD_CODEC_PCMU && codec != ACD_CODEC_PCMA) ||
         remote->sa_family != s->m->bind_addr.ss_family)
         return -EINVAL;
+    if (n > ACD_MEDIA_LIST_MAX)
+        return -E2BIG;
     acd_media_t *m = s->m;
-    const acd_prompt_t *pf = NULL, *pl = NULL;
-    if ((first && !(pf = acd__prompt_set_find(&m->prompts, lang, first))) ||
-        (loop && !(pl = acd__prompt_set_find(&m->prompts, lang, loop))))
+    const acd_prompt_t *list[ACD_MEDIA_LIST_MAX], *pl = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i])
+            return -EINVAL;
+        if (!(list[i] = acd__prompt_set_find(&m->prompts, lang, names[i])))
+            return -ENOENT;
+    }
+    if (loop && !(pl = acd__prompt_set_find(&m->prompts, lang, loop)))
         return -ENOENT;
+    /* The playlist being replaced will not end: its callback is cancelled. */
+    acd_list_remove(&s->end_node);
     s->remote_len =
         remote->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
     memcpy(&s->remote, remote, s->remote_len);
     /* Sequence number and timestamp are left alone: they continue across playlists. */
     s->codec = codec;
-    s->first = pf;
+    memcpy(s->list, list, n * sizeof(list[0]));
+    s->n_list = n;
+    s->idx = 0;
     s->loop = pl;
-    s->cur = pf ? pf : pl;
-    s->in_loop = pf == NULL;
+    s->cur = n > 0 ? list[0] : pl;
+    s->in_loop = n == 0;
     s->pos = 0;
     s->marker = true;
+    s->ended = n > 0 ? ended : NULL;
+    s->ended_ud = n > 0 ? ud : NULL;
     if (!s->playing) {
         s->playing = true;
         acd_list_push_back(&m->playing, &s->play_node);
@@ -186,4 +229,12 @@ int acd_media_stream_play(acd_media_stream_t *s, const struct sockaddr *remote, 
     }
     acd__media_tick_start(m);
     return 0;
+}
+
+int acd_media_stream_play(acd_media_stream_t *s, const struct sockaddr *remote, acd_codec_t codec,
+                          const char *lang, const char *first, const char *loop)
+{
+    const char *const names[1] = {first};
+    return acd_media_stream_play_list(s, remote, codec, lang, names, first ? 1 : 0, loop, NULL,
+                                      NULL);
 }
