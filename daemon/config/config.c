@@ -59,6 +59,70 @@ static void config_strv_free(char **v, size_t n)
     free(v);
 }
 
+static void config_skills_free(acd_cfg_skill_t *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i].name);
+    free(v);
+}
+
+static void config_menu_free(acd_cfg_menu_t *m)
+{
+    free(m->name);
+    free(m->prompt);
+    free(m->invalid_prompt);
+    free(m->on_timeout);
+    for (size_t i = 0; m->options && i < m->n_options; i++)
+        free(m->options[i].target);
+    free(m->options);
+}
+
+static void config_tenant_free(acd_cfg_tenant_t *t)
+{
+    free(t->name);
+    config_strv_free(t->dids, t->n_dids);
+    free(t->queue);
+    free(t->language);
+    free(t->callback_trunk);
+    free(t->callback_caller_id);
+    free(t->timezone);
+    free(t->hours);
+    free(t->lunch);
+    free(t->holidays);
+    config_strv_free(t->vip, t->n_vip);
+    free(t->ivr_entry);
+    for (size_t i = 0; t->menus && i < t->n_menus; i++)
+        config_menu_free(&t->menus[i]);
+    free(t->menus);
+    free(t->operator_queue);
+    for (size_t i = 0; t->scripts && i < t->n_scripts; i++) {
+        free(t->scripts[i].greeting);
+        free(t->scripts[i].then);
+    }
+    free(t->scripts);
+    free(t->vm_prompt);
+    free(t->vm_queue);
+    free(t->vm_dir);
+    free(t->oncall_trunk);
+    free(t->oncall_caller_id);
+    for (size_t i = 0; t->oncall && i < t->n_oncall; i++)
+        config_strv_free(t->oncall[i].chain, t->oncall[i].n_chain);
+    free(t->oncall);
+    free(t->instructions);
+}
+
+static void config_queue_free(acd_cfg_queue_t *q)
+{
+    free(q->name);
+    free(q->tenant);
+    free(q->strategy);
+    config_skills_free(q->skills, q->n_skills);
+    for (size_t i = 0; q->relax && i < q->n_relax; i++)
+        free(q->relax[i].skill);
+    free(q->relax);
+    free(q->overflow);
+}
+
 void acd_config_free(acd_config_t *cfg)
 {
     if (!cfg)
@@ -68,21 +132,11 @@ void acd_config_free(acd_config_t *cfg)
         free(cfg->trunks[i].networks);
     }
     free(cfg->trunks);
-    for (size_t i = 0; i < cfg->n_tenants; i++) {
-        acd_cfg_tenant_t *t = &cfg->tenants[i];
-        free(t->name);
-        config_strv_free(t->dids, t->n_dids);
-        free(t->queue);
-        free(t->language);
-        free(t->callback_trunk);
-        free(t->callback_caller_id);
-    }
+    for (size_t i = 0; i < cfg->n_tenants; i++)
+        config_tenant_free(&cfg->tenants[i]);
     free(cfg->tenants);
-    for (size_t i = 0; i < cfg->n_queues; i++) {
-        free(cfg->queues[i].name);
-        free(cfg->queues[i].tenant);
-        free(cfg->queues[i].strategy);
-    }
+    for (size_t i = 0; i < cfg->n_queues; i++)
+        config_queue_free(&cfg->queues[i]);
     free(cfg->queues);
     for (size_t i = 0; i < cfg->n_agents; i++) {
         acd_cfg_agent_t *a = &cfg->agents[i];
@@ -90,6 +144,7 @@ void acd_config_free(acd_config_t *cfg)
         free(a->sip_user);
         free(a->password);
         config_strv_free(a->queues, a->n_queues);
+        config_skills_free(a->skills, a->n_skills);
     }
     free(cfg->agents);
     free(cfg->path);
@@ -154,6 +209,23 @@ static int config_default(char **dst, const char *def)
     return *dst ? 0 : -ENOMEM;
 }
 
+/* A tenant's strings: the queues its operator and voicemail use default to its own. */
+static int config_tenant_defaults(acd_cfg_tenant_t *t)
+{
+    int rc = 0;
+    rc |= config_default(&t->language, "en");
+    rc |= config_default(&t->timezone, "UTC");
+    rc |= config_default(&t->operator_queue, t->queue);
+    rc |= config_default(&t->vm_prompt, "vm_promise");
+    rc |= config_default(&t->vm_queue, t->queue);
+    rc |= config_default(&t->vm_dir, "/var/lib/acdd/voicemail");
+    for (size_t i = 0; t->menus && i < t->n_menus; i++) {
+        rc |= config_default(&t->menus[i].invalid_prompt, "invalid");
+        rc |= config_default(&t->menus[i].on_timeout, "operator");
+    }
+    return rc;
+}
+
 /*
  * Fills every string the file did not set: the site's own settings (site files only) and
  * the entries'. Runs before the cross checks, which see sip_user.
@@ -174,9 +246,9 @@ static int config_fill_defaults(acd_config_t *cfg, bool site)
     if (cfg->anycast)
         rc |= config_default(&cfg->anycast_interface, "lo");
     for (size_t i = 0; i < cfg->n_tenants; i++)
-        rc |= config_default(&cfg->tenants[i].language, "en");
+        rc |= config_tenant_defaults(&cfg->tenants[i]);
     for (size_t i = 0; i < cfg->n_queues; i++)
-        rc |= config_default(&cfg->queues[i].strategy, "longest-idle");
+        rc |= config_default(&cfg->queues[i].strategy, acd__cfg_strategies[0]);
     for (size_t i = 0; i < cfg->n_agents; i++)
         rc |= config_default(&cfg->agents[i].sip_user, cfg->agents[i].id);
     return rc ? -ENOMEM : 0;

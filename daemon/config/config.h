@@ -9,8 +9,8 @@
 
 /* An IPv4 or IPv6 network, e.g. 127.0.0.0/8. */
 typedef struct acd_cidr {
-    int family;        /* AF_INET or AF_INET6 */
-    uint8_t addr[16];  /* network bytes, host bits cleared */
+    int family;       /* AF_INET or AF_INET6 */
+    uint8_t addr[16]; /* network bytes, host bits cleared */
     int prefix;
 } acd_cidr_t;
 
@@ -102,9 +102,10 @@ typedef struct acd_cfg_tenant {
     char *name;
     char **dids;
     size_t n_dids;
-    char *queue;     /* queue new calls enter */
-    char *language;  /* "en" (default) or "es" */
-    int answer_after_ms; /* yaml `answer_after` seconds: ring (180) this long before answering; default 0 */
+    char *queue;         /* queue new calls enter */
+    char *language;      /* "en" (default) or "es" */
+    int answer_after_ms; /* yaml `answer_after` seconds: ring (180) this long before answering;
+                            default 0 */
     /* `callback:` (ADR 0019): call a caller whose takeover failed back, unless it redials */
     bool callback;            /* the section is present */
     char *callback_trunk;     /* `trunk: sip:host[:port]` (IP literal, UDP): where INVITEs go */
@@ -114,37 +115,37 @@ typedef struct acd_cfg_tenant {
     int callback_ring_ms;     /* `ring_timeout` seconds, 0.1..300; default 30 */
 
     /* When the line is open (docs/config.md "answering"). */
-    char *timezone;           /* IANA zone found in tzdata; default "UTC" */
-    acd_cfg_span_t *hours;    /* `hours`: open spans; none: open around the clock */
+    char *timezone;        /* IANA zone found in tzdata; default "UTC" */
+    acd_cfg_span_t *hours; /* `hours`: open spans; none: open around the clock */
     size_t n_hours;
-    acd_cfg_span_t *lunch;    /* `lunch`: breaks */
+    acd_cfg_span_t *lunch; /* `lunch`: breaks */
     size_t n_lunch;
     acd_cfg_date_t *holidays; /* closed all day */
     size_t n_holidays;
 
     /* Priority callers. */
-    char **vip;               /* caller numbers served first */
+    char **vip; /* caller numbers served first */
     size_t n_vip;
-    int vip_priority;         /* 0..100; default 10 */
-    int redial_priority;      /* 0..100; default 5: a caller back after abandoning */
-    int abandon_window_ms;    /* `abandon_window` seconds, 0..86400; default 600; 0 off */
+    int vip_priority;      /* 0..100; default 10 */
+    int redial_priority;   /* 0..100; default 5: a caller back after abandoning */
+    int abandon_window_ms; /* `abandon_window` seconds, 0..86400; default 600; 0 off */
 
     /* The auto-attendant (`ivr:`); n_menus == 0 without one. */
-    char *ivr_entry;          /* the first menu; a name in menus */
+    char *ivr_entry; /* the first menu; a name in menus */
     acd_cfg_menu_t *menus;
     size_t n_menus;
-    char *operator_queue;     /* target `operator`; default: queue */
+    char *operator_queue; /* target `operator`; default: queue */
 
     acd_cfg_script_t *scripts;
     size_t n_scripts;
 
     /* `voicemail:`: the fields hold their defaults when the section is absent. */
-    bool voicemail;           /* the section is present */
-    int vm_promise_ms;        /* `promise` seconds, 0..604800; default 14400 (4 h) */
-    char *vm_prompt;          /* default "vm_promise" */
-    int vm_max_ms;            /* `max_length` seconds, 5..600; default 120 */
-    char *vm_queue;           /* where message tasks are offered; default: queue */
-    char *vm_dir;             /* default /var/lib/acdd/voicemail */
+    bool voicemail;    /* the section is present */
+    int vm_promise_ms; /* `promise` seconds, 0..604800; default 14400 (4 h) */
+    char *vm_prompt;   /* default "vm_promise" */
+    int vm_max_ms;     /* `max_length` seconds, 5..600; default 120 */
+    char *vm_queue;    /* where message tasks are offered; default: queue */
+    char *vm_dir;      /* default /var/lib/acdd/voicemail */
 
     /* `on_call:`: live escalation; n_oncall == 0 without the section. */
     int oncall_ring_ms;       /* `ring_timeout` seconds, 0.1..300; default 20 */
@@ -153,38 +154,38 @@ typedef struct acd_cfg_tenant {
     acd_cfg_oncall_t *oncall; /* `calendar` */
     size_t n_oncall;
 
-    char *instructions;       /* default temporary instructions, <= 255 bytes UTF-8; NULL: none */
+    char *instructions; /* default temporary instructions, <= 255 bytes UTF-8; NULL: none */
 } acd_cfg_tenant_t;
 
 typedef struct acd_cfg_queue {
     char *name;
     char *tenant;
-    char *strategy;         /* "longest-idle" (default), "round-robin", "fewest-calls" */
-    int ring_timeout_ms;    /* yaml `ring_timeout` in seconds (may be fractional); default 15 s */
-    int wrapup_ms;          /* yaml `wrapup` seconds; default 5 s */
-    int max_no_answer;      /* default 3; 0 disables */
-    int priority;           /* default 0 */
+    char *strategy;          /* "longest-idle" (default), "round-robin", "fewest-calls" */
+    int ring_timeout_ms;     /* yaml `ring_timeout` in seconds (may be fractional); default 15 s */
+    int wrapup_ms;           /* yaml `wrapup` seconds; default 5 s */
+    int max_no_answer;       /* default 3; 0 disables */
+    int priority;            /* default 0 */
     acd_cfg_skill_t *skills; /* what its calls require: agents with at least each level */
     size_t n_skills;
-    acd_cfg_relax_t *relax;  /* in increasing after_ms */
+    acd_cfg_relax_t *relax; /* in increasing after_ms */
     size_t n_relax;
-    int max_wait_ms;        /* `max_wait` seconds, 0..86400; 0 = no limit */
-    int max_len;            /* `max_length` waiting calls, 0..100000; 0 = no limit */
-    char *overflow;         /* target past max_wait/max_length: queue:, voicemail, callback,
-                               hangup; NULL when not set */
-    bool join_empty;        /* callers may join with no agent logged in; default false */
-    bool leave_empty;       /* waiting callers leave when the last agent logs out; default true */
-    int announce_ms;        /* `announce` seconds: position/expected wait interval; 0 off or
-                               10..3600; default 30 */
+    int max_wait_ms;  /* `max_wait` seconds, 0..86400; 0 = no limit */
+    int max_len;      /* `max_length` waiting calls, 0..100000; 0 = no limit */
+    char *overflow;   /* target past max_wait/max_length: queue:, voicemail, callback,
+                         hangup; NULL when not set */
+    bool join_empty;  /* callers may join with no agent logged in; default false */
+    bool leave_empty; /* waiting callers leave when the last agent logs out; default true */
+    int announce_ms;  /* `announce` seconds: position/expected wait interval; 0 off or
+                         10..3600; default 30 */
     bool announce_position, announce_wait; /* default true */
-    int saturated_at;       /* waiting calls at which new callers hear "saturated"; 0 off */
-    bool callback_offer;    /* offer a callback with key 1 while waiting; default false */
+    int saturated_at;    /* waiting calls at which new callers hear "saturated"; 0 off */
+    bool callback_offer; /* offer a callback with key 1 while waiting; default false */
 } acd_cfg_queue_t;
 
 typedef struct acd_cfg_agent {
     char *id;
-    char *sip_user;         /* default: id */
-    char *password;         /* SIP digest password; NULL: no authentication */
+    char *sip_user; /* default: id */
+    char *password; /* SIP digest password; NULL: no authentication */
     char **queues;
     size_t n_queues;
     acd_cfg_skill_t *skills;
@@ -199,41 +200,41 @@ typedef struct acd_cfg_peer {
 } acd_cfg_peer_t;
 
 typedef struct acd_config {
-    char *path;             /* the file it came from */
+    char *path; /* the file it came from */
     /* site */
     char *site_name;
-    char *site_address;     /* unicast address for Contact, Via and SDP */
+    char *site_address; /* unicast address for Contact, Via and SDP */
     /* sip */
-    char *sip_listen;       /* default: site_address */
-    uint16_t sip_port;      /* default 5060 */
-    bool sip_udp, sip_tcp;  /* `transports: [udp, tcp]`, default both */
-    int sip_t1_ms;          /* default 500 */
+    char *sip_listen;      /* default: site_address */
+    uint16_t sip_port;     /* default 5060 */
+    bool sip_udp, sip_tcp; /* `transports: [udp, tcp]`, default both */
+    int sip_t1_ms;         /* default 500 */
     /* media */
     uint16_t rtp_port_min, rtp_port_max; /* `rtp_ports: "20000-29999"` */
-    char *prompts_dir;      /* default /var/lib/acdd/prompts */
+    char *prompts_dir;                   /* default /var/lib/acdd/prompts */
     /* admin endpoint (loopback HTTP) */
-    char *admin_listen;     /* default 127.0.0.1 */
-    uint16_t admin_port;    /* default 8080; 0 disables */
+    char *admin_listen;  /* default 127.0.0.1 */
+    uint16_t admin_port; /* default 8080; 0 disables */
     /* output */
-    char *cdr_path;         /* default /var/lib/acdd/cdr.jsonl */
-    char *log_level;        /* default "info" */
-    int drain_timeout_ms;   /* yaml `drain_timeout` seconds; default 30 */
+    char *cdr_path;           /* default /var/lib/acdd/cdr.jsonl */
+    char *log_level;          /* default "info" */
+    int drain_timeout_ms;     /* yaml `drain_timeout` seconds; default 30 */
     int register_max_expires; /* default 3600; min 60 */
 
     /* cluster (the `cluster:` section; absent: a single site working from this file) */
-    bool cluster;            /* the section is present */
-    char **etcd_endpoints;   /* http://host:port of etcd members */
+    bool cluster;          /* the section is present */
+    char **etcd_endpoints; /* http://host:port of etcd members */
     size_t n_etcd_endpoints;
-    char *cluster_prefix;    /* etcd key prefix; default "/acdd" */
-    int lease_ttl_ms;        /* yaml `lease_ttl` seconds, 2..60; default 3 */
-    char *link_events;       /* our pub URL (required in a cluster) */
-    char *link_requests;     /* our rep URL (required in a cluster) */
+    char *cluster_prefix; /* etcd key prefix; default "/acdd" */
+    int lease_ttl_ms;     /* yaml `lease_ttl` seconds, 2..60; default 3 */
+    char *link_events;    /* our pub URL (required in a cluster) */
+    char *link_requests;  /* our rep URL (required in a cluster) */
     acd_cfg_peer_t *peers;
     size_t n_peers;
-    char **sisters;          /* takeover order, peer names */
+    char **sisters; /* takeover order, peer names */
     size_t n_sisters;
-    int redial_window_ms;    /* yaml `redial_window` seconds, 0..3600; default 120; 0 = off:
-                                how long a caller whose takeover failed keeps its place */
+    int redial_window_ms; /* yaml `redial_window` seconds, 0..3600; default 120; 0 = off:
+                             how long a caller whose takeover failed keeps its place */
     char *tls_ca, *tls_cert, *tls_key; /* all or none; required by tls+tcp:// URLs */
 
     /* anycast (the `anycast:` section; absent: acdd never touches interface addresses) */
@@ -258,7 +259,7 @@ typedef struct acd_config {
 
 /* One problem found in a file: printed as "file:line: message". */
 typedef struct acd_config_error {
-    int line;          /* 1-based; 0 when it concerns the whole file */
+    int line; /* 1-based; 0 when it concerns the whole file */
     char message[240];
 } acd_config_error_t;
 

@@ -8,22 +8,7 @@
 
 #include "util/hmap.h"
 
-/* One name seen so far: who owns it and where it was written. */
-typedef struct check_entry {
-    acd_hmap_node_t node;
-    const char *owner; /* the entity that holds the name (its name or id) */
-    const void *obj;   /* that entity's struct */
-    int line;
-} check_entry_t;
-
-/* Names of one kind with their owners; entries live in one array sized up front. */
-typedef struct check_index {
-    acd_hmap_t map;
-    check_entry_t *v;
-    size_t n, cap;
-} check_index_t;
-
-static int check_index_init(acd__cfg_ctx_t *ctx, check_index_t *idx, size_t cap)
+int acd__cfg_index_init(acd__cfg_ctx_t *ctx, acd__cfg_index_t *idx, size_t cap)
 {
     acd_hmap_init(&idx->map);
     idx->n = 0;
@@ -36,28 +21,24 @@ static int check_index_init(acd__cfg_ctx_t *ctx, check_index_t *idx, size_t cap)
     return 0;
 }
 
-static void check_index_fini(check_index_t *idx)
+void acd__cfg_index_fini(acd__cfg_index_t *idx)
 {
     acd_hmap_fini(&idx->map);
     free(idx->v);
     idx->v = NULL;
 }
 
-/*
- * Adds key (borrowed from the config, which outlives the index). Returns the entry that
- * already holds key, or NULL when key was added (or could not be: ctx->rc says so).
- */
-static const check_entry_t *check_index_add(acd__cfg_ctx_t *ctx, check_index_t *idx,
-                                            const char *key, const char *owner, const void *obj,
-                                            int line)
+const acd__cfg_index_entry_t *acd__cfg_index_add(acd__cfg_ctx_t *ctx, acd__cfg_index_t *idx,
+                                                 const char *key, const char *owner,
+                                                 const void *obj, int line)
 {
     acd_hmap_node_t *old = acd_hmap_get(&idx->map, acd_str_from(key));
     if (old)
-        return (const check_entry_t *)old;
+        return acd_container_of(old, acd__cfg_index_entry_t, node);
     if (idx->n == idx->cap)
         return NULL;
-    check_entry_t *e = &idx->v[idx->n];
-    *e = (check_entry_t){.owner = owner, .obj = obj, .line = line};
+    acd__cfg_index_entry_t *e = &idx->v[idx->n];
+    *e = (acd__cfg_index_entry_t){.owner = owner, .obj = obj, .line = line};
     if (acd_hmap_insert(&idx->map, &e->node, acd_str_from(key)) < 0) {
         ctx->rc = -ENOMEM;
         return NULL;
@@ -66,9 +47,15 @@ static const check_entry_t *check_index_add(acd__cfg_ctx_t *ctx, check_index_t *
     return NULL;
 }
 
-static const check_entry_t *check_index_get(const check_index_t *idx, const char *key)
+const acd__cfg_index_entry_t *acd__cfg_index_find(const acd__cfg_index_t *idx, acd_str_t key)
 {
-    return (const check_entry_t *)acd_hmap_get(&idx->map, acd_str_from(key));
+    acd_hmap_node_t *n = acd_hmap_get(&idx->map, key);
+    return n ? acd_container_of(n, acd__cfg_index_entry_t, node) : NULL;
+}
+
+const acd__cfg_index_entry_t *acd__cfg_index_get(const acd__cfg_index_t *idx, const char *key)
+{
+    return acd__cfg_index_find(idx, acd_str_from(key));
 }
 
 static int check_line(const acd__cfg_ctx_t *ctx, const void *addr)
@@ -81,31 +68,33 @@ static int check_line(const acd__cfg_ctx_t *ctx, const void *addr)
 static void check_trunks(acd__cfg_ctx_t *ctx)
 {
     const acd_config_t *cfg = ctx->cfg;
-    check_index_t names;
-    if (check_index_init(ctx, &names, cfg->n_trunks) < 0)
+    acd__cfg_index_t names;
+    if (acd__cfg_index_init(ctx, &names, cfg->n_trunks) < 0)
         return;
     for (size_t i = 0; i < cfg->n_trunks; i++) {
         const acd_cfg_trunk_t *t = &cfg->trunks[i];
         if (!t->name)
             continue;
         int line = check_line(ctx, &t->name);
-        const check_entry_t *old = check_index_add(ctx, &names, t->name, t->name, t, line);
+        const acd__cfg_index_entry_t *old =
+            acd__cfg_index_add(ctx, &names, t->name, t->name, t, line);
         if (old)
             acd__cfg_error(ctx, line, "duplicate trunk '%s' (first defined on line %d)", t->name,
                            old->line);
     }
-    check_index_fini(&names);
+    acd__cfg_index_fini(&names);
 }
 
-/* Peers: unique, not this site; sisters name peers; TLS files all or none, and present for tls+tcp. */
+/* Peers: unique, not this site; sisters name peers; TLS files all or none, and present for tls+tcp.
+ */
 static void check_cluster(acd__cfg_ctx_t *ctx)
 {
     const acd_config_t *cfg = ctx->cfg;
     if (!cfg->cluster)
         return;
     int line = check_line(ctx, &cfg->cluster);
-    check_index_t names;
-    if (check_index_init(ctx, &names, cfg->n_peers) < 0)
+    acd__cfg_index_t names;
+    if (acd__cfg_index_init(ctx, &names, cfg->n_peers) < 0)
         return;
     bool tls_url = cfg->link_events && !strncmp(cfg->link_events, "tls+", 4);
     for (size_t i = 0; i < cfg->n_peers; i++) {
@@ -115,7 +104,8 @@ static void check_cluster(acd__cfg_ctx_t *ctx)
         int pl = check_line(ctx, &p->name);
         if (cfg->site_name && !strcmp(p->name, cfg->site_name))
             acd__cfg_error(ctx, pl, "peer '%s' is this site itself", p->name);
-        const check_entry_t *old = check_index_add(ctx, &names, p->name, p->name, p, pl);
+        const acd__cfg_index_entry_t *old =
+            acd__cfg_index_add(ctx, &names, p->name, p->name, p, pl);
         if (old)
             acd__cfg_error(ctx, pl, "duplicate peer '%s' (first defined on line %d)", p->name,
                            old->line);
@@ -125,7 +115,7 @@ static void check_cluster(acd__cfg_ctx_t *ctx)
     }
     int sl = check_line(ctx, &cfg->sisters);
     for (size_t i = 0; i < cfg->n_sisters; i++) {
-        if (!check_index_get(&names, cfg->sisters[i]))
+        if (!acd__cfg_index_get(&names, cfg->sisters[i]))
             acd__cfg_error(ctx, sl ? sl : line, "sister '%s' is not a peer", cfg->sisters[i]);
     }
     int n_tls = !!cfg->tls_ca + !!cfg->tls_cert + !!cfg->tls_key;
@@ -133,7 +123,7 @@ static void check_cluster(acd__cfg_ctx_t *ctx)
         acd__cfg_error(ctx, line, "cluster TLS needs all of tls_ca, tls_cert and tls_key");
     else if (tls_url && n_tls == 0)
         acd__cfg_error(ctx, line, "tls+tcp:// URLs need tls_ca, tls_cert and tls_key");
-    check_index_fini(&names);
+    acd__cfg_index_fini(&names);
 }
 
 /*
@@ -170,21 +160,22 @@ static void check_anycast(acd__cfg_ctx_t *ctx)
     }
 }
 
-static void check_tenants(acd__cfg_ctx_t *ctx, check_index_t *tenants)
+static void check_tenants(acd__cfg_ctx_t *ctx, acd__cfg_index_t *tenants)
 {
     const acd_config_t *cfg = ctx->cfg;
     size_t n_dids = 0;
     for (size_t i = 0; i < cfg->n_tenants; i++)
         n_dids += cfg->tenants[i].n_dids;
-    check_index_t dids;
-    if (check_index_init(ctx, &dids, n_dids) < 0)
+    acd__cfg_index_t dids;
+    if (acd__cfg_index_init(ctx, &dids, n_dids) < 0)
         return;
     for (size_t i = 0; i < cfg->n_tenants; i++) {
         const acd_cfg_tenant_t *t = &cfg->tenants[i];
         if (!t->name)
             continue;
         int line = check_line(ctx, &t->name);
-        const check_entry_t *old = check_index_add(ctx, tenants, t->name, t->name, t, line);
+        const acd__cfg_index_entry_t *old =
+            acd__cfg_index_add(ctx, tenants, t->name, t->name, t, line);
         if (old) {
             acd__cfg_error(ctx, line, "duplicate tenant '%s' (first defined on line %d)", t->name,
                            old->line);
@@ -192,7 +183,7 @@ static void check_tenants(acd__cfg_ctx_t *ctx, check_index_t *tenants)
         }
         for (size_t j = 0; j < t->n_dids; j++) {
             int dline = check_line(ctx, &t->dids[j]);
-            old = check_index_add(ctx, &dids, t->dids[j], t->name, t, dline);
+            old = acd__cfg_index_add(ctx, &dids, t->dids[j], t->name, t, dline);
             if (old && old->obj == t)
                 acd__cfg_error(ctx, dline, "DID '%s' is listed twice in tenant '%s' (line %d)",
                                t->dids[j], t->name, old->line);
@@ -202,10 +193,11 @@ static void check_tenants(acd__cfg_ctx_t *ctx, check_index_t *tenants)
                                t->dids[j], t->name, old->owner, old->line);
         }
     }
-    check_index_fini(&dids);
+    acd__cfg_index_fini(&dids);
 }
 
-static void check_queues(acd__cfg_ctx_t *ctx, const check_index_t *tenants, check_index_t *queues)
+static void check_queues(acd__cfg_ctx_t *ctx, const acd__cfg_index_t *tenants,
+                         acd__cfg_index_t *queues)
 {
     const acd_config_t *cfg = ctx->cfg;
     for (size_t i = 0; i < cfg->n_queues; i++) {
@@ -213,32 +205,33 @@ static void check_queues(acd__cfg_ctx_t *ctx, const check_index_t *tenants, chec
         if (!q->name)
             continue;
         int line = check_line(ctx, &q->name);
-        const check_entry_t *old = check_index_add(ctx, queues, q->name, q->name, q, line);
+        const acd__cfg_index_entry_t *old =
+            acd__cfg_index_add(ctx, queues, q->name, q->name, q, line);
         if (old) {
             acd__cfg_error(ctx, line, "duplicate queue '%s' (first defined on line %d)", q->name,
                            old->line);
             continue;
         }
-        if (q->tenant && !check_index_get(tenants, q->tenant))
+        if (q->tenant && !acd__cfg_index_get(tenants, q->tenant))
             acd__cfg_error(ctx, check_line(ctx, &q->tenant),
                            "queue '%s' belongs to unknown tenant '%s'", q->name, q->tenant);
     }
 }
 
 /* Runs after check_queues(): every tenant's queue exists and belongs to that tenant. */
-static void check_tenant_queues(acd__cfg_ctx_t *ctx, const check_index_t *tenants,
-                                const check_index_t *queues)
+static void check_tenant_queues(acd__cfg_ctx_t *ctx, const acd__cfg_index_t *tenants,
+                                const acd__cfg_index_t *queues)
 {
     const acd_config_t *cfg = ctx->cfg;
     for (size_t i = 0; i < cfg->n_tenants; i++) {
         const acd_cfg_tenant_t *t = &cfg->tenants[i];
         if (!t->name || !t->queue)
             continue;
-        const check_entry_t *te = check_index_get(tenants, t->name);
+        const acd__cfg_index_entry_t *te = acd__cfg_index_get(tenants, t->name);
         if (te && te->obj != t)
             continue; /* a duplicate, already reported */
         int line = check_line(ctx, &t->queue);
-        const check_entry_t *qe = check_index_get(queues, t->queue);
+        const acd__cfg_index_entry_t *qe = acd__cfg_index_get(queues, t->queue);
         if (!qe) {
             acd__cfg_error(ctx, line, "tenant '%s' uses unknown queue '%s'", t->name, t->queue);
             continue;
@@ -250,14 +243,14 @@ static void check_tenant_queues(acd__cfg_ctx_t *ctx, const check_index_t *tenant
     }
 }
 
-static void check_agents(acd__cfg_ctx_t *ctx, const check_index_t *queues)
+static void check_agents(acd__cfg_ctx_t *ctx, const acd__cfg_index_t *queues)
 {
     const acd_config_t *cfg = ctx->cfg;
-    check_index_t ids, users;
-    if (check_index_init(ctx, &ids, cfg->n_agents) < 0)
+    acd__cfg_index_t ids, users;
+    if (acd__cfg_index_init(ctx, &ids, cfg->n_agents) < 0)
         return;
-    if (check_index_init(ctx, &users, cfg->n_agents) < 0) {
-        check_index_fini(&ids);
+    if (acd__cfg_index_init(ctx, &users, cfg->n_agents) < 0) {
+        acd__cfg_index_fini(&ids);
         return;
     }
     for (size_t i = 0; i < cfg->n_agents; i++) {
@@ -265,7 +258,7 @@ static void check_agents(acd__cfg_ctx_t *ctx, const check_index_t *queues)
         if (!a->id)
             continue;
         int line = check_line(ctx, &a->id);
-        const check_entry_t *old = check_index_add(ctx, &ids, a->id, a->id, a, line);
+        const acd__cfg_index_entry_t *old = acd__cfg_index_add(ctx, &ids, a->id, a->id, a, line);
         if (old) {
             acd__cfg_error(ctx, line, "duplicate agent id '%s' (first defined on line %d)", a->id,
                            old->line);
@@ -275,7 +268,7 @@ static void check_agents(acd__cfg_ctx_t *ctx, const check_index_t *queues)
             /* A defaulted sip_user has no line of its own: point at the id. */
             int uline = check_line(ctx, &a->sip_user);
             uline = uline ? uline : line;
-            old = check_index_add(ctx, &users, a->sip_user, a->id, a, uline);
+            old = acd__cfg_index_add(ctx, &users, a->sip_user, a->id, a, uline);
             if (old)
                 acd__cfg_error(ctx, uline,
                                "SIP user '%s' of agent '%s' is already used by agent '%s' "
@@ -284,7 +277,7 @@ static void check_agents(acd__cfg_ctx_t *ctx, const check_index_t *queues)
         }
         for (size_t j = 0; j < a->n_queues; j++) {
             int qline = check_line(ctx, &a->queues[j]);
-            if (!check_index_get(queues, a->queues[j])) {
+            if (!acd__cfg_index_get(queues, a->queues[j])) {
                 acd__cfg_error(ctx, qline, "agent '%s' is in unknown queue '%s'", a->id,
                                a->queues[j]);
                 continue;
@@ -298,27 +291,47 @@ static void check_agents(acd__cfg_ctx_t *ctx, const check_index_t *queues)
             }
         }
     }
-    check_index_fini(&users);
-    check_index_fini(&ids);
+    acd__cfg_index_fini(&users);
+    acd__cfg_index_fini(&ids);
+}
+
+/* The answering settings of every tenant and queue but duplicates (already reported). */
+static void check_answer(acd__cfg_ctx_t *ctx, const acd__cfg_index_t *tenants,
+                         const acd__cfg_index_t *queues)
+{
+    const acd_config_t *cfg = ctx->cfg;
+    for (size_t i = 0; i < cfg->n_tenants; i++) {
+        const acd_cfg_tenant_t *t = &cfg->tenants[i];
+        const acd__cfg_index_entry_t *te = t->name ? acd__cfg_index_get(tenants, t->name) : NULL;
+        if (te && te->obj == t)
+            acd__cfg_check_tenant_answer(ctx, t, queues);
+    }
+    for (size_t i = 0; i < cfg->n_queues; i++) {
+        const acd_cfg_queue_t *q = &cfg->queues[i];
+        const acd__cfg_index_entry_t *qe = q->name ? acd__cfg_index_get(queues, q->name) : NULL;
+        if (qe && qe->obj == q)
+            acd__cfg_check_queue_route(ctx, q, queues);
+    }
 }
 
 void acd__cfg_check(acd__cfg_ctx_t *ctx)
 {
     const acd_config_t *cfg = ctx->cfg;
-    check_index_t tenants, queues;
+    acd__cfg_index_t tenants, queues;
     check_trunks(ctx);
     check_cluster(ctx);
     check_anycast(ctx);
-    if (check_index_init(ctx, &tenants, cfg->n_tenants) < 0)
+    if (acd__cfg_index_init(ctx, &tenants, cfg->n_tenants) < 0)
         return;
-    if (check_index_init(ctx, &queues, cfg->n_queues) < 0) {
-        check_index_fini(&tenants);
+    if (acd__cfg_index_init(ctx, &queues, cfg->n_queues) < 0) {
+        acd__cfg_index_fini(&tenants);
         return;
     }
     check_tenants(ctx, &tenants);
     check_queues(ctx, &tenants, &queues);
     check_tenant_queues(ctx, &tenants, &queues);
+    check_answer(ctx, &tenants, &queues);
     check_agents(ctx, &queues);
-    check_index_fini(&queues);
-    check_index_fini(&tenants);
+    acd__cfg_index_fini(&queues);
+    acd__cfg_index_fini(&tenants);
 }

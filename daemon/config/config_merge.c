@@ -64,6 +64,58 @@ static void merge_trunks(acd_config_t *m, const acd_config_t *from, int *rc)
     }
 }
 
+/* Copies the skills array at *v (n entries) in place: the array and every name. */
+static void merge_skills(acd_cfg_skill_t **v, size_t *n, int *rc)
+{
+    *v = merge_dup(*v, *n, sizeof(**v), rc);
+    *n = *v ? *n : 0;
+    for (size_t i = 0; i < *n; i++)
+        (*v)[i].name = merge_str((*v)[i].name, rc);
+}
+
+static void merge_menu(acd_cfg_menu_t *m, int *rc)
+{
+    m->name = merge_str(m->name, rc);
+    m->prompt = merge_str(m->prompt, rc);
+    m->invalid_prompt = merge_str(m->invalid_prompt, rc);
+    m->on_timeout = merge_str(m->on_timeout, rc);
+    m->options = merge_dup(m->options, m->n_options, sizeof(*m->options), rc);
+    m->n_options = m->options ? m->n_options : 0;
+    for (size_t i = 0; i < m->n_options; i++)
+        m->options[i].target = merge_str(m->options[i].target, rc);
+}
+
+/* The answering settings of t, a whole copy of the source tenant, made its own. */
+static void merge_tenant_answer(acd_cfg_tenant_t *t, int *rc)
+{
+    t->timezone = merge_str(t->timezone, rc);
+    MERGE_ARRAY(t, t, hours, rc);
+    MERGE_ARRAY(t, t, lunch, rc);
+    MERGE_ARRAY(t, t, holidays, rc);
+    merge_strv(&t->vip, &t->n_vip, t->vip, t->n_vip, rc);
+    t->ivr_entry = merge_str(t->ivr_entry, rc);
+    MERGE_ARRAY(t, t, menus, rc);
+    for (size_t i = 0; i < t->n_menus; i++)
+        merge_menu(&t->menus[i], rc);
+    t->operator_queue = merge_str(t->operator_queue, rc);
+    MERGE_ARRAY(t, t, scripts, rc);
+    for (size_t i = 0; i < t->n_scripts; i++) {
+        t->scripts[i].greeting = merge_str(t->scripts[i].greeting, rc);
+        t->scripts[i].then = merge_str(t->scripts[i].then, rc);
+    }
+    t->vm_prompt = merge_str(t->vm_prompt, rc);
+    t->vm_queue = merge_str(t->vm_queue, rc);
+    t->vm_dir = merge_str(t->vm_dir, rc);
+    t->oncall_trunk = merge_str(t->oncall_trunk, rc);
+    t->oncall_caller_id = merge_str(t->oncall_caller_id, rc);
+    MERGE_ARRAY(t, t, oncall, rc);
+    for (size_t i = 0; i < t->n_oncall; i++) {
+        acd_cfg_oncall_t *o = &t->oncall[i];
+        merge_strv(&o->chain, &o->n_chain, o->chain, o->n_chain, rc);
+    }
+    t->instructions = merge_str(t->instructions, rc);
+}
+
 static void merge_tenants(acd_config_t *m, const acd_config_t *from, int *rc)
 {
     MERGE_ARRAY(m, from, tenants, rc);
@@ -75,6 +127,7 @@ static void merge_tenants(acd_config_t *m, const acd_config_t *from, int *rc)
         t->language = merge_str(t->language, rc);
         t->callback_trunk = merge_str(t->callback_trunk, rc);
         t->callback_caller_id = merge_str(t->callback_caller_id, rc);
+        merge_tenant_answer(t, rc);
     }
 }
 
@@ -86,6 +139,11 @@ static void merge_queues(acd_config_t *m, const acd_config_t *from, int *rc)
         q->name = merge_str(q->name, rc);
         q->tenant = merge_str(q->tenant, rc);
         q->strategy = merge_str(q->strategy, rc);
+        merge_skills(&q->skills, &q->n_skills, rc);
+        MERGE_ARRAY(q, q, relax, rc);
+        for (size_t j = 0; j < q->n_relax; j++)
+            q->relax[j].skill = merge_str(q->relax[j].skill, rc);
+        q->overflow = merge_str(q->overflow, rc);
     }
 }
 
@@ -98,6 +156,7 @@ static void merge_agents(acd_config_t *m, const acd_config_t *from, int *rc)
         a->sip_user = merge_str(a->sip_user, rc);
         a->password = merge_str(a->password, rc);
         merge_strv(&a->queues, &a->n_queues, a->queues, a->n_queues, rc);
+        merge_skills(&a->skills, &a->n_skills, rc);
     }
 }
 

@@ -154,7 +154,9 @@ static const acd__cfg_field_t schema_cdr[] = {
 /* One nng URL: tcp://host:port or tls+tcp://host:port (host an IP literal or a name). */
 static bool schema_link_url_ok(const char *s)
 {
-    const char *rest = !strncmp(s, "tcp://", 6) ? s + 6 : !strncmp(s, "tls+tcp://", 10) ? s + 10 : NULL;
+    const char *rest = !strncmp(s, "tcp://", 6)        ? s + 6
+                       : !strncmp(s, "tls+tcp://", 10) ? s + 10
+                                                       : NULL;
     const char *colon = rest ? strrchr(rest, ':') : NULL;
     if (!colon || colon == rest || strlen(s) > 200)
         return false;
@@ -199,7 +201,9 @@ static void schema_read_etcd(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yam
         yaml_node_t *item = acd__cfg_seq_item(ctx, v, i);
         const char *s =
             item && item->type == YAML_SCALAR_NODE ? (const char *)item->data.scalar.value : "";
-        const char *rest = !strncmp(s, "http://", 7) ? s + 7 : !strncmp(s, "https://", 8) ? s + 8 : NULL;
+        const char *rest = !strncmp(s, "http://", 7)    ? s + 7
+                           : !strncmp(s, "https://", 8) ? s + 8
+                                                        : NULL;
         if (!rest || !strchr(rest, ':') || strlen(s) > 200) {
             acd__cfg_error(ctx, acd__cfg_node_line(item ? item : v),
                            "etcd endpoint must be http://host:port (got '%.60s')", s);
@@ -240,7 +244,10 @@ SECTION(log, schema_log);
 
 #define PEER(field) offsetof(acd_cfg_peer_t, field)
 static const acd__cfg_field_t schema_peer[] = {
-    {.key = "name", .read = acd__cfg_read_name, .offset = PEER(name), .required = true,
+    {.key = "name",
+     .read = acd__cfg_read_name,
+     .offset = PEER(name),
+     .required = true,
      .noun = "site name"},
     {.key = "events", .read = schema_read_link_url, .offset = PEER(events), .required = true},
     {.key = "requests", .read = schema_read_link_url, .offset = PEER(requests), .required = true},
@@ -254,14 +261,30 @@ static const acd__cfg_table_t schema_peer_table = {.noun = "peer",
 static const acd__cfg_field_t schema_cluster[] = {
     {.key = "etcd", .read = schema_read_etcd, .required = true},
     {.key = "prefix", .read = acd__cfg_read_string, .offset = CFG(cluster_prefix)},
-    {.key = "lease_ttl", .read = acd__cfg_read_seconds, .offset = CFG(lease_ttl_ms), .min = 2, .max = 60},
+    {.key = "lease_ttl",
+     .read = acd__cfg_read_seconds,
+     .offset = CFG(lease_ttl_ms),
+     .min = 2,
+     .max = 60},
     {.key = "events", .read = schema_read_link_url, .offset = CFG(link_events), .required = true},
-    {.key = "requests", .read = schema_read_link_url, .offset = CFG(link_requests), .required = true},
-    {.key = "peers", .read = acd__cfg_read_entries, .offset = CFG(peers), .count_offset = CFG(n_peers),
+    {.key = "requests",
+     .read = schema_read_link_url,
+     .offset = CFG(link_requests),
+     .required = true},
+    {.key = "peers",
+     .read = acd__cfg_read_entries,
+     .offset = CFG(peers),
+     .count_offset = CFG(n_peers),
      .table = &schema_peer_table},
-    {.key = "sisters", .read = acd__cfg_read_names, .offset = CFG(sisters),
-     .count_offset = CFG(n_sisters), .noun = "site name"},
-    {.key = "redial_window", .read = acd__cfg_read_seconds, .offset = CFG(redial_window_ms), .min = 0,
+    {.key = "sisters",
+     .read = acd__cfg_read_names,
+     .offset = CFG(sisters),
+     .count_offset = CFG(n_sisters),
+     .noun = "site name"},
+    {.key = "redial_window",
+     .read = acd__cfg_read_seconds,
+     .offset = CFG(redial_window_ms),
+     .min = 0,
      .max = 3600},
     {.key = "tls_ca", .read = acd__cfg_read_string, .offset = CFG(tls_ca)},
     {.key = "tls_cert", .read = acd__cfg_read_string, .offset = CFG(tls_cert)},
@@ -348,7 +371,7 @@ static void schema_read_cluster(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, 
     acd__cfg_read_section(ctx, f, v, base);
 }
 
-/* ---- lists of entities ---------------------------------------------------------------------- */
+/* ---- trunks (tenants: config_tenant.c; queues and agents: config_queue.c) ------------------ */
 
 #define TRUNK(field) offsetof(acd_cfg_trunk_t, field)
 static const acd__cfg_field_t schema_trunk[] = {
@@ -360,216 +383,11 @@ static const acd__cfg_field_t schema_trunk[] = {
     {.key = "networks", .read = schema_read_networks, .required = true},
 };
 
-#define TENANT(field) offsetof(acd_cfg_tenant_t, field)
-static const char *const schema_languages[] = {"en", "es", NULL};
-
-/* True for sip:HOST or sip:HOST:PORT, HOST an IPv4 literal or a bracketed IPv6 one. */
-static bool schema_trunk_uri_ok(const char *s)
-{
-    if (strncmp(s, "sip:", 4) != 0 || strlen(s) > 200)
-        return false;
-    const char *host = s + 4, *end;
-    char ip[64];
-    unsigned char tmp[16];
-    int family = AF_INET;
-    if (*host == '[') {
-        end = strchr(host, ']');
-        if (!end)
-            return false;
-        host++;
-        family = AF_INET6;
-    } else {
-        end = host + strcspn(host, ":");
-    }
-    if (end == host || (size_t)(end - host) >= sizeof(ip))
-        return false;
-    memcpy(ip, host, (size_t)(end - host));
-    ip[end - host] = '\0';
-    if (inet_pton(family, ip, tmp) != 1)
-        return false;
-    const char *rest = end + (family == AF_INET6);
-    if (!*rest)
-        return true;
-    char *stop = NULL;
-    long port =
-        rest[0] == ':' && rest[1] >= '0' && rest[1] <= '9' ? strtol(rest + 1, &stop, 10) : 0;
-    return stop && !*stop && port >= 1 && port <= 65535;
-}
-
-/* `callback.trunk`: where acdd sends a callback INVITE, as sip:<number>@ this host. */
-static void schema_read_trunk_uri(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
-                                  void *base)
-{
-    const char *s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : "";
-    if (v->type != YAML_SCALAR_NODE || !schema_trunk_uri_ok(s)) {
-        acd__cfg_error(ctx, acd__cfg_node_line(v),
-                       "'%s' must be a SIP URI of the carrier's trunk like sip:198.18.0.1:5060"
-                       " (an IP address and optional port, no user part; got '%.60s')",
-                       f->key, s);
-        return;
-    }
-    acd__cfg_read_string(ctx, f, v, base);
-}
-
-static const acd__cfg_field_t schema_callback[] = {
-    {.key = "trunk",
-     .read = schema_read_trunk_uri,
-     .offset = TENANT(callback_trunk),
-     .required = true},
-    {.key = "caller_id",
-     .read = acd__cfg_read_user,
-     .offset = TENANT(callback_caller_id),
-     .noun = "caller ID"},
-    {.key = "delay",
-     .read = acd__cfg_read_seconds,
-     .offset = TENANT(callback_delay_ms),
-     .min = 0,
-     .max = 3600},
-    {.key = "attempts",
-     .read = acd__cfg_read_int,
-     .offset = TENANT(callback_attempts),
-     .min = 1,
-     .max = 10},
-    /* 0.1 s is below what an operator should use but lets tests run fast. */
-    {.key = "ring_timeout",
-     .read = acd__cfg_read_seconds,
-     .offset = TENANT(callback_ring_ms),
-     .min = 0.1,
-     .max = 300},
-};
-SECTION(callback, schema_callback);
-
-/* The section's presence is what turns a tenant's callback on (docs/adr/0019). */
-static void schema_read_callback(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
-                                 void *base)
-{
-    acd_cfg_tenant_t *t = base;
-    t->callback = true;
-    acd__cfg_line_note(ctx, &t->callback, acd__cfg_node_line(v));
-    acd__cfg_read_section(ctx, f, v, base);
-}
-static const acd__cfg_field_t schema_tenant[] = {
-    {.key = "name",
-     .read = acd__cfg_read_name,
-     .offset = TENANT(name),
-     .required = true,
-     .noun = "tenant name"},
-    {.key = "dids",
-     .read = acd__cfg_read_users,
-     .offset = TENANT(dids),
-     .count_offset = TENANT(n_dids),
-     .noun = "DID"},
-    {.key = "queue",
-     .read = acd__cfg_read_name,
-     .offset = TENANT(queue),
-     .required = true,
-     .noun = "queue name"},
-    {.key = "language",
-     .read = acd__cfg_read_choice,
-     .offset = TENANT(language),
-     .choices = schema_languages,
-     .noun = "language"},
-    {.key = "answer_after",
-     .read = acd__cfg_read_seconds,
-     .offset = TENANT(answer_after_ms),
-     .min = 0,
-     .max = 60},
-    {.key = "callback", .read = schema_read_callback, .table = &schema_callback_table},
-};
-
-#define QUEUE(field) offsetof(acd_cfg_queue_t, field)
-/* Only the strategies the ACD core implements are accepted. */
-static const char *const schema_strategies[] = {"longest-idle", NULL};
-static const acd__cfg_field_t schema_queue[] = {
-    {.key = "name",
-     .read = acd__cfg_read_name,
-     .offset = QUEUE(name),
-     .required = true,
-     .noun = "queue name"},
-    {.key = "tenant",
-     .read = acd__cfg_read_name,
-     .offset = QUEUE(tenant),
-     .required = true,
-     .noun = "tenant name"},
-    {.key = "strategy",
-     .read = acd__cfg_read_choice,
-     .offset = QUEUE(strategy),
-     .choices = schema_strategies,
-     .noun = "strategy"},
-    /* 0.1 s is below what an operator should use but lets tests run fast. */
-    {.key = "ring_timeout",
-     .read = acd__cfg_read_seconds,
-     .offset = QUEUE(ring_timeout_ms),
-     .min = 0.1,
-     .max = 300},
-    {.key = "wrapup",
-     .read = acd__cfg_read_seconds,
-     .offset = QUEUE(wrapup_ms),
-     .min = 0,
-     .max = 3600},
-    {.key = "max_no_answer",
-     .read = acd__cfg_read_int,
-     .offset = QUEUE(max_no_answer),
-     .min = 0,
-     .max = 100},
-    {.key = "priority", .read = acd__cfg_read_int, .offset = QUEUE(priority), .min = 0, .max = 100},
-};
-
-#define AGENT(field) offsetof(acd_cfg_agent_t, field)
-static const acd__cfg_field_t schema_agent[] = {
-    {.key = "id",
-     .read = acd__cfg_read_user,
-     .offset = AGENT(id),
-     .required = true,
-     .noun = "agent id"},
-    {.key = "sip_user", .read = acd__cfg_read_user, .offset = AGENT(sip_user), .noun = "SIP user"},
-    {.key = "password", .read = acd__cfg_read_string, .offset = AGENT(password)},
-    {.key = "queues",
-     .read = acd__cfg_read_names,
-     .offset = AGENT(queues),
-     .count_offset = AGENT(n_queues),
-     .noun = "queue name"},
-};
-
-static void schema_tenant_init(void *elem)
-{
-    acd_cfg_tenant_t *t = elem;
-    t->callback_delay_ms = 10000;
-    t->callback_attempts = 2;
-    t->callback_ring_ms = 30000;
-}
-
-static void schema_queue_init(void *elem)
-{
-    acd_cfg_queue_t *q = elem;
-    q->ring_timeout_ms = 15000;
-    q->wrapup_ms = 5000;
-    q->max_no_answer = 3;
-    q->priority = 0;
-}
-
 static const acd__cfg_table_t schema_trunk_table = {.noun = "trunk",
                                                     .label_key = "name",
                                                     .fields = schema_trunk,
                                                     .n_fields = COUNT(schema_trunk),
                                                     .elem_size = sizeof(acd_cfg_trunk_t)};
-static const acd__cfg_table_t schema_tenant_table = {.noun = "tenant",
-                                                     .label_key = "name",
-                                                     .fields = schema_tenant,
-                                                     .n_fields = COUNT(schema_tenant),
-                                                     .elem_size = sizeof(acd_cfg_tenant_t),
-                                                     .init = schema_tenant_init};
-static const acd__cfg_table_t schema_queue_table = {.noun = "queue",
-                                                    .label_key = "name",
-                                                    .fields = schema_queue,
-                                                    .n_fields = COUNT(schema_queue),
-                                                    .elem_size = sizeof(acd_cfg_queue_t),
-                                                    .init = schema_queue_init};
-static const acd__cfg_table_t schema_agent_table = {.noun = "agent",
-                                                    .label_key = "id",
-                                                    .fields = schema_agent,
-                                                    .n_fields = COUNT(schema_agent),
-                                                    .elem_size = sizeof(acd_cfg_agent_t)};
 
 /* ---- the top level -------------------------------------------------------------------------- */
 
@@ -605,9 +423,9 @@ static const acd__cfg_field_t schema_root[] = {
      .min = 60,
      .max = 86400},
     LIST_FIELD(trunks, schema_trunk_table),
-    LIST_FIELD(tenants, schema_tenant_table),
-    LIST_FIELD(queues, schema_queue_table),
-    LIST_FIELD(agents, schema_agent_table),
+    LIST_FIELD(tenants, acd__cfg_tenant_table),
+    LIST_FIELD(queues, acd__cfg_queue_table),
+    LIST_FIELD(agents, acd__cfg_agent_table),
 };
 
 const acd__cfg_table_t acd__cfg_root = {
@@ -632,9 +450,9 @@ static void schema_read_shared_entities(acd__cfg_ctx_t *ctx, const acd__cfg_fiel
 
 static const acd__cfg_field_t schema_shared_root[] = {
     LIST_FIELD_READ(trunks, schema_trunk_table, schema_read_shared_trunks),
-    LIST_FIELD_READ(tenants, schema_tenant_table, schema_read_shared_entities),
-    LIST_FIELD_READ(queues, schema_queue_table, schema_read_shared_entities),
-    LIST_FIELD_READ(agents, schema_agent_table, schema_read_shared_entities),
+    LIST_FIELD_READ(tenants, acd__cfg_tenant_table, schema_read_shared_entities),
+    LIST_FIELD_READ(queues, acd__cfg_queue_table, schema_read_shared_entities),
+    LIST_FIELD_READ(agents, acd__cfg_agent_table, schema_read_shared_entities),
 };
 
 const acd__cfg_table_t acd__cfg_shared_root = {

@@ -15,7 +15,7 @@
 #include "util/buf.h"
 
 /* The most keys any one table has; keeps the per-mapping bookkeeping on the stack. */
-#define WALK_MAX_FIELDS 16
+#define WALK_MAX_FIELDS 32
 
 /* ---- errors and line notes ---------------------------------------------------------------- */
 
@@ -117,12 +117,8 @@ yaml_node_t *acd__cfg_seq_item(acd__cfg_ctx_t *ctx, yaml_node_t *seq, size_t i)
     return yaml_document_get_node(ctx->doc, seq->data.sequence.items.start[i]);
 }
 
-/*
- * Returns the text of a scalar node, or NULL after reporting "expected <what> for 'key'"
- * when node is not a scalar or holds a NUL byte (which no C string could keep).
- */
-static const char *walk_scalar(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *node,
-                               const char *what)
+const char *acd__cfg_scalar(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *node,
+                            const char *what)
 {
     if (node->type != YAML_SCALAR_NODE) {
         acd__cfg_error(ctx, acd__cfg_node_line(node), "expected %s for '%s'", what, f->key);
@@ -171,6 +167,10 @@ void acd__cfg_walk_map(acd__cfg_ctx_t *ctx, yaml_node_t *node, const acd__cfg_ta
 {
     int seen[WALK_MAX_FIELDS] = {0}; /* line of each key found, 0 while unseen */
     const char *where = label ? label : "the top level";
+    /* A table that outgrew the bookkeeping would lose keys silently: refuse every file. */
+    if (table->n_fields > WALK_MAX_FIELDS)
+        acd__cfg_error(ctx, 0, "internal: %s has %zu keys, more than the %d the loader tracks",
+                       where, table->n_fields, WALK_MAX_FIELDS);
 
     if (node && node->type == YAML_MAPPING_NODE) {
         for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
@@ -219,7 +219,7 @@ void acd__cfg_walk_map(acd__cfg_ctx_t *ctx, yaml_node_t *node, const acd__cfg_ta
 void acd__cfg_read_string(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
                           void *base)
 {
-    const char *s = walk_scalar(ctx, f, v, "a string");
+    const char *s = acd__cfg_scalar(ctx, f, v, "a string");
     if (!s)
         return;
     if (!*s) {
@@ -250,7 +250,7 @@ static bool walk_charset(const char *s, const char *extra)
 static const char *walk_token(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
                               bool user)
 {
-    const char *s = walk_scalar(ctx, f, v, "a string");
+    const char *s = acd__cfg_scalar(ctx, f, v, "a string");
     if (!s)
         return NULL;
     const char *noun = f->noun ? f->noun : f->key;
@@ -282,7 +282,7 @@ void acd__cfg_read_user(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_nod
 
 void acd__cfg_read_ip(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v, void *base)
 {
-    const char *s = walk_scalar(ctx, f, v, "an IP address");
+    const char *s = acd__cfg_scalar(ctx, f, v, "an IP address");
     if (!s)
         return;
     unsigned char tmp[16];
@@ -297,7 +297,7 @@ void acd__cfg_read_ip(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_
 void acd__cfg_read_choice(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
                           void *base)
 {
-    const char *s = walk_scalar(ctx, f, v, "a string");
+    const char *s = acd__cfg_scalar(ctx, f, v, "a string");
     if (!s)
         return;
     for (const char *const *c = f->choices; *c; c++) {
@@ -316,6 +316,77 @@ void acd__cfg_read_choice(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_n
     acd_buf_fini(&known);
 }
 
+void acd__cfg_read_bool(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v, void *base)
+{
+    const char *s = acd__cfg_scalar(ctx, f, v, "true or false");
+    if (!s)
+        return;
+    bool *dst = walk_field(base, f->offset);
+    if (!strcasecmp(s, "true") || !strcasecmp(s, "yes")) {
+        *dst = true;
+    } else if (!strcasecmp(s, "false") || !strcasecmp(s, "no")) {
+        *dst = false;
+    } else {
+        acd__cfg_error(ctx, acd__cfg_node_line(v), "'%s' must be true or false (got '%.60s')",
+                       f->key, s);
+        return;
+    }
+    acd__cfg_line_note(ctx, dst, acd__cfg_node_line(v));
+}
+
+bool acd__cfg_each_item(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
+                        acd__cfg_item_cb cb, void *arg)
+{
+    if (v->type != YAML_SEQUENCE_NODE)
+        return cb(ctx, f, v, arg);
+    bool ok = true;
+    for (size_t i = 0, n = acd__cfg_seq_len(v); i < n; i++) {
+        yaml_node_t *item = acd__cfg_seq_item(ctx, v, i);
+        ok = (item && cb(ctx, f, item, arg)) && ok;
+    }
+    return ok;
+}
+
+/* Sets the bit of the choice node names in the uint32_t at arg; reports an unknown one. */
+static bool walk_flag(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *node, void *arg)
+{
+    uint32_t *bits = arg;
+    const char *s = acd__cfg_scalar(ctx, f, node, "a name");
+    if (!s)
+        return false;
+    for (const char *const *c = f->choices; *c; c++) {
+        if (!strcasecmp(s, *c)) {
+            *bits |= 1u << (c - f->choices);
+            return true;
+        }
+    }
+    acd_buf_t known = {0};
+    for (const char *const *c = f->choices; *c; c++) {
+        if (acd_buf_printf(&known, "%s%s", c == f->choices ? "" : ", ", *c) < 0)
+            ctx->rc = -ENOMEM;
+    }
+    acd__cfg_error(ctx, acd__cfg_node_line(node), "unknown %s '%.60s' in '%s' (known: %s)",
+                   f->noun ? f->noun : "name", s, f->key, known.p ? known.p : "");
+    acd_buf_fini(&known);
+    return false;
+}
+
+void acd__cfg_read_flags(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v, void *base)
+{
+    if (v->type == YAML_SEQUENCE_NODE && acd__cfg_seq_len(v) == 0) {
+        acd__cfg_error(ctx, acd__cfg_node_line(v),
+                       "'%s' must list at least one %s (leave the key out for any)", f->key,
+                       f->noun ? f->noun : "name");
+        return;
+    }
+    uint32_t bits = 0;
+    if (!acd__cfg_each_item(ctx, f, v, walk_flag, &bits))
+        return;
+    uint32_t *dst = walk_field(base, f->offset);
+    *dst = bits;
+    acd__cfg_line_note(ctx, dst, acd__cfg_node_line(v));
+}
+
 /* ---- numbers -------------------------------------------------------------------------------- */
 
 /*
@@ -325,7 +396,7 @@ void acd__cfg_read_choice(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_n
 static int walk_number(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v, bool whole,
                        double *out)
 {
-    const char *s = walk_scalar(ctx, f, v, "a number");
+    const char *s = acd__cfg_scalar(ctx, f, v, "a number");
     if (!s)
         return -EINVAL;
     int line = acd__cfg_node_line(v);

@@ -36,6 +36,20 @@ static inline acd_config_t *cfg_load_ok(const char *yaml)
     return cfg;
 }
 
+/* Loads yaml as a shared config, which must be valid (named s.yaml in messages). */
+static inline acd_config_t *cfg_shared_load_ok(const char *yaml)
+{
+    acd_config_t *cfg = NULL;
+    acd_config_errors_t errs = {0};
+    int rc = acd_config_shared_load_string(yaml, strlen(yaml), "s.yaml", &cfg, &errs);
+    if (rc != 0)
+        acd_config_errors_print(&errs, "s.yaml", stdout);
+    assert_int_equal(rc, 0);
+    acd_config_errors_fini(&errs);
+    assert_non_null(cfg);
+    return cfg;
+}
+
 /* A file that must be refused with msg (a part of the message) at line. */
 typedef struct cfg_err_case {
     const char *what;

@@ -291,8 +291,8 @@ static const err_case_t err_cases[] = {
      "'register_max_expires' must be between 60 and 86400"},
     /* choices */
     {"strategy",
-     MIN_SITE MIN_TENANT "queues: [{name: main, tenant: demo, strategy: round-robin}]\n", 3,
-     "unknown strategy 'round-robin' (known: longest-idle)"},
+     MIN_SITE MIN_TENANT "queues: [{name: main, tenant: demo, strategy: random}]\n", 3,
+     "unknown strategy 'random' (known: longest-idle, round-robin, fewest-calls)"},
     {"language", MIN_SITE "tenants: [{name: demo, queue: main, language: fr}]\n" MIN_QUEUE, 2,
      "unknown language 'fr' (known: en, es)"},
     {"log level", MIN "log: {level: loud}\n", 5,
