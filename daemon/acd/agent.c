@@ -38,6 +38,7 @@ void acd__agent_free(acd__agent_t *a)
     if (!a)
         return;
     free(a->queues);
+    acd__skillset_free(&a->skills);
     free(a);
 }
 
@@ -84,9 +85,19 @@ acd_action_t *acd__agent_set_state(acd_core_t *c, acd__agent_t *a, acd_agent_sta
     acd_agent_state_t old = a->state;
     bool was_available = old == ACD_AGENT_AVAILABLE;
     bool is_available = st == ACD_AGENT_AVAILABLE;
+    bool was_in = old != ACD_AGENT_LOGGED_OUT, is_in = st != ACD_AGENT_LOGGED_OUT;
     a->state = st;
     a->state_since = at;
     acd__core_copy(a->pause_reason, sizeof(a->pause_reason), st == ACD_AGENT_PAUSED ? reason : "");
+    for (size_t i = 0; was_in != is_in && i < a->n_queues; i++) {
+        acd__queue_t *q = a->queues[i];
+        size_t before = acd__queue_logged_in(q);
+        if (is_in)
+            q->n_logged_in++;
+        else
+            q->n_logged_in--;
+        acd__overflow_logged_in(c, q, before); /* the last one out: leave_empty */
+    }
     if (was_available != is_available) {
         if (is_available)
             c->n_available++;

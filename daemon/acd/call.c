@@ -51,6 +51,7 @@ static void call_emit_cdr(acd_core_t *c, const acd__call_t *call, acd_dispositio
     acd__core_copy(cdr->agent_site, sizeof(cdr->agent_site), call->answered_site);
     acd__core_copy(cdr->restored_from, sizeof(cdr->restored_from), call->restored_from);
     cdr->callback = call->callback;
+    acd__core_copy(cdr->delivery, sizeof(cdr->delivery), call->delivery);
     cdr->enqueue_ms = call->enqueue_ms;
     cdr->answer_ms = answered ? call->answer_ms : 0;
     cdr->end_ms = now;
@@ -58,6 +59,8 @@ static void call_emit_cdr(acd_core_t *c, const acd__call_t *call, acd_dispositio
     cdr->talk_ms = answered ? now - call->answer_ms : 0;
     cdr->offers = call->offers;
     cdr->disposition = disp;
+    cdr->priority = call->priority;
+    acd__core_copy(cdr->priority_reason, sizeof(cdr->priority_reason), call->priority_reason);
 }
 
 /*
@@ -68,7 +71,7 @@ static void call_emit_cdr(acd_core_t *c, const acd__call_t *call, acd_dispositio
 static void call_end_cdr(acd_core_t *c, acd__call_t *call, acd_disposition_t disp, acd_ms_t now,
                          bool cdr);
 
-static void call_end(acd_core_t *c, acd__call_t *call, acd_disposition_t disp, acd_ms_t now)
+void acd__call_end(acd_core_t *c, acd__call_t *call, acd_disposition_t disp, acd_ms_t now)
 {
     call_end_cdr(c, call, disp, now, true);
 }
@@ -79,6 +82,10 @@ static void call_end_cdr(acd_core_t *c, acd__call_t *call, acd_disposition_t dis
 {
     acd__queue_t *q = call->queue;
     acd__agent_t *a = call->agent;
+    if (cdr && call->answered_by[0])
+        acd__stats_handled(q, now - call->answer_ms + q->wrapup_ms);
+    if (cdr && disp == ACD_DISP_ABANDONED)
+        acd__abandon_record(c, call->tenant, call->caller, now);
     if (acd__call_remote(call)) {
         acd__remote_end(c, call, disp);
         call->state = ACD_CALL_ENDED; /* the switch below has nothing left to release */
@@ -120,11 +127,10 @@ static void call_end_cdr(acd_core_t *c, acd__call_t *call, acd_disposition_t dis
 
 /* ---- events ---- */
 
-/* acd__call_create: see core_int.h. */
-int acd__call_create(acd_core_t *c, const acd_event_t *ev, acd_ms_t enqueue_ms, acd__call_t **out)
+/* The tenant and queue a new call of ev enters, or acd__call_create's errors. */
+static int call_resolve(const acd_core_t *c, const acd_event_t *ev, const acd__tenant_t **tp,
+                        acd__queue_t **qp)
 {
-    int rc = 0;
-    acd__call_t *call = NULL;
     if (!ev->call_id[0])
         return -EINVAL;
     if (acd__call_find(c, ev->call_id))
@@ -138,9 +144,26 @@ int acd__call_create(acd_core_t *c, const acd_event_t *ev, acd_ms_t enqueue_ms, 
     acd__queue_t *q = n ? acd_container_of(n, acd__queue_t, node) : NULL;
     if (!q || q->removed || strcmp(q->tenant, t->name) != 0)
         return ACD_ENOQUEUE;
+    *tp = t;
+    *qp = q;
+    return 0;
+}
 
-    /* Room for every call of q in its waiting heap, so a requeue can never fail. */
+/* acd__call_create: see core_int.h. */
+int acd__call_create(acd_core_t *c, const acd_event_t *ev, acd_ms_t enqueue_ms, acd__call_t **out)
+{
+    acd__call_t *call = NULL;
+    const acd__tenant_t *t;
+    acd__queue_t *q;
+    int rc = call_resolve(c, ev, &t, &q);
+    if (rc < 0)
+        return rc;
+
+    /* Room for every call of q in its waiting heap, so a requeue can never fail; and
+     * for every call in the max-wait deadlines. */
     rc = acd__heap_reserve(&q->waiting, q->n_calls + 1);
+    if (rc == 0)
+        rc = acd__heap_reserve(&c->wait_deadlines, c->calls.count + 1);
     if (rc < 0)
         goto out;
     call = calloc(1, sizeof(*call));
@@ -154,6 +177,7 @@ int acd__call_create(acd_core_t *c, const acd_event_t *ev, acd_ms_t enqueue_ms, 
     acd__core_copy(call->caller, sizeof(call->caller), ev->caller);
     acd__heap_node_init(&call->wait_node);
     acd__heap_node_init(&call->ring_node);
+    acd__heap_node_init(&call->maxwait_node);
     acd_list_init(&call->queue_link);
     rc = acd_hmap_insert(&c->calls, &call->node, acd_str_from(call->id));
     if (rc < 0)
@@ -163,6 +187,7 @@ int acd__call_create(acd_core_t *c, const acd_event_t *ev, acd_ms_t enqueue_ms, 
     call->state = ACD_CALL_QUEUED;
     call->priority = ev->priority ? ev->priority : q->priority;
     call->enqueue_ms = enqueue_ms;
+    call->queue_ms = enqueue_ms;
     call->seq = c->next_seq++;
     acd_list_push_back(&q->calls, &call->queue_link);
     q->n_calls++;
@@ -173,24 +198,95 @@ out:
     return rc;
 }
 
+/* A new call of ev at now, in the queue the queue rules admit it to (overflow.c). */
+static int call_admit(acd_core_t *c, const acd_event_t *ev, acd_ms_t now, acd__admit_t *ad,
+                      acd__call_t **out)
+{
+    const acd__tenant_t *t;
+    acd__queue_t *q;
+    int rc = call_resolve(c, ev, &t, &q);
+    if (rc == 0)
+        rc = acd__overflow_admit(c, q, now, ad);
+    if (rc < 0)
+        return rc;
+    acd_event_t e = *ev;
+    acd__core_copy(e.queue, sizeof(e.queue), ad->queue->name);
+    rc = acd__call_create(c, &e, now, out);
+    if (rc == 0)
+        (*out)->overflows = ad->moves;
+    return rc;
+}
+
+/* Copies the event's delivery kind and message file onto the call (ADR 0021). */
+static void call_delivery(acd__call_t *call, const acd_event_t *ev)
+{
+    acd__core_copy(call->delivery, sizeof(call->delivery), ev->delivery);
+    acd__core_copy(call->message, sizeof(call->message), ev->message);
+}
+
 /*
- * CALL_ARRIVE: a new caller waits in its queue from now (acd__call_create's rules), or,
- * redialling after its takeover failed or answering our callback (ev->callback), in the
- * place its restore ticket kept (restore.c).
+ * CALL_DETACH: the waiting caller asked to be called back (virtual hold). The call keeps
+ * its queue, place and priority; only its delivery changes, so the agent who gets it
+ * calls the customer. A call not waiting (offered, connected) is refused: its agent is
+ * already ringing. -ENOENT, ACD_ESTATE.
+ */
+int acd__call_detach(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
+{
+    (void)now;
+    acd__call_t *call = acd__call_find(c, ev->call_id);
+    if (!call)
+        return -ENOENT;
+    if (call->state != ACD_CALL_QUEUED || !ev->delivery[0])
+        return ACD_ESTATE;
+    acd__core_copy(call->delivery, sizeof(call->delivery), ev->delivery);
+    return 0;
+}
+
+/*
+ * CALL_ARRIVE: a new caller waits in its queue from now (acd__call_create's rules) or
+ * where the queue rules send it (overflow.c: another queue, or out at once: OVERFLOW and
+ * its CDR; a full queue without a target refuses it: -EBUSY), or, redialling after its
+ * takeover failed or answering our callback (ev->callback), in the place its restore
+ * ticket kept (restore.c). Its priority is the highest that applies (priority.c).
  */
 int acd__call_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
 {
     acd__call_t *call;
+    acd__admit_t ad = {0};
     int rc = acd__restore_arrive(c, ev, now, &call);
     if (rc == 0)
-        rc = acd__call_create(c, ev, now, &call);
+        rc = call_admit(c, ev, now, &ad, &call);
     else if (rc > 0)
         rc = 0;
-    if (rc == 0) {
-        call->callback = ev->callback;
-        acd__queue_wait(c, call->queue, call);
+    if (rc < 0)
+        return rc;
+    call->callback = ev->callback;
+    call_delivery(call, ev);
+    acd__priority_arrive(c, call, ev, now);
+    if (ad.reason) {
+        acd__overflow_out(c, call, ad.out_from, ad.reason, now);
+        return 0;
     }
-    return rc;
+    if (ad.moved_from)
+        acd__overflow_moved(c, call, ad.moved_from, call->queue, ad.first_rule);
+    acd__queue_wait(c, call->queue, call);
+    return 0;
+}
+
+void acd__call_move(acd_core_t *c, acd__call_t *call, acd__queue_t *q, acd_ms_t now)
+{
+    acd__queue_t *old = call->queue;
+    acd__queue_unwait(c, call);
+    acd_list_remove(&call->queue_link);
+    old->n_calls--;
+    call->queue = q;
+    acd_list_push_back(&q->calls, &call->queue_link);
+    q->n_calls++;
+    call->queue_ms = now;
+    call->max_wait_spent = false;
+    acd__queue_wait(c, q, call);
+    if (old->removed && old->n_calls == 0)
+        acd__queue_destroy(c, old);
 }
 
 /*
@@ -216,6 +312,7 @@ int acd__call_adopt(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
         return rc;
     call->adopted = true;
     call->offers = ev->offers > 0 ? ev->offers : 0;
+    call_delivery(call, ev);
     if (!connected) {
         acd__queue_wait(c, call->queue, call);
         return 0;
@@ -278,7 +375,7 @@ int acd__call_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
         disp = ACD_DISP_ANSWERED;
     if (ev->failed && ev->restorable && call->adopted && call->state != ACD_CALL_CONNECTED)
         acd__restore_record(c, call, now);
-    call_end(c, call, disp, now);
+    acd__call_end(c, call, disp, now);
     return 0;
 }
 
@@ -341,7 +438,7 @@ int acd__call_agent_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
         /* A remote agent's leg is this site's dialog too: its BYE arrives here. */
         if (call->state != ACD_CALL_CONNECTED || strcmp(call->remote.id, ev->agent_id) != 0)
             return ACD_ESTATE;
-        call_end(c, call, ACD_DISP_ANSWERED, now);
+        acd__call_end(c, call, ACD_DISP_ANSWERED, now);
         return 0;
     }
     acd__agent_t *a = acd__agent_find_any(c, ev->agent_id);
@@ -349,6 +446,6 @@ int acd__call_agent_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now)
         return ACD_ENOAGENT;
     if (call->state != ACD_CALL_CONNECTED || call->agent != a)
         return ACD_ESTATE;
-    call_end(c, call, ACD_DISP_ANSWERED, now);
+    acd__call_end(c, call, ACD_DISP_ANSWERED, now);
     return 0;
 }

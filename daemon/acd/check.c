@@ -58,7 +58,7 @@ static const char *check_agent(const acd_core_t *c, const acd__agent_t *a, size_
 }
 
 static const char *check_call(const acd_core_t *c, const acd__call_t *call, size_t *waiting,
-                              size_t *ringing_remote)
+                              size_t *ringing_remote, size_t *armed_calls)
 {
     bool has_agent = call->state == ACD_CALL_OFFERED || call->state == ACD_CALL_CONNECTED;
     bool remote = acd__call_remote(call);
@@ -94,13 +94,35 @@ static const char *check_call(const acd_core_t *c, const acd__call_t *call, size
         return "connected call answered by someone else";
     if (!acd_list_linked(&call->queue_link))
         return "call not in its queue's call list";
+    bool armed = acd__overflow_armed(call);
+    *armed_calls += armed;
+    if (armed != acd__heap_linked(&call->maxwait_node))
+        return "call's max-wait deadline does not match its queue's rules";
+    if (armed && (c->wait_deadlines.v[call->maxwait_node.idx] != &call->maxwait_node ||
+                  call->maxwait_at != call->queue_ms + call->queue->max_wait_ms))
+        return "call's max-wait deadline wrong or not in the heap";
+    if (call->overflows > ACD_OVERFLOW_MOVES_MAX)
+        return "call moved by overflow more often than allowed";
     *waiting += queued;
+    return NULL;
+}
+
+/* With local dispatch on, a queue left in c->ready has no call anyone available can take. */
+static const char *check_dispatched(const acd_core_t *c, const acd__queue_t *q)
+{
+    for (size_t i = 0; i < q->waiting.n; i++) {
+        const acd__call_t *call = acd_container_of(q->waiting.v[i], acd__call_t, wait_node);
+        if (acd__skills_servable(q, acd__skills_need(q, call, c->now)))
+            return "a waiting call has an available member that can take it after dispatch";
+    }
+    if (acd__skills_next_relax(q, c->now) < c->relax_at)
+        return "a relaxation of a waiting call is not among the deadlines";
     return NULL;
 }
 
 static const char *check_queue(const acd_core_t *c, const acd__queue_t *q)
 {
-    size_t n_calls = 0, n_offered = 0, n_available = 0;
+    size_t n_calls = 0, n_offered = 0, n_available = 0, n_logged_in = 0;
     const acd_list_t *pos;
     for (pos = q->calls.next; pos != &q->calls; pos = pos->next) {
         const acd__call_t *call = acd_container_of(pos, acd__call_t, queue_link);
@@ -123,31 +145,37 @@ static const char *check_queue(const acd_core_t *c, const acd__queue_t *q)
         if (!back)
             return "member agent does not list the queue";
         n_available += a->state == ACD_AGENT_AVAILABLE;
+        n_logged_in += a->state != ACD_AGENT_LOGGED_OUT;
     }
-    if (n_available != q->n_available)
-        return "queue available counter wrong";
+    if (n_available != q->n_available || n_logged_in != q->n_logged_in)
+        return "queue available or logged-in counter wrong";
+    if (q->pass_head)
+        return "queue left with a dispatch pass head";
+    if (q->empty_pending != acd_list_linked(&q->empty_link))
+        return "queue emptied mark and list disagree";
+    if (q->removed && (q->max_wait_ms || q->max_len || q->leave_empty ||
+                       q->overflow_kind != ACD__OVERFLOW_NONE || q->sk.skills.n))
+        return "removed queue keeps rules";
+    const char *serr = acd__skills_check(q);
+    if (serr)
+        return serr;
     const char *err = check_heap(&q->waiting);
     if (err)
         return err;
     if (q->skipped)
         return "queue left set aside by dispatch";
-    if (c->local_dispatch) {
-        if (q->waiting.n && q->n_available)
-            return "queue has a waiting call and an available member after dispatch";
-        if (acd__heap_linked(&q->ready_node))
-            return "queue left in the ready heap";
-    } else {
-        if ((q->waiting.n > 0 && q->n_available > 0) != acd__heap_linked(&q->ready_node))
-            return "ready heap does not hold exactly the queues with work";
-        if (acd__heap_linked(&q->ready_node) && c->ready.v[q->ready_node.idx] != &q->ready_node)
-            return "queue's ready node not in the ready heap";
-    }
+    if ((q->waiting.n > 0 && q->n_available > 0) != acd__heap_linked(&q->ready_node))
+        return "ready heap does not hold exactly the queues with work";
+    if (acd__heap_linked(&q->ready_node) && c->ready.v[q->ready_node.idx] != &q->ready_node)
+        return "queue's ready node not in the ready heap";
+    if (c->local_dispatch && acd__heap_linked(&q->ready_node))
+        return check_dispatched(c, q);
     return NULL;
 }
 
 const char *acd__core_check(const acd_core_t *c)
 {
-    size_t available = 0, waiting = 0, ringing_remote = 0, n = 0;
+    size_t available = 0, waiting = 0, ringing_remote = 0, armed = 0, n = 0;
     const char *err;
     acd_hmap_iter_t it;
     acd_hmap_node_t *node;
@@ -170,12 +198,15 @@ const char *acd__core_check(const acd_core_t *c)
 
     acd_hmap_iter_init(&it, &c->calls);
     while ((node = acd_hmap_iter_next(&it)) != NULL) {
-        err = check_call(c, acd_container_of(node, acd__call_t, node), &waiting, &ringing_remote);
+        err = check_call(c, acd_container_of(node, acd__call_t, node), &waiting, &ringing_remote,
+                         &armed);
         if (err)
             return err;
     }
     if (waiting != c->n_waiting)
         return "global waiting counter wrong";
+    if (armed != c->wait_deadlines.n)
+        return "max-wait heap holds more than the calls it watches";
     if (ringing_remote != c->ring_deadlines.n)
         return "ring deadline heap holds more than the calls ringing remote agents";
     err = check_heap(&c->ring_deadlines);
@@ -196,8 +227,8 @@ const char *acd__core_check(const acd_core_t *c)
         if (strcmp(c->queues_sorted[i - 1]->name, c->queues_sorted[i]->name) >= 0)
             return "queues not sorted by name";
     }
-    if (c->local_dispatch && c->ready.n)
-        return "ready heap not empty after dispatch";
+    if (!c->local_dispatch && c->relax_at != INT64_MAX)
+        return "a relaxation deadline without local dispatch";
     err = check_heap(&c->ready);
     if (err)
         return err;
@@ -207,6 +238,12 @@ const char *acd__core_check(const acd_core_t *c)
     if (err)
         return err;
     err = check_heap(&c->restore.callbacks);
+    if (err)
+        return err;
+    err = check_heap(&c->wait_deadlines);
+    if (err)
+        return err;
+    err = acd__abandons_check(c);
     if (err)
         return err;
     return check_heap(&c->deadlines);

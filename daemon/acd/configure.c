@@ -26,6 +26,8 @@ typedef struct cfg_plan {
     acd__agent_t **agents; /* per cfg agent: its object */
     bool *agent_new;
     acd__queue_t ***agent_queues; /* per cfg agent: its new membership array */
+    acd__skillset_t *agent_skills; /* per cfg agent: its new skills */
+    acd__qskills_t *queue_skills;  /* per cfg queue: its new requirements */
     acd__agent_t ***members;      /* per cfg queue: its new members, sorted by id */
     size_t *n_members;
     acd__tenants_t tenants;
@@ -81,12 +83,35 @@ static int cfg_validate_queues(const acd_core_cfg_t *cfg, cfg_plan_t *p)
 {
     for (size_t i = 0; i < cfg->n_queues; i++) {
         const acd_core_queue_cfg_t *q = &cfg->queues[i];
+        acd__overflow_kind_t kind;
+        const char *target;
         if (!cfg_id_ok(q->name) || !cfg_id_ok(q->tenant) || !acd__strategy_find(q->strategy) ||
-            q->ring_timeout_ms <= 0 || q->wrapup_ms < 0 || q->max_no_answer < 0)
+            q->ring_timeout_ms <= 0 || q->wrapup_ms < 0 || q->max_no_answer < 0 ||
+            q->max_wait_ms < 0 || q->max_len < 0 ||
+            acd__overflow_parse(q->overflow, &kind, &target) < 0 ||
+            !acd__skills_valid(q->skills, q->n_skills) ||
+            !acd__relax_valid(q->relax, q->n_relax, q->skills, q->n_skills))
             return -EINVAL;
         int rc = cfg_names_add(&p->queue_names, i, q->name);
         if (rc < 0)
             return rc;
+    }
+    return 0;
+}
+
+/* An overflow queue is another configured queue of the same tenant. */
+static int cfg_validate_overflow(const acd_core_cfg_t *cfg, const cfg_plan_t *p)
+{
+    for (size_t i = 0; i < cfg->n_queues; i++) {
+        const acd_core_queue_cfg_t *q = &cfg->queues[i];
+        acd__overflow_kind_t kind;
+        const char *target;
+        (void)acd__overflow_parse(q->overflow, &kind, &target);
+        if (kind != ACD__OVERFLOW_QUEUE)
+            continue;
+        long k = cfg_names_find(&p->queue_names, target);
+        if (k < 0 || (size_t)k == i || strcmp(cfg->queues[k].tenant, q->tenant) != 0)
+            return -EINVAL;
     }
     return 0;
 }
@@ -98,6 +123,8 @@ static int cfg_validate_tenants(const acd_core_cfg_t *cfg, cfg_plan_t *p)
         const acd_core_tenant_cfg_t *t = &cfg->tenants[i];
         if (!cfg_id_ok(t->name) || !cfg_opt_ok(t->language) || !cfg_opt_ok(t->queue) ||
             (t->n_dids && !t->dids))
+            return -EINVAL;
+        if (!acd__tenant_priority_valid(t))
             return -EINVAL;
         if (t->callback_attempts < 0 ||
             (t->callback_attempts > 0 && (t->callback_delay_ms < 0 || t->callback_ring_ms <= 0)))
@@ -129,7 +156,8 @@ static int cfg_validate_agents(const acd_core_cfg_t *cfg, cfg_plan_t *p)
 {
     for (size_t i = 0; i < cfg->n_agents; i++) {
         const acd_core_agent_cfg_t *a = &cfg->agents[i];
-        if (!cfg_id_ok(a->id) || !cfg_id_ok(a->sip_user) || (a->n_queues && !a->queues))
+        if (!cfg_id_ok(a->id) || !cfg_id_ok(a->sip_user) || (a->n_queues && !a->queues) ||
+            !acd__skills_valid(a->skills, a->n_skills))
             return -EINVAL;
         int rc = cfg_names_add(&p->agent_names, i, a->id);
         if (rc == 0)
@@ -168,6 +196,8 @@ static int cfg_validate(const acd_core_cfg_t *cfg, cfg_plan_t *p)
     if (rc == 0)
         rc = cfg_validate_queues(cfg, p);
     if (rc == 0)
+        rc = cfg_validate_overflow(cfg, p);
+    if (rc == 0)
         rc = cfg_validate_tenants(cfg, p);
     if (rc == 0)
         rc = cfg_validate_agents(cfg, p);
@@ -182,6 +212,7 @@ static void cfg_tenants_fini(acd__tenants_t *t)
     acd_hmap_fini(&t->by_did);
     free(t->v);
     free(t->dids);
+    free(t->vips);
     memset(t, 0, sizeof(*t));
 }
 
@@ -224,6 +255,7 @@ static int cfg_tenants_build(acd__tenants_t *t, const acd_core_cfg_t *cfg)
                 goto out;
         }
     }
+    rc = acd__tenants_vips_build(t, cfg);
 out:
     if (rc < 0)
         cfg_tenants_fini(t);
@@ -344,6 +376,23 @@ static int cfg_prepare_members(const acd_core_cfg_t *cfg, cfg_plan_t *p)
     return 0;
 }
 
+/* Copies every agent's skills and builds every queue's requirements for its new members. */
+static int cfg_prepare_skills(const acd_core_cfg_t *cfg, cfg_plan_t *p)
+{
+    for (size_t i = 0; i < cfg->n_agents; i++) {
+        int rc = acd__skillset_copy(&p->agent_skills[i], cfg->agents[i].skills,
+                                    cfg->agents[i].n_skills);
+        if (rc < 0)
+            return rc;
+    }
+    for (size_t k = 0; k < cfg->n_queues; k++) {
+        int rc = acd__qskills_build(&p->queue_skills[k], &cfg->queues[k], p->n_members[k]);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /*
  * Builds the sorted arrays of what lives after commit: configured queues and agents,
  * plus removed queues that still have calls and removed agents still on a call.
@@ -391,12 +440,16 @@ static int cfg_prepare(acd_core_t *c, const acd_core_cfg_t *cfg, acd_actions_t *
     p->agents = calloc(na, sizeof(*p->agents));
     p->agent_new = calloc(na, sizeof(*p->agent_new));
     p->agent_queues = calloc(na, sizeof(*p->agent_queues));
+    p->agent_skills = calloc(na, sizeof(*p->agent_skills));
+    p->queue_skills = calloc(nq, sizeof(*p->queue_skills));
     if (!p->queues || !p->queue_new || !p->members || !p->n_members || !p->agents ||
-        !p->agent_new || !p->agent_queues)
+        !p->agent_new || !p->agent_queues || !p->agent_skills || !p->queue_skills)
         return -ENOMEM;
     int rc = cfg_prepare_objects(c, cfg, p);
     if (rc == 0)
         rc = cfg_prepare_members(cfg, p);
+    if (rc == 0)
+        rc = cfg_prepare_skills(cfg, p);
     if (rc == 0)
         rc = cfg_prepare_sorted(c, p);
     if (rc == 0)
@@ -412,10 +465,12 @@ static int cfg_prepare(acd_core_t *c, const acd_core_cfg_t *cfg, acd_actions_t *
         return rc;
     /*
      * Actions: a removed agent causes at most CANCEL_OFFER and AGENT_STATE (its call goes
-     * back to waiting); then 2 per offer, bounded by available agents and waiting calls.
+     * back to waiting); then 2 per offer, bounded by available agents and waiting calls;
+     * and 2 per waiting call sent out by a queue rule (a new max wait, an emptied queue).
      */
     size_t n_rm = p->n_agents_removed;
-    size_t need = 4 + 3 * n_rm + 2 * cfg_min(c->n_available, c->n_waiting + n_rm);
+    size_t need = 4 + 3 * n_rm + 2 * cfg_min(c->n_available, c->n_waiting + n_rm) +
+                  2 * (c->n_waiting + n_rm);
     return acd__actions_reserve(out, need);
 }
 
@@ -439,6 +494,10 @@ static void cfg_plan_fini(acd_core_t *c, const acd_core_cfg_t *cfg, cfg_plan_t *
             if (p->agent_queues)
                 free(p->agent_queues[i]);
         }
+        for (size_t i = 0; p->agent_skills && i < cfg->n_agents; i++)
+            acd__skillset_free(&p->agent_skills[i]);
+        for (size_t i = 0; p->queue_skills && i < cfg->n_queues; i++)
+            acd__qskills_fini(&p->queue_skills[i]);
         cfg_tenants_fini(&p->tenants);
         cfg_users_fini(&p->users);
         free(p->queues_sorted);
@@ -451,6 +510,8 @@ static void cfg_plan_fini(acd_core_t *c, const acd_core_cfg_t *cfg, cfg_plan_t *
     free(p->agents);
     free(p->agent_new);
     free(p->agent_queues);
+    free(p->agent_skills);
+    free(p->queue_skills);
     cfg_names_fini(&p->queue_names);
     cfg_names_fini(&p->tenant_names);
     cfg_names_fini(&p->agent_names);
@@ -491,6 +552,42 @@ static void cfg_remove_agent(acd_core_t *c, acd__agent_t *a, acd_ms_t now)
     acd__agent_destroy(c, a);
 }
 
+/* Sets q's queue rules from qc (validated), or clears them (qc NULL: q was removed). */
+static void cfg_queue_rules(acd_core_t *c, acd__queue_t *q, const acd_core_queue_cfg_t *qc)
+{
+    acd__overflow_kind_t kind = ACD__OVERFLOW_NONE;
+    const char *target = NULL;
+    if (qc)
+        (void)acd__overflow_parse(qc->overflow, &kind, &target);
+    q->max_wait_ms = qc ? qc->max_wait_ms : 0;
+    q->max_len = qc ? qc->max_len : 0;
+    q->join_empty = qc ? qc->join_empty : false;
+    q->leave_empty = qc ? qc->leave_empty : false;
+    q->overflow_kind = kind;
+    acd__core_copy(q->overflow, sizeof(q->overflow), qc ? qc->overflow : NULL);
+    acd__core_copy(q->overflow_queue, sizeof(q->overflow_queue), target);
+    if (!qc) {
+        acd_list_remove(&q->empty_link);
+        q->empty_pending = false;
+    }
+    c->n_leave_empty += q->leave_empty && kind != ACD__OVERFLOW_NONE;
+}
+
+/* Recounts q's available and logged-in members; the queue rules follow the change. */
+static void cfg_queue_recount(acd_core_t *c, acd__queue_t *q)
+{
+    size_t before = acd__queue_logged_in(q);
+    q->n_available = 0;
+    q->n_logged_in = 0;
+    for (size_t i = 0; i < q->n_members; i++) {
+        q->n_available += q->members[i]->state == ACD_AGENT_AVAILABLE;
+        q->n_logged_in += q->members[i]->state != ACD_AGENT_LOGGED_OUT;
+    }
+    acd__overflow_logged_in(c, q, before);
+    acd__overflow_rearm(c, q);
+    acd__queue_refresh(c, q);
+}
+
 static void cfg_commit(acd_core_t *c, const acd_core_cfg_t *cfg, cfg_plan_t *p, acd_ms_t now)
 {
     /*
@@ -518,13 +615,18 @@ static void cfg_commit(acd_core_t *c, const acd_core_cfg_t *cfg, cfg_plan_t *p, 
         free(a->queues);
         a->queues = p->agent_queues[i];
         a->n_queues = cfg->agents[i].n_queues;
+        acd__skillset_free(&a->skills);
+        a->skills = p->agent_skills[i];
     }
+    c->n_leave_empty = 0;
     for (size_t i = 0; i < cfg->n_queues; i++) {
         const acd_core_queue_cfg_t *qc = &cfg->queues[i];
         acd__queue_t *q = p->queues[i];
         const acd_strategy_ops_t *s = acd__strategy_find(qc->strategy);
-        if (q->strategy != s)
+        if (q->strategy != s) {
             q->strategy_state = 0;
+            q->strategy_cursor[0] = '\0';
+        }
         q->strategy = s;
         acd__core_copy(q->tenant, sizeof(q->tenant), qc->tenant);
         q->ring_timeout_ms = qc->ring_timeout_ms;
@@ -535,6 +637,10 @@ static void cfg_commit(acd_core_t *c, const acd_core_cfg_t *cfg, cfg_plan_t *p, 
         free(q->members);
         q->members = p->members[i];
         q->n_members = p->n_members[i];
+        acd__qskills_fini(&q->sk);
+        q->sk = p->queue_skills[i];
+        acd__qskills_fill(q);
+        cfg_queue_rules(c, q, qc);
     }
     acd_hmap_iter_t it;
     acd_hmap_node_t *n;
@@ -546,15 +652,14 @@ static void cfg_commit(acd_core_t *c, const acd_core_cfg_t *cfg, cfg_plan_t *p, 
             free(q->members);
             q->members = NULL;
             q->n_members = 0;
+            acd__qskills_fini(&q->sk);
+            cfg_queue_rules(c, q, NULL);
             if (q->n_calls == 0) {
                 acd__queue_destroy(c, q);
                 continue;
             }
         }
-        q->n_available = 0;
-        for (size_t i = 0; i < q->n_members; i++)
-            q->n_available += q->members[i]->state == ACD_AGENT_AVAILABLE;
-        acd__queue_refresh(c, q);
+        cfg_queue_recount(c, q);
     }
 
     cfg_tenants_fini(&c->tenants);
@@ -577,8 +682,10 @@ int acd_core_configure(acd_core_t *c, const acd_core_cfg_t *cfg, acd_ms_t now, a
         return rc;
     }
     c->out = out;
+    c->now = now;
     cfg_commit(c, cfg, &p, now);
     cfg_plan_fini(c, cfg, &p, false);
+    acd__overflow_run(c, now);
     acd__dispatch(c, now);
     c->out = NULL;
     return 0;

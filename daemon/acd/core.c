@@ -108,7 +108,11 @@ int acd_core_alloc(acd_core_t **cp)
     acd__heap_init(&c->ready, acd__ready_less);
     acd__heap_init(&c->deadlines, acd__deadline_less);
     acd__heap_init(&c->ring_deadlines, acd__ring_deadline_less);
+    acd__heap_init(&c->wait_deadlines, acd__wait_deadline_less);
     acd__restore_init(&c->restore);
+    acd__abandons_init(&c->abandons);
+    acd_list_init(&c->emptied);
+    c->relax_at = INT64_MAX;
     c->local_dispatch = true;
     c->next_seq = 1;
     c->next_serial = 1;
@@ -142,6 +146,7 @@ void acd_core_free(acd_core_t *c)
     acd_hmap_fini(&c->tenants.by_did);
     free(c->tenants.v);
     free(c->tenants.dids);
+    free(c->tenants.vips);
     acd_hmap_fini(&c->users.map);
     free(c->users.v);
     free(c->queues_sorted);
@@ -149,7 +154,9 @@ void acd_core_free(acd_core_t *c)
     free(c->ready.v);
     free(c->deadlines.v);
     free(c->ring_deadlines.v);
+    free(c->wait_deadlines.v);
     acd__restore_fini(&c->restore);
+    acd__abandons_fini(&c->abandons);
     free(c);
 }
 
@@ -173,13 +180,18 @@ static acd_ms_t core_top_deadline(const acd__heap_t *h,
     return top ? deadline_of(top) : INT64_MAX;
 }
 
+static acd_ms_t core_min_ms(acd_ms_t a, acd_ms_t b)
+{
+    return a < b ? a : b;
+}
+
 acd_ms_t acd_core_next_deadline(const acd_core_t *c)
 {
     acd_ms_t a = core_top_deadline(&c->deadlines, core_agent_deadline);
     acd_ms_t r = core_top_deadline(&c->ring_deadlines, core_call_deadline);
     acd_ms_t t = acd__restore_next_expiry(c); /* a restore ticket's expiry */
-    acd_ms_t d = a < r ? a : r;
-    return t < d ? t : d;
+    acd_ms_t o = acd__overflow_next(c);       /* a max wait, an emptied queue */
+    return core_min_ms(core_min_ms(a, r), core_min_ms(core_min_ms(t, o), c->relax_at));
 }
 
 /* Counts the deadlines <= now below heap slot i (the subtree of a later one is skipped). */
@@ -245,8 +257,10 @@ static const core_handler_fn core_handlers[] = {
     [ACD_EV_REMOTE_CALL_UPDATE] = acd__reservation_update,
     [ACD_EV_REMOTE_ACCEPTED] = acd__remote_accepted,
     [ACD_EV_CALL_ADOPT] = acd__call_adopt,
+    [ACD_EV_CALL_DETACH] = acd__call_detach,
     [ACD_EV_CALL_FORGET] = acd__call_forget,
     [ACD_EV_CALLBACK_FAILED] = acd__restore_callback_failed,
+    [ACD_EV_ABANDON_NOTE] = acd__abandon_note,
 };
 /* clang-format on */
 
@@ -276,7 +290,8 @@ int acd_core_apply(acd_core_t *c, const acd_event_t *ev, acd_ms_t now, acd_actio
         !core_terminated(ev->offer_id, sizeof(ev->offer_id)) ||
         !core_terminated(ev->call_site, sizeof(ev->call_site)) ||
         !core_terminated(ev->agent_site, sizeof(ev->agent_site)) ||
-        !core_terminated(ev->sip_user, sizeof(ev->sip_user)))
+        !core_terminated(ev->sip_user, sizeof(ev->sip_user)) ||
+        !core_terminated(ev->tenant, sizeof(ev->tenant)))
         return -EINVAL;
 
     /*
@@ -285,7 +300,9 @@ int acd_core_apply(acd_core_t *c, const acd_event_t *ev, acd_ms_t now, acd_actio
      * deadline, and 2 per offer (dispatch runs only with local dispatch on).
      * Offers are bounded by the agents that can be available and the calls that can
      * wait afterwards: the event frees at most one agent and requeues at most one call,
-     * every due deadline at most one of each (callback deadlines neither).
+     * every due deadline at most one of each (callback deadlines neither). A queue rule
+     * sends a call out with 2 actions: each due max wait, each call requeued past its
+     * max wait, and, when a queue may be emptied, every waiting call.
      */
     size_t due = 0, cb_due = 0;
     if (ev->type == ACD_EV_TICK) {
@@ -294,17 +311,23 @@ int acd_core_apply(acd_core_t *c, const acd_event_t *ev, acd_ms_t now, acd_actio
         cb_due = acd__restore_due(c, now);
     }
     size_t offers = core_min(c->n_available + 1 + due, c->n_waiting + 1 + due);
-    int rc = acd__actions_reserve(out, 4 + 3 * due + 2 * cb_due + 2 * offers);
+    size_t out_calls = acd__overflow_due(c, now) + due + 1;
+    if (c->n_leave_empty || !acd_list_empty(&c->emptied))
+        out_calls += c->n_waiting + due + 1;
+    int rc = acd__actions_reserve(out, 4 + 3 * due + 2 * cb_due + 2 * offers + 2 * out_calls);
     if (rc < 0)
         return rc;
 
     size_t n0 = out->n;
     c->out = out;
     rc = core_handlers[ev->type](c, ev, now);
-    if (rc == 0)
+    if (rc == 0) {
+        c->now = now;
+        acd__overflow_run(c, now); /* max waits due, queues emptied by the event */
         acd__dispatch(c, now);
-    else
+    } else {
         out->n = n0; /* handlers refuse before changing anything; nothing was emitted */
+    }
     c->out = NULL;
     return rc;
 }

@@ -21,6 +21,31 @@ typedef struct acd_core acd_core_t;
 
 /* ---- configuration (values copied in; the core keeps no pointer to them) ---- */
 
+/*
+ * Skills (skills.c). An agent has skills at levels 1..10; a queue requires skills at
+ * levels 1..10, and its relaxations lower (or drop, level 0) a requirement for calls that
+ * have waited long enough. An agent is eligible for a call only when it has every skill
+ * the call requires now at a level at least the one required; among the eligible members
+ * those with the best match (the sum of their levels on the required skills) are the
+ * ones the queue's strategy chooses from. A queue without skills requires nothing.
+ */
+#define ACD_SKILLS_MAX 16    /* skills per agent or queue, relaxations per queue */
+#define ACD_SKILL_LEVEL_MAX 10
+
+typedef struct acd_core_skill {
+    const char *name;
+    int level; /* 1..10 */
+} acd_core_skill_t;
+
+/* After a call has waited after_ms (since it entered acdd), its requirement for skill
+ * becomes level; 0 drops it. skill is one of the queue's skills; of several relaxations
+ * due for one skill the one with the largest after_ms applies (on a tie the last listed). */
+typedef struct acd_core_relax {
+    int after_ms; /* > 0 */
+    const char *skill;
+    int level;    /* 0..10 */
+} acd_core_relax_t;
+
 typedef struct acd_core_tenant_cfg {
     const char *name;
     const char *const *dids; /* numbers this tenant answers */
@@ -31,7 +56,21 @@ typedef struct acd_core_tenant_cfg {
     int callback_attempts; /* calls placed at most for one ticket */
     int callback_delay_ms; /* from the ticket to the first call, and between calls */
     int callback_ring_ms;  /* a call unanswered this long is cancelled (> 0 when on) */
+    /*
+     * Priorities (priority.c): a new call gets the highest of its event's priority (IVR),
+     * its queue's default, vip_priority when the caller number is listed in vip, and
+     * redial_priority when the same caller abandoned a call of this tenant within
+     * abandon_window_ms before (that memory is then used up).
+     */
+    const char *const *vip; /* caller numbers */
+    size_t n_vip;
+    int vip_priority;      /* 0 = 10 */
+    int redial_priority;   /* 0 = 5 */
+    int abandon_window_ms; /* 0 = off: abandons are not remembered */
 } acd_core_tenant_cfg_t;
+
+/* Abandons remembered at most (all tenants): one more forgets the oldest. */
+#define ACD_ABANDON_MAX 4096
 
 typedef struct acd_core_queue_cfg {
     const char *name;
@@ -41,13 +80,47 @@ typedef struct acd_core_queue_cfg {
     int wrapup_ms;           /* after a call, before the agent is offered again */
     int max_no_answer;       /* offers missed in a row before pausing "no-answer"; 0 = never */
     int priority;            /* default priority of calls entering this queue */
+    /* Skills the queue's calls require, and how they relax with waiting (see above). */
+    const acd_core_skill_t *skills;
+    size_t n_skills;
+    const acd_core_relax_t *relax;
+    size_t n_relax;
+    /*
+     * Queue rules (overflow.c). overflow is where a call goes when a rule sends it away:
+     * "queue:NAME" (another queue of the same tenant: the call moves there and keeps its
+     * enqueue time and priority; at most ACD_OVERFLOW_MOVES_MAX moves per call), or
+     * "voicemail", "callback", "hangup" (ACD_ACT_OVERFLOW: the call leaves the core with
+     * disposition overflow and its CDR, call control does the rest); NULL or "" = none.
+     *   max_wait_ms  a call waiting this long in this queue (since it entered the queue)
+     *                overflows ("max-wait"); nothing without an overflow target.
+     *   max_len      an arriving call that finds max_len calls waiting overflows
+     *                ("max-len"); without a target the arrival is refused (-EBUSY).
+     *   join_empty   false: with a target, a call arriving when no member is logged in
+     *                (here or, see acd_core_set_remote_members, at other sites; paused
+     *                counts as logged in) overflows at once ("empty"); without a target
+     *                it joins (the old behaviour).
+     *   leave_empty  true: with a target, the calls waiting when the last logged-in member
+     *                logs out overflow ("empty").
+     * All zero: no rules, as before. Takeovers (CALL_ADOPT) and redials or callbacks that
+     * take a restore ticket are not new arrivals: max_len and join_empty do not apply.
+     */
+    int max_wait_ms;          /* 0: none */
+    int max_len;              /* 0: none */
+    const char *overflow;
+    bool join_empty;
+    bool leave_empty;
 } acd_core_queue_cfg_t;
+
+/* Queue-to-queue overflow moves one call may make, so that a loop of queues ends. */
+#define ACD_OVERFLOW_MOVES_MAX 4
 
 typedef struct acd_core_agent_cfg {
     const char *id;
     const char *sip_user;
     const char *const *queues;
     size_t n_queues;
+    const acd_core_skill_t *skills;
+    size_t n_skills;
 } acd_core_agent_cfg_t;
 
 typedef struct acd_core_cfg {
@@ -92,7 +165,10 @@ typedef enum acd_call_state {
     X(ACD_DISP_NONE, "none")                                                              \
     X(ACD_DISP_ANSWERED, "answered")       /* connected to an agent, then ended */        \
     X(ACD_DISP_ABANDONED, "abandoned")     /* caller hung up while queued or offered */   \
-    X(ACD_DISP_FAILED, "failed")           /* ended by acdd: media/SIP failure, shutdown */
+    X(ACD_DISP_FAILED, "failed")           /* ended by acdd: media/SIP failure, shutdown */ \
+    X(ACD_DISP_VOICEMAIL, "voicemail")     /* the caller left a message (never queued) */ \
+    X(ACD_DISP_IVR, "ivr")                 /* ended in the menu or an announcement */ \
+    X(ACD_DISP_OVERFLOW, "overflow")       /* a queue rule sent it away (ACD_ACT_OVERFLOW) */
 
 typedef enum acd_disposition {
 #define ACD__D_ENUM(e, s) e,
@@ -158,6 +234,11 @@ typedef enum acd_event_type {
                                elsewhere; leaves without a CDR, its agent held for it */
     ACD_EV_CALLBACK_FAILED, /* did, caller, attempt, reason: a callback went unanswered
                                (busy, declined, error); see restore.c */
+    ACD_EV_ABANDON_NOTE,    /* tenant (or did), caller, end_ms, [enqueue_ms]: a caller of
+                               that tenant abandoned at another site (priority.c) */
+    ACD_EV_CALL_DETACH,     /* call_id, delivery: the waiting caller's line is released but
+                               the call keeps its place; an agent gets it by calling the
+                               customer (virtual hold, docs/adr/0021) */
 } acd_event_type_t;
 
 typedef struct acd_event {
@@ -184,6 +265,12 @@ typedef struct acd_event {
     acd_ms_t enqueue_ms;         /* CALL_ADOPT: when the call entered its queue (> 0) */
     acd_ms_t answer_ms;          /* CALL_ADOPT: when its agent answered (connected) */
     int offers;                  /* CALL_ADOPT: agents rung for it so far */
+    char tenant[ACD_ID_MAX];     /* ABANDON_NOTE: the tenant; empty: the tenant of did */
+    acd_ms_t end_ms;             /* ABANDON_NOTE: when the caller hung up; 0: now */
+    /* CALL_ARRIVE, CALL_ADOPT, CALL_DETACH: nobody on the line (ADR 0021): "callback",
+     * "voicemail", "outbound"; "" a caller on the line. message: a voicemail's file. */
+    char delivery[16];
+    char message[256];
 } acd_event_t;
 
 /* ---- actions: what the caller must do ---- */
@@ -206,6 +293,13 @@ typedef enum acd_action_type {
     ACD_ACT_CALLBACK_CANCEL,  /* stop that attempt ringing (CANCEL); reason "redial",
                                  "timeout", "dropped" */
     ACD_ACT_CALLBACK_GAVE_UP, /* the last attempt failed: the ticket is gone */
+    /* queue rules (overflow.c) */
+    ACD_ACT_OVERFLOW, /* call_id overflowed out of queue for reason ("max-wait", "max-len",
+                         "empty") to target: "queue:NAME" (it waits in NAME now, perhaps
+                         after a chain of queues; nothing to do but note it), or
+                         "voicemail", "callback", "hangup" (queue's target: the call has
+                         left the core, its CDR with disposition overflow follows; send
+                         the caller there). One per overflow of a call. */
 } acd_action_type_t;
 
 typedef struct acd_cdr {
@@ -225,6 +319,9 @@ typedef struct acd_cdr {
     char agent_site[ACD_ID_MAX]; /* the site owning agent, when another site's; else "" */
     char restored_from[ACD_ID_MAX]; /* the failed call whose place this redial took, else "" */
     bool callback;                  /* the call was our callback to the caller (ADR 0019) */
+    char delivery[16];              /* ADR 0021's kind, "" for a caller on the line */
+    int priority;                   /* its priority in the queue */
+    char priority_reason[16];       /* what gave it: "vip", "redial", "ivr", "queue", "" */
 } acd_cdr_t;
 
 /* The restore ticket a callback action is about, and the attempt (restore.c). */
@@ -244,7 +341,8 @@ typedef struct acd_action {
     char sip_user[ACD_ID_MAX];   /* OFFER: the agent's SIP user */
     int ring_timeout_ms;         /* OFFER */
     acd_agent_state_t old_state, new_state; /* AGENT_STATE */
-    char reason[ACD_REASON_MAX]; /* AGENT_STATE pause reason; CANCEL_OFFER "timeout" */
+    char reason[ACD_REASON_MAX]; /* AGENT_STATE pause reason; CANCEL_OFFER "timeout";
+                                    OVERFLOW "max-wait", "max-len", "empty" */
     acd_cdr_t cdr;               /* CDR */
     /*
      * Cluster mode. agent_site is set on OFFER, CANCEL_OFFER, CONNECT, END_CALL,
@@ -261,6 +359,9 @@ typedef struct acd_action {
     acd_remote_kind_t kind;      /* REMOTE_AGENT */
     uint64_t epoch;              /* OFFER_ACCEPT/REJECT: the offer's epoch */
     acd_callback_ref_t callback; /* CALLBACK, CALLBACK_CANCEL, CALLBACK_GAVE_UP */
+    char queue[ACD_ID_MAX];      /* OVERFLOW: the queue the call overflowed out of */
+    char target[ACD_ID_MAX + 8]; /* OVERFLOW: where it went: the overflow setting of queue,
+                                    or "queue:NAME" of the queue it waits in now */
 } acd_action_t;
 
 /* A growable list of actions; zero-initialise, reuse with acd_actions_reset(). */
@@ -363,6 +464,9 @@ typedef struct acd_call_view {
     int offers;               /* agents rung for it so far */
     const char *restored_from; /* the failed call whose place it took on redial, else "" */
     bool callback;             /* it is our callback to the caller (ADR 0019) */
+    const char *delivery;      /* "" a caller on the line; "callback", "voicemail", "outbound" */
+    const char *message;       /* delivery voicemail: the message's file; else "" */
+    const char *priority_reason; /* "vip", "redial", "ivr", "queue", "" (see the CDR) */
 } acd_call_view_t;
 
 /* Visit entities in a stable order (agents by id, queues by name, calls by queue order). */
@@ -375,6 +479,62 @@ void acd_core_foreach_call(const acd_core_t *c, void (*cb)(void *ud, const acd_c
 /* One entity by id; return 0 and fill *v, or ACD_ENOAGENT / -ENOENT. */
 int acd_core_agent(const acd_core_t *c, const char *id, acd_agent_view_t *v);
 int acd_core_call(const acd_core_t *c, const char *id, acd_call_view_t *v);
+
+/*
+ * Position and expected wait of a waiting call (stats.c): *position is its place among
+ * its queue's waiting calls in dispatch order (1 = next), *ewt_ms is position * AHT /
+ * max(1, members logged in here and at other sites), where AHT is the queue's average
+ * handling time (below). Either pointer may be NULL. Returns 0, -ENOENT (no such call),
+ * ACD_ESTATE (the call rings an agent or is connected), -EINVAL.
+ */
+int acd_core_call_position(const acd_core_t *c, const char *call_id, acd_ms_t now,
+                           unsigned *position, int64_t *ewt_ms);
+
+/* The default average handling time, until a queue has answered its first call. */
+#define ACD_AHT_DEFAULT_MS 180000
+
+typedef struct acd_queue_stats {
+    size_t waiting;          /* calls queued, not offered */
+    int64_t longest_wait_ms; /* the oldest waiting call's wait at now (0: nobody waits) */
+    size_t logged_in;        /* members logged in, here and (acd_core_set_remote_members) elsewhere */
+    size_t available;        /* members available here */
+    /* Average handling time: an exponential moving average (alpha 0.2) of talk time plus
+     * the queue's wrap-up time over the calls answered in this queue that ended here;
+     * ACD_AHT_DEFAULT_MS before the first. */
+    int64_t aht_ms;
+} acd_queue_stats_t;
+
+/* Fills *st for queue at now. Returns 0, ACD_ENOQUEUE, -EINVAL. */
+int acd_core_queue_stats(const acd_core_t *c, const char *queue, acd_ms_t now,
+                         acd_queue_stats_t *st);
+
+/*
+ * Tells the core how many members of queue are logged in at other sites (the cluster
+ * layer counts them from its replicas), for join_empty, leave_empty and the expected
+ * wait. When that leaves a leave_empty queue with nobody logged in, its waiting calls
+ * overflow at the next entry point: acd_core_next_deadline() then answers at once (a
+ * TICK carries it out). Returns 0, ACD_ENOQUEUE, -EINVAL.
+ */
+int acd_core_set_remote_members(acd_core_t *c, const char *queue, unsigned n_logged_in);
+
+/*
+ * A queue's distribution rules as configured, for the cluster leader's planner: strategy
+ * name, skills and relaxations (sorted by after_ms). The arrays and strings stay valid
+ * until the next acd_core_configure(). Returns 0, ACD_ENOQUEUE (none, or removed), -EINVAL.
+ */
+typedef struct acd_queue_rules {
+    const char *name;
+    const char *strategy;
+    const acd_core_skill_t *skills;
+    size_t n_skills;
+    const acd_core_relax_t *relax;
+    size_t n_relax;
+} acd_queue_rules_t;
+
+int acd_core_queue_rules(const acd_core_t *c, const char *queue, acd_queue_rules_t *r);
+/* An agent's skills (valid until the next configure). Returns 0, ACD_ENOAGENT, -EINVAL. */
+int acd_core_agent_skills(const acd_core_t *c, const char *agent, const acd_core_skill_t **skills,
+                          size_t *n_skills);
 
 /*
  * Restore on redial (restore.c, ADR 0016). When the takeover re-INVITE of an adopted

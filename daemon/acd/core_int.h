@@ -34,10 +34,13 @@
  *   - call OFFERED or CONNECTED <=> exactly one of call->agent, a remote agent;
  *     call OFFERED to a remote agent <=> it is in c->ring_deadlines;
  *   - call QUEUED <=> it is in its queue's waiting heap;
- *   - with local dispatch on, no queue has both a waiting call and an available member
- *     (dispatch ran; this holds for strategies that pick whenever an eligible member
- *     exists, as all the built-in ones do); with it off, c->ready holds exactly the
- *     queues that have both;
+ *   - c->ready holds exactly the queues that have both a waiting call and an available
+ *     member; with local dispatch on, no waiting call of theirs has an available member
+ *     that meets its skill requirements at c->now (dispatch ran; this holds for
+ *     strategies that pick whenever a candidate exists, as all the built-in ones do), so
+ *     the queues left there are those whose calls no available member can take;
+ *   - call QUEUED with a max-wait rule armed (overflow.c) <=> it is in c->wait_deadlines;
+ *   - every queue's member skill levels match its members' skills (skills.c);
  *   - the counters below equal what they count.
  */
 
@@ -49,6 +52,12 @@ typedef struct acd__tenant {
     int callback_attempts; /* 0: no callback (restore.c) */
     int callback_delay_ms;
     int callback_ring_ms;
+    /* priorities (priority.c) */
+    char (*vip)[ACD_ID_MAX]; /* sorted; points into acd__tenants_t.vips */
+    size_t n_vip;
+    int vip_priority;
+    int redial_priority;
+    int abandon_window_ms;
 } acd__tenant_t;
 
 typedef struct acd__did {
@@ -63,6 +72,8 @@ typedef struct acd__tenants {
     size_t n;
     acd__did_t *dids;
     size_t n_dids;
+    char (*vips)[ACD_ID_MAX]; /* every tenant's VIP numbers, each tenant's sorted */
+    size_t n_vips;
     acd_hmap_t by_name;
     acd_hmap_t by_did;
 } acd__tenants_t;
@@ -80,18 +91,70 @@ typedef struct acd__users {
     acd_hmap_t map;
 } acd__users_t;
 
+/* A copied list of skills; the names live in the same allocation (skills.c). */
+typedef struct acd__skillset {
+    acd_core_skill_t *v;
+    size_t n;
+} acd__skillset_t;
+
+/* A copied list of relaxations, sorted by after_ms; names in the same allocation. */
+typedef struct acd__relaxset {
+    acd_core_relax_t *v;
+    size_t n;
+} acd__relaxset_t;
+
+/*
+ * A queue's skill requirements, precomputed (skills.c). A call's requirements depend only
+ * on how long it has waited: stage s applies from a wait of stage_at[s] (stage 0 from 0,
+ * one more stage per distinct after_ms), and requires stage_level[s * n + j] of skill j
+ * (n = skills.n; 0: not required). member_level[i * n + j] is the level of skill j that
+ * members[i] has (0: none).
+ */
+typedef struct acd__qskills {
+    acd__skillset_t skills;
+    acd__relaxset_t relax;
+    size_t n_stages;
+    acd_ms_t *stage_at;
+    int *stage_level;
+    int *member_level;
+} acd__qskills_t;
+
+/* Where a queue's overflow rule sends a call (overflow.c). */
+typedef enum acd__overflow_kind {
+    ACD__OVERFLOW_NONE,
+    ACD__OVERFLOW_QUEUE, /* "queue:NAME": overflow_queue */
+    ACD__OVERFLOW_OUT,   /* "voicemail", "callback", "hangup": ACD_ACT_OVERFLOW, the call ends */
+} acd__overflow_kind_t;
+
 struct acd__queue {
     acd_hmap_node_t node; /* in c->queues, keyed by name */
     char name[ACD_ID_MAX];
     char tenant[ACD_ID_MAX];
     const acd_strategy_ops_t *strategy;
     uint64_t strategy_state; /* the strategy's own; zeroed when the strategy changes */
+    char strategy_cursor[ACD_ID_MAX]; /* round-robin: the member offered last; likewise */
     int ring_timeout_ms;
     int wrapup_ms;
     int max_no_answer;
     int priority;
+    acd__qskills_t sk;      /* skills and relaxations; zero: none */
+    /* queue rules (overflow.c); all zero on a removed queue */
+    int max_wait_ms;
+    int max_len;
+    bool join_empty;
+    bool leave_empty;
+    acd__overflow_kind_t overflow_kind;
+    char overflow[ACD_ID_MAX];       /* the setting, as configured */
+    char overflow_queue[ACD_ID_MAX]; /* ACD__OVERFLOW_QUEUE: the queue's name */
+    bool empty_pending;     /* leave_empty: nobody is logged in any more; in c->emptied */
+    acd_list_t empty_link;
+    size_t n_logged_in;     /* members not logged out, here */
+    unsigned remote_logged_in; /* ... at other sites (acd_core_set_remote_members) */
+    int64_t aht_ms;         /* average handling time (stats.c) */
+    uint64_t aht_n;         /* calls it averages */
     bool removed;           /* gone from the configuration; lives while n_calls > 0 */
     bool skipped;           /* dispatch: strategy found nobody this pass */
+    acd__call_t *pass_head; /* dispatch: the call to offer next when its head cannot be */
     acd__heap_t waiting;    /* QUEUED calls, first by acd__call_before() */
     acd_list_t calls;       /* every call of this queue, in arrival order */
     size_t n_calls;         /* calls in any state */
@@ -143,6 +206,7 @@ struct acd__agent {
     uint64_t missed_call;
     uint64_t missed_round;
     acd__reservation_t remote; /* RINGING or ON_CALL for another site's call */
+    acd__skillset_t skills;
 };
 
 struct acd__call {
@@ -173,6 +237,15 @@ struct acd__call {
     bool adopted;                      /* entered by CALL_ADOPT (a takeover) */
     char restored_from[ACD_ID_MAX];    /* the failed call whose place it took, else "" */
     bool callback;                     /* it is our callback to the caller (restore.c) */
+    char delivery[16];                 /* nobody on the line: ADR 0021's kind; else "" */
+    char message[256];                 /* delivery voicemail: the message's file */
+    char priority_reason[16];          /* "vip", "redial", "ivr", "queue", "" */
+    /* queue rules (overflow.c) */
+    acd_ms_t queue_ms;                 /* when it entered its current queue */
+    unsigned overflows;                /* queue-to-queue moves so far */
+    bool max_wait_spent;               /* its queue's max wait fired and left it there */
+    acd__heap_node_t maxwait_node;     /* in c->wait_deadlines while armed */
+    acd_ms_t maxwait_at;
 };
 
 /* Restore-on-redial tickets (restore.c): by tenant and caller, and by expiry. */
@@ -185,6 +258,14 @@ typedef struct acd__restore {
     uint64_t next_serial; /* tickets' creation order: breaks callback deadline ties */
     acd_ms_t window_ms;   /* 0: no tickets are made, but for tenants with callback */
 } acd__restore_t;
+
+/* Recent abandons (priority.c): by tenant and caller, and by end time. */
+typedef struct acd__abandons {
+    acd_hmap_t by_key; /* acd__abandon_t by "tenant\0caller" */
+    acd_list_t order;  /* oldest end first: the first to forget */
+    size_t n;
+    uint64_t dropped;  /* forgotten to stay within ACD_ABANDON_MAX */
+} acd__abandons_t;
 
 struct acd_core {
     acd__tenants_t tenants;
@@ -200,6 +281,12 @@ struct acd_core {
     acd__heap_t deadlines;      /* agents ringing (ring timeout) or in wrap-up (its end) */
     acd__heap_t ring_deadlines; /* calls ringing a remote agent (ring timeout) */
     acd__restore_t restore;     /* restore-on-redial tickets */
+    acd__heap_t wait_deadlines; /* calls whose queue's max wait is armed, by its deadline */
+    acd__abandons_t abandons;   /* recent abandons, for the redial priority */
+    acd_list_t emptied;         /* leave_empty queues left with nobody logged in */
+    size_t n_leave_empty;       /* queues with an armed leave_empty rule */
+    acd_ms_t now;               /* the time of the last entry point that changed anything */
+    acd_ms_t relax_at;          /* the next skill relaxation that may let a call go out */
     bool local_dispatch;        /* match calls with agents here (default); off under a leader */
     uint64_t epoch;             /* the newest leader epoch known */
     uint64_t next_seq;
@@ -302,18 +389,24 @@ int acd__call_create(acd_core_t *c, const acd_event_t *ev, acd_ms_t enqueue_ms, 
 acd__agent_t *acd__call_unoffer(acd_core_t *c, acd__call_t *call);
 /* Event handlers. */
 int acd__call_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+int acd__call_detach(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
 int acd__call_adopt(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
 int acd__call_forget(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
 int acd__call_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
 int acd__call_answered(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
 int acd__call_offer_failed(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
 int acd__call_agent_hangup(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+/* Ends call at now with disposition disp: releases what it holds, CDR, frees it. */
+void acd__call_end(acd_core_t *c, acd__call_t *call, acd_disposition_t disp, acd_ms_t now);
+/* Moves call, QUEUED, to wait in q from now (its enqueue time and priority kept); room in
+ * q's waiting heap must have been reserved. A removed queue left empty is freed. */
+void acd__call_move(acd_core_t *c, acd__call_t *call, acd__queue_t *q, acd_ms_t now);
 
 /* ---- dispatch.c ---- */
 
 /*
  * Offers waiting calls to available agents until no queue has both, globally first call
- * first: see dispatch.c for the rule.
+ * first: see dispatch.c for the rule. Then sets c->relax_at.
  */
 void acd__dispatch(acd_core_t *c, acd_ms_t now);
 
@@ -365,6 +458,10 @@ void acd__remote_call_fini(acd__call_t *call);
 
 /* ---- restore.c: a caller whose takeover failed gets its place back on redial ---- */
 
+/* Writes the key "tenant\0caller" into buf (2 * ACD_ID_MAX bytes); returns its slice. */
+acd_str_t acd__caller_key(char *buf, const char *tenant, const char *caller);
+/* False for an empty caller number or one that withholds the caller ("anonymous" ...). */
+bool acd__caller_identified(const char *caller);
 void acd__restore_init(acd__restore_t *r);
 void acd__restore_fini(acd__restore_t *r);
 /*
@@ -402,6 +499,119 @@ void acd__restore_expire(acd_core_t *c, acd_ms_t now);
 acd_ms_t acd__restore_next_expiry(const acd_core_t *c);
 /* Checks the ticket table's links and counts: NULL, or what is broken. */
 const char *acd__restore_check(const acd_core_t *c);
+
+/* ---- skills.c: skill requirements, relaxation and match scores ---- */
+
+/* True when v[0..n) is a valid skill list: ids, levels 1..10, no name twice, n bounded. */
+bool acd__skills_valid(const acd_core_skill_t *v, size_t n);
+/* True when v[0..n) is a valid relaxation list for a queue requiring skills[0..n_skills). */
+bool acd__relax_valid(const acd_core_relax_t *v, size_t n, const acd_core_skill_t *skills,
+                      size_t n_skills);
+/* Copies a valid skill list into *out (owned by it). Returns 0 or -ENOMEM. */
+int acd__skillset_copy(acd__skillset_t *out, const acd_core_skill_t *v, size_t n);
+void acd__skillset_free(acd__skillset_t *s);
+/*
+ * Builds the requirements of a valid queue configuration into *qs with room for the
+ * levels of n_members members (acd__qskills_fill writes them). Returns 0 or -ENOMEM.
+ */
+int acd__qskills_build(acd__qskills_t *qs, const acd_core_queue_cfg_t *qc, size_t n_members);
+void acd__qskills_fini(acd__qskills_t *qs);
+/* Writes q's member levels from its members' skills (q->members, q->sk built for them). */
+void acd__qskills_fill(acd__queue_t *q);
+/* The levels call requires at now, per q skill; NULL when q requires no skills. */
+const int *acd__skills_need(const acd__queue_t *q, const acd__call_t *call, acd_ms_t now);
+/* The match score of q->members[i] for need: the sum of its levels on the required skills,
+ * or -1 when it lacks one at the level required. 0 for a NULL need. */
+int acd__skills_score(const acd__queue_t *q, size_t i, const int *need);
+/* call's needs at now and the best score among the members eligible for it (-1: none). */
+void acd__skills_match(const acd__queue_t *q, const acd__call_t *call, acd_ms_t now,
+                       acd__match_t *m);
+/* True when an available member of q (missed the call or not) meets need. */
+bool acd__skills_servable(const acd__queue_t *q, const int *need);
+/* The first of q's waiting calls, in dispatch order, that an available member can take
+ * at now; NULL when none. Only for a queue whose requirements change with waiting. */
+acd__call_t *acd__skills_first_servable(const acd__queue_t *q, acd_ms_t now);
+/* The first instant after now at which one of q's waiting calls reaches a new stage;
+ * INT64_MAX when none will. */
+acd_ms_t acd__skills_next_relax(const acd__queue_t *q, acd_ms_t now);
+/* Checks q's member levels against its members' skills: NULL, or what is broken. */
+const char *acd__skills_check(const acd__queue_t *q);
+
+/* ---- priority.c: VIPs, redials after an abandon ---- */
+
+void acd__abandons_init(acd__abandons_t *ab);
+void acd__abandons_fini(acd__abandons_t *ab);
+/* Builds every tenant's sorted VIP list into t (cfg validated). Returns 0 or -ENOMEM. */
+int acd__tenants_vips_build(acd__tenants_t *t, const acd_core_cfg_t *cfg);
+/* True when the tenant configuration's priority settings are valid. */
+bool acd__tenant_priority_valid(const acd_core_tenant_cfg_t *t);
+/*
+ * Gives call, just created by CALL_ARRIVE ev, the highest of: its priority so far (the
+ * event's or its queue's, a restore ticket's), its queue's default, the tenant's VIP
+ * priority, its redial priority (the abandon remembered is used up); and the reason.
+ */
+void acd__priority_arrive(acd_core_t *c, acd__call_t *call, const acd_event_t *ev, acd_ms_t now);
+/* call (of its tenant, from its caller) was abandoned at at: remembered when the tenant
+ * has an abandon window; the oldest is forgotten beyond ACD_ABANDON_MAX. */
+void acd__abandon_record(acd_core_t *c, const char *tenant, const char *caller, acd_ms_t at);
+/* Event handler for ABANDON_NOTE. */
+int acd__abandon_note(acd_core_t *c, const acd_event_t *ev, acd_ms_t now);
+const char *acd__abandons_check(const acd_core_t *c);
+
+/* ---- overflow.c: max wait, max length, empty queues ---- */
+
+bool acd__wait_deadline_less(const acd__heap_node_t *a, const acd__heap_node_t *b);
+/* Parses an overflow setting. Returns 0 (kind, and *queue for "queue:NAME") or -EINVAL. */
+int acd__overflow_parse(const char *setting, acd__overflow_kind_t *kind, const char **queue);
+
+/* Where a new call goes (acd__overflow_admit). */
+typedef struct acd__admit {
+    acd__queue_t *queue;    /* where it is created: it waits there, or leaves from there */
+    unsigned moves;         /* queue-to-queue overflows on the way */
+    const char *reason;     /* it overflows out at once for this reason; NULL: it waits */
+    acd__queue_t *out_from; /* with reason: the queue whose rule and target send it out */
+    acd__queue_t *moved_from; /* it waits in queue, moved there from this one (first_rule) */
+    const char *first_rule;
+} acd__admit_t;
+
+/*
+ * The queue rules for a new call entering q at now: max_len and join_empty of q and of
+ * the queues its overflow leads to. Room in the destination's waiting heap is reserved.
+ * Returns 0 with *ad, -EBUSY (q is full and has no target: refuse the call), -ENOMEM;
+ * nothing changed but heap capacity.
+ */
+int acd__overflow_admit(acd_core_t *c, acd__queue_t *q, acd_ms_t now, acd__admit_t *ad);
+/* from's rule reason sends call out to from's target: OVERFLOW, then it ends (CDR). */
+void acd__overflow_out(acd_core_t *c, acd__call_t *call, const acd__queue_t *from,
+                       const char *reason, acd_ms_t now);
+/* The OVERFLOW of call, which from's rule reason moves (or moved) to wait in to. */
+void acd__overflow_moved(acd_core_t *c, const acd__call_t *call, const acd__queue_t *from,
+                         const acd__queue_t *to, const char *reason);
+/* True when call's max wait is to be watched: it waits in a queue with max_wait and a
+ * target, that has not fired for it there, and that may still move it. */
+bool acd__overflow_armed(const acd__call_t *call);
+/* Arms or disarms call's max-wait deadline after it started or stopped waiting. */
+void acd__overflow_arm(acd_core_t *c, acd__call_t *call);
+void acd__overflow_disarm(acd_core_t *c, acd__call_t *call);
+/* Re-arms every waiting call of q after its rules changed (configure). */
+void acd__overflow_rearm(acd_core_t *c, acd__queue_t *q);
+/* q's count of logged-in members changed from before (local + remote): a drop to 0 marks
+ * a leave_empty queue emptied. */
+void acd__overflow_logged_in(acd_core_t *c, acd__queue_t *q, size_t before);
+/* Fires every max-wait deadline <= now and empties the emptied queues: at most 2 actions
+ * per call that leaves. */
+void acd__overflow_run(acd_core_t *c, acd_ms_t now);
+/* Max-wait deadlines <= now (what acd__overflow_run fires, for reserving room). */
+size_t acd__overflow_due(const acd_core_t *c, acd_ms_t now);
+/* The earliest max-wait deadline, or now when a queue was emptied, or INT64_MAX. */
+acd_ms_t acd__overflow_next(const acd_core_t *c);
+
+/* ---- stats.c ---- */
+
+/* A call answered in q was handled for handle_ms (talk and wrap-up): the AHT moves. */
+void acd__stats_handled(acd__queue_t *q, int64_t handle_ms);
+/* Members of q logged in here and at other sites. */
+size_t acd__queue_logged_in(const acd__queue_t *q);
 
 /* ---- check.c ---- */
 

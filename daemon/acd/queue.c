@@ -20,12 +20,18 @@ static bool queue_wait_less(const acd__heap_node_t *a, const acd__heap_node_t *b
                             acd_container_of(b, acd__call_t, wait_node));
 }
 
+/* The call that orders q in c->ready: the one dispatch offers next (see dispatch.c). */
+static const acd__call_t *queue_first(const acd__queue_t *q)
+{
+    return q->pass_head ? q->pass_head : acd__queue_head(q);
+}
+
 /* Queues in c->ready are ordered by their first waiting calls (never empty there). */
 bool acd__ready_less(const acd__heap_node_t *a, const acd__heap_node_t *b)
 {
     const acd__queue_t *qa = acd_container_of(a, acd__queue_t, ready_node);
     const acd__queue_t *qb = acd_container_of(b, acd__queue_t, ready_node);
-    return acd__call_before(acd__queue_head(qa), acd__queue_head(qb));
+    return acd__call_before(queue_first(qa), queue_first(qb));
 }
 
 int acd__queue_alloc(acd__queue_t **qp, const char *name)
@@ -40,7 +46,10 @@ int acd__queue_alloc(acd__queue_t **qp, const char *name)
     acd__heap_init(&q->waiting, queue_wait_less);
     acd_list_init(&q->calls);
     acd_list_init(&q->skip_link);
+    acd_list_init(&q->empty_link);
     acd__heap_node_init(&q->ready_node);
+    q->sk.n_stages = 1;
+    q->aht_ms = ACD_AHT_DEFAULT_MS;
     *qp = q;
 out:
     return rc;
@@ -52,6 +61,7 @@ void acd__queue_free(acd__queue_t *q)
         return;
     free(q->waiting.v);
     free(q->members);
+    acd__qskills_fini(&q->sk);
     free(q);
 }
 
@@ -62,14 +72,15 @@ acd__call_t *acd__queue_head(const acd__queue_t *q)
 }
 
 /*
- * Room for every call of the queue was reserved when the call arrived, so the push
- * cannot fail.
+ * Room for every call of the queue was reserved when the call arrived (or moved here), so
+ * the push cannot fail. The queue's max wait, if any, is armed for the call.
  */
 void acd__queue_wait(acd_core_t *c, acd__queue_t *q, acd__call_t *call)
 {
     int rc = acd__heap_push(&q->waiting, &call->wait_node);
     if (rc == 0)
         c->n_waiting++;
+    acd__overflow_arm(c, call);
     acd__queue_refresh(c, q);
 }
 
@@ -77,8 +88,11 @@ void acd__queue_unwait(acd_core_t *c, acd__call_t *call)
 {
     if (!acd__heap_linked(&call->wait_node))
         return;
+    if (call->queue->pass_head == call)
+        call->queue->pass_head = NULL;
     acd__heap_remove(&call->queue->waiting, &call->wait_node);
     c->n_waiting--;
+    acd__overflow_disarm(c, call);
     acd__queue_refresh(c, call->queue);
 }
 
@@ -94,11 +108,14 @@ void acd__queue_refresh(acd_core_t *c, acd__queue_t *q)
         (void)acd__heap_push(&c->ready, &q->ready_node); /* room: one slot per queue */
     else if (in)
         acd__heap_remove(&c->ready, &q->ready_node);
+    if (!want)
+        q->pass_head = NULL;
 }
 
 void acd__queue_destroy(acd_core_t *c, acd__queue_t *q)
 {
     acd__heap_remove(&c->ready, &q->ready_node);
+    acd_list_remove(&q->empty_link);
     acd_hmap_remove(&c->queues, &q->node);
     /* c->queues_sorted is sorted by name; q may be absent (configure drops it first). */
     size_t lo = 0, hi = c->n_queues;

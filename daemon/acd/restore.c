@@ -61,7 +61,7 @@ typedef struct acd__ticket {
 static const char *const restore_anonymous[] = {"anonymous", "unknown", "restricted", "private",
                                                 "unavailable"};
 
-static bool restore_identified(const char *caller)
+bool acd__caller_identified(const char *caller)
 {
     if (!caller || !caller[0])
         return false;
@@ -71,8 +71,8 @@ static bool restore_identified(const char *caller)
     return true;
 }
 
-/* Writes the key of tenant and caller into buf; returns its slice. */
-static acd_str_t restore_key(char buf[RESTORE_KEY_MAX], const char *tenant, const char *caller)
+/* Writes the key of tenant and caller into buf (RESTORE_KEY_MAX bytes); returns its slice. */
+acd_str_t acd__caller_key(char *buf, const char *tenant, const char *caller)
 {
     size_t t = strnlen(tenant, ACD_ID_MAX - 1), n = strnlen(caller, ACD_ID_MAX - 1);
     memcpy(buf, tenant, t);
@@ -84,7 +84,7 @@ static acd_str_t restore_key(char buf[RESTORE_KEY_MAX], const char *tenant, cons
 static acd__ticket_t *restore_find(const acd_core_t *c, const char *tenant, const char *caller)
 {
     char buf[RESTORE_KEY_MAX];
-    acd_hmap_node_t *n = acd_hmap_get(&c->restore.by_key, restore_key(buf, tenant, caller));
+    acd_hmap_node_t *n = acd_hmap_get(&c->restore.by_key, acd__caller_key(buf, tenant, caller));
     return n ? acd_container_of(n, acd__ticket_t, node) : NULL;
 }
 
@@ -272,7 +272,7 @@ void acd__restore_record(acd_core_t *c, const acd__call_t *call, acd_ms_t now)
     acd_hmap_node_t *n = acd_hmap_get(&c->tenants.by_name, acd_str_from(call->tenant));
     const acd__tenant_t *te = n ? acd_container_of(n, acd__tenant_t, node) : NULL;
     bool callback = te && te->callback_attempts > 0;
-    if (!restore_identified(call->caller))
+    if (!acd__caller_identified(call->caller))
         return;
     if (callback && acd__heap_reserve(&r->callbacks, r->n + 1) < 0)
         callback = false; /* no room to call back: a redial still finds its place, if any */
@@ -294,7 +294,7 @@ void acd__restore_record(acd_core_t *c, const acd__call_t *call, acd_ms_t now)
         acd__core_copy(t->caller, sizeof(t->caller), call->caller);
         acd__heap_node_init(&t->cb_node);
         t->serial = r->next_serial++;
-        if (acd_hmap_insert(&r->by_key, &t->node, restore_key(t->key, t->tenant, t->caller)) < 0) {
+        if (acd_hmap_insert(&r->by_key, &t->node, acd__caller_key(t->key, t->tenant, t->caller)) < 0) {
             free(t);
             return;
         }
@@ -324,7 +324,7 @@ static void restore_take(acd_core_t *c, acd__ticket_t *t, const acd_event_t *ev)
 
 int acd__restore_arrive(acd_core_t *c, const acd_event_t *ev, acd_ms_t now, acd__call_t **out)
 {
-    if (c->restore.n == 0 || !restore_identified(ev->caller))
+    if (c->restore.n == 0 || !acd__caller_identified(ev->caller))
         return 0;
     const acd__tenant_t *tenant = restore_tenant(c, ev->did);
     if (!tenant)

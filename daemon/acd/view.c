@@ -116,6 +116,9 @@ static void view_call(const acd__call_t *call, int position, acd_call_view_t *v)
     v->offers = call->offers;
     v->restored_from = call->restored_from;
     v->callback = call->callback;
+    v->delivery = call->delivery;
+    v->message = call->message;
+    v->priority_reason = call->priority_reason;
 }
 
 /* 1-based place of a waiting call in its queue: one more than the calls before it. */

@@ -98,6 +98,45 @@ static inline int h_setup(void **state)
     return 0;
 }
 
+/* Like h_setup, with cfg instead of the standard configuration. */
+static inline int h_setup_with(void **state, const acd_core_cfg_t *cfg)
+{
+    h_t *h = calloc(1, sizeof(*h));
+    assert_non_null(h);
+    assert_int_equal(acd_core_alloc(&h->c), 0);
+    h->now = H_T0;
+    assert_int_equal(acd_core_configure(h->c, cfg, h->now, &h->out), 0);
+    h_check(h);
+    *state = h;
+    return 0;
+}
+
+/* Applies cfg at h->now (the actions in h->out); checks the invariants. */
+static inline void h_reconfigure(h_t *h, const acd_core_cfg_t *cfg)
+{
+    acd_actions_reset(&h->out);
+    assert_int_equal(acd_core_configure(h->c, cfg, h->now, &h->out), 0);
+    h_check(h);
+}
+
+/* The index of the first action of type t from index from on, or -1. */
+static inline long h_find(const h_t *h, acd_action_type_t t, size_t from)
+{
+    for (size_t i = from; i < h->out.n; i++)
+        if (h->out.v[i].type == t)
+            return (long)i;
+    return -1;
+}
+
+/* The agent the last actions offered call to ("" when none). */
+static inline const char *h_offered_to(const h_t *h, const char *call)
+{
+    for (size_t i = 0; i < h->out.n; i++)
+        if (h->out.v[i].type == ACD_ACT_OFFER && strcmp(h->out.v[i].call_id, call) == 0)
+            return h->out.v[i].agent_id;
+    return "";
+}
+
 static inline int h_teardown(void **state)
 {
     h_t *h = *state;

@@ -191,12 +191,16 @@ static void test_arrive_errors(void **state)
     h_refused(h, &ev, -EEXIST);
     assert_int_equal(acd_core_apply(NULL, &ev, h->now, &h->out), -EINVAL);
 
-    /* Explicit queue and priority; 0 takes the queue's default. */
+    /* Explicit queue and priority; the higher of the event's and the queue's default. */
     assert_int_equal(h_arrive(h, "c2", "101", "vip", 0), 0);
     assert_int_equal(h_call(h, "c2").priority, 10);
     assert_string_equal(h_call(h, "c2").queue, "vip");
-    assert_int_equal(h_arrive(h, "c3", "101", "vip", 3), 0);
-    assert_int_equal(h_call(h, "c3").priority, 3);
+    assert_string_equal(h_call(h, "c2").priority_reason, "queue");
+    assert_int_equal(h_arrive(h, "c4", "101", "vip", 3), 0);
+    assert_int_equal(h_call(h, "c4").priority, 10); /* 3 does not lower the default */
+    assert_int_equal(h_arrive(h, "c3", "101", "vip", 13), 0);
+    assert_int_equal(h_call(h, "c3").priority, 13);
+    assert_string_equal(h_call(h, "c3").priority_reason, "ivr");
     assert_string_equal(h_call(h, "c3").tenant, "acme");
     assert_string_equal(h_call(h, "c3").did, "101");
     assert_string_equal(h_call(h, "c3").caller, "555-c3");

@@ -14,10 +14,10 @@ static void test_order_priority_then_arrival(void **state)
     h->now += 1;
     assert_int_equal(h_arrive(h, "s3", "100", NULL, 5), 0);
     h->now += 1;
-    assert_int_equal(h_arrive(h, "v2", "100", "vip", 1), 0);
+    assert_int_equal(h_arrive(h, "v2", "100", "vip", 1), 0); /* 1 < 10: the default holds */
     h->now += 1;
 
-    static const char *const order[] = {"v1", "s2", "s3", "v2", "s1"};
+    static const char *const order[] = {"v1", "v2", "s2", "s3", "s1"};
     assert_int_equal(h_ev(h, ACD_EV_AGENT_LOGIN, NULL, "a4"), 0);
     for (size_t i = 0; i < 5; i++) {
         /* The offer is always the next-to-last action, before a4's ringing state. */

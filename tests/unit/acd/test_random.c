@@ -1,5 +1,6 @@
 /* test_random.c - ~10k seeded random events against the core's invariants and an
- * independent model built from the actions alone. */
+ * independent model built from the actions alone; three configurations, one of them with
+ * skills, relaxations, every strategy, priorities and queue rules. */
 #include "acd/harness.h"
 
 enum { R_EVENTS = 10000, R_MAX_CALLS = R_EVENTS + 1, R_AGENTS = 5 };
@@ -22,7 +23,7 @@ typedef struct r_model {
     int agent_call[R_AGENTS]; /* the call an agent rings or talks on, else -1 */
     unsigned live;
     uint64_t rng;
-    unsigned cdrs, offers, connects;
+    unsigned cdrs, offers, connects, overflows;
 } r_model_t;
 
 static uint32_t r_rand(r_model_t *m)
@@ -67,6 +68,17 @@ static void r_follow(r_model_t *m, const h_t *h)
         r_call_t *call = &m->calls[r_call_index(m, act->call_id)];
         if (!call->live)
             fail_msg("action %d for ended call %s", (int)act->type, act->call_id);
+        if (act->type == ACD_ACT_OVERFLOW) {
+            /* Only a waiting call overflows; out of the core, its CDR comes next. */
+            if (call->agent != -1)
+                fail_msg("call %s overflowed while an agent holds it", act->call_id);
+            bool moved = strncmp(act->target, "queue:", 6) == 0;
+            if (!moved && (i + 1 >= h->out.n || h->out.v[i + 1].type != ACD_ACT_CDR ||
+                           h->out.v[i + 1].cdr.disposition != ACD_DISP_OVERFLOW))
+                fail_msg("call %s overflowed to %s without its CDR", act->call_id, act->target);
+            m->overflows++;
+            continue;
+        }
         int a = act->type == ACD_ACT_CDR ? -1 : r_agent_index(act->agent_id);
         switch (act->type) {
         case ACD_ACT_OFFER:
@@ -135,6 +147,68 @@ static acd_core_agent_cfg_t r_agents_b[4];
 static acd_core_queue_cfg_t r_queues_b[2];
 static acd_core_cfg_t r_cfg_b;
 
+/*
+ * The third: sales needs spanish 3 (1 after 20 s, none after 40 s), fewest-calls, at most 4
+ * waiting then on to vip, 90 s at most; vip round-robin, at most 3, voicemail, empties
+ * out; support needs net 2 (no relaxation: a3 never takes it), round-robin, hangs up
+ * after 120 s. acme has VIPs and remembers abandons for 30 s.
+ */
+static const acd_core_skill_t r_sk_sales[] = {{"spanish", 3}};
+static const acd_core_relax_t r_rx_sales[] = {{20000, "spanish", 1}, {40000, "spanish", 0}};
+static const acd_core_skill_t r_sk_support[] = {{"net", 2}};
+static const acd_core_skill_t r_sk_a1[] = {{"spanish", 5}, {"net", 3}};
+static const acd_core_skill_t r_sk_a2[] = {{"spanish", 1}};
+static const acd_core_skill_t r_sk_a3[] = {{"net", 1}};
+static const acd_core_skill_t r_sk_a4[] = {{"net", 2}, {"spanish", 3}};
+static const char *const r_vips[] = {"555-3", "555-7"};
+static const char *const r_q_c2[] = {"sales", "vip"};
+static acd_core_tenant_cfg_t r_tenants_c[2];
+static acd_core_queue_cfg_t r_queues_c[3];
+static acd_core_agent_cfg_t r_agents_c[5];
+static acd_core_cfg_t r_cfg_c;
+
+static void r_cfg_c_init(void)
+{
+    memcpy(r_tenants_c, h_tenants, sizeof(r_tenants_c));
+    r_tenants_c[0].vip = r_vips;
+    r_tenants_c[0].n_vip = 2;
+    r_tenants_c[0].abandon_window_ms = 30000;
+    memcpy(r_queues_c, h_queues, sizeof(r_queues_c));
+    acd_core_queue_cfg_t *sales = &r_queues_c[0], *vip = &r_queues_c[1], *sup = &r_queues_c[2];
+    sales->strategy = "fewest-calls";
+    sales->skills = r_sk_sales;
+    sales->n_skills = 1;
+    sales->relax = r_rx_sales;
+    sales->n_relax = 2;
+    sales->max_len = 4;
+    sales->max_wait_ms = 90000;
+    sales->overflow = "queue:vip";
+    sales->join_empty = true;
+    vip->strategy = "round-robin";
+    vip->max_len = 3;
+    vip->overflow = "voicemail";
+    vip->leave_empty = true;
+    sup->strategy = "round-robin";
+    sup->skills = r_sk_support;
+    sup->n_skills = 1;
+    sup->max_wait_ms = 120000;
+    sup->overflow = "hangup";
+    sup->join_empty = true;
+    static const acd_core_skill_t *const sk[] = {r_sk_a1, r_sk_a2, r_sk_a3, r_sk_a4, NULL};
+    static const size_t nsk[] = {2, 1, 1, 2, 0};
+    for (int i = 0; i < 4; i++)
+        r_agents_c[i] = h_agents[i];
+    r_agents_c[1].queues = r_q_c2;
+    r_agents_c[1].n_queues = 2;
+    r_agents_c[4] =
+        (acd_core_agent_cfg_t){.id = "a5", .sip_user = "u5", .queues = r_q_a5, .n_queues = 2};
+    for (int i = 0; i < 5; i++) {
+        r_agents_c[i].skills = sk[i];
+        r_agents_c[i].n_skills = nsk[i];
+    }
+    r_cfg_c = (acd_core_cfg_t){r_tenants_c, 2, r_queues_c, 3, r_agents_c, 5};
+}
+
 static void r_cfg_b_init(void)
 {
     r_agents_b[0] = h_agents[0];
@@ -169,6 +243,7 @@ static void r_step(r_model_t *m, h_t *h)
         if (r_below(m, 4) == 0)
             snprintf(ev.queue, sizeof(ev.queue), "vip");
         ev.priority = (int)r_below(m, 4);
+        snprintf(ev.caller, sizeof(ev.caller), "555-%u", r_below(m, 12));
         rc = h_apply(h, &ev);
         if (rc == 0) {
             m->calls[m->n_calls] = (r_call_t){.accepted = true, .live = true, .agent = -1};
@@ -206,14 +281,26 @@ static void r_step(r_model_t *m, h_t *h)
             r_some_call(m, ev.call_id, sizeof(ev.call_id));
             snprintf(ev.reason, sizeof(ev.reason), "break");
         }
-    } else if (dice < 97) {
+    } else if (dice < 95) {
         ev.type = ACD_EV_TICK;
         if (r_below(m, 2) && acd_core_next_deadline(h->c) != INT64_MAX &&
             acd_core_next_deadline(h->c) > h->now)
             h->now = acd_core_next_deadline(h->c);
+    } else if (dice < 96) {
+        ev.type = ACD_EV_ABANDON_NOTE;
+        snprintf(ev.did, sizeof(ev.did), "100");
+        snprintf(ev.caller, sizeof(ev.caller), "555-%u", r_below(m, 12));
+    } else if (dice < 97) {
+        /* Members at other sites come and go (the queue may not exist: refused). */
+        int rc2 = acd_core_set_remote_members(h->c, r_below(m, 2) ? "vip" : "support",
+                                              r_below(m, 3));
+        assert_true(rc2 == 0 || rc2 == ACD_ENOQUEUE);
+        h_check(h);
+        return;
     } else {
         acd_actions_reset(&h->out);
-        const acd_core_cfg_t *cfg = r_below(m, 2) ? &h_cfg : &r_cfg_b;
+        unsigned which = r_below(m, 3);
+        const acd_core_cfg_t *cfg = which == 0 ? &h_cfg : which == 1 ? &r_cfg_b : &r_cfg_c;
         assert_int_equal(acd_core_configure(h->c, cfg, h->now, &h->out), 0);
         h_check(h);
         r_follow(m, h);
@@ -239,6 +326,7 @@ static void test_random_events(void **state)
     r_model_t *m = calloc(1, sizeof(*m));
     assert_non_null(m);
     r_cfg_b_init();
+    r_cfg_c_init();
     const char *seed_env = getenv("ACD_TEST_SEED");
     m->rng = seed_env ? strtoull(seed_env, NULL, 0) : 0x9E3779B97F4A7C15ULL;
     if (m->rng == 0)
@@ -249,12 +337,13 @@ static void test_random_events(void **state)
     for (int i = 0; i < R_EVENTS; i++)
         r_step(m, h);
 
-    print_message("calls %u offers %u connects %u cdrs %u live %u\n", m->n_calls, m->offers,
-                  m->connects, m->cdrs, m->live);
+    print_message("calls %u offers %u connects %u cdrs %u overflows %u live %u\n", m->n_calls,
+                  m->offers, m->connects, m->cdrs, m->overflows, m->live);
     /* The run did real work. */
     assert_true(m->offers > 500);
     assert_true(m->connects > 200);
     assert_true(m->cdrs > 500);
+    assert_true(m->overflows > 20);
 
     /* End every call still in progress: each gets exactly one CDR. */
     for (unsigned k = 0; k < m->n_calls; k++) {

@@ -13,6 +13,15 @@ static void test_lookup(void **state)
     assert_ptr_equal(acd__strategy_find(ACD__STRATEGY_DEFAULT), s);
     assert_null(acd__strategy_find("no-such-strategy"));
     assert_null(acd__strategy_find("Longest-Idle"));
+    static const char *const names[] = {"round-robin", "fewest-calls"};
+    for (size_t i = 0; i < 2; i++) {
+        const acd_strategy_ops_t *o = acd__strategy_find(names[i]);
+        assert_non_null(o);
+        assert_string_equal(o->name, names[i]);
+        assert_non_null(o->pick);
+    }
+    assert_non_null(acd__strategy_find("round-robin")->offered);
+    assert_null(acd__strategy_find("ring-all")); /* left out: one call, one agent */
 }
 
 /* Three members in id order: b1, b2, b3. */
@@ -40,7 +49,7 @@ static void fix_init(fix_t *f)
 
 static acd__agent_t *fix_pick(fix_t *f)
 {
-    return f->q.strategy->pick(&f->q, &f->call);
+    return f->q.strategy->pick(&f->q, &f->call, NULL);
 }
 
 static void test_longest_idle_pick(void **state)
@@ -91,6 +100,101 @@ static void test_pick_skips_missed(void **state)
     assert_ptr_equal(fix_pick(&f), &f.a[0]);
 }
 
+/* round-robin: id order, from the one after the last offered, wrapping around. */
+static void test_round_robin_pick(void **state)
+{
+    (void)state;
+    fix_t f;
+    fix_init(&f);
+    f.q.strategy = acd__strategy_find("round-robin");
+    f.a[0].idle_since = 1; /* longest idle: ignored by round-robin */
+    static const struct {
+        const char *cursor;
+        int unavailable; /* member index not available, or -1 */
+        int want;        /* member index picked, or -1 for none */
+    } rows[] = {
+        {"", -1, 0},    {"b1", -1, 1},  {"b2", -1, 2},  {"b3", -1, 0}, /* wraps */
+        {"b1", 1, 2},   {"b3", 0, 1},   {"b15", -1, 1}, /* a gone member's place */
+        {"a", -1, 0},   {"zz", 2, 0},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        for (int j = 0; j < 3; j++)
+            f.a[j].state = j == rows[i].unavailable ? ACD_AGENT_PAUSED : ACD_AGENT_AVAILABLE;
+        snprintf(f.q.strategy_cursor, sizeof(f.q.strategy_cursor), "%s", rows[i].cursor);
+        acd__agent_t *a = fix_pick(&f);
+        if (a != (rows[i].want < 0 ? NULL : &f.a[rows[i].want]))
+            fail_msg("row %zu: picked %s", i, a ? a->id : "nobody");
+    }
+    /* offered() moves the cursor to the agent offered. */
+    f.q.strategy_cursor[0] = '\0';
+    for (int j = 0; j < 3; j++)
+        f.a[j].state = ACD_AGENT_AVAILABLE;
+    static const int turn[] = {0, 1, 2, 0, 1};
+    for (size_t k = 0; k < 5; k++) {
+        acd__agent_t *a = fix_pick(&f);
+        assert_ptr_equal(a, &f.a[turn[k]]);
+        f.q.strategy->offered(&f.q, a);
+        assert_string_equal(f.q.strategy_cursor, a->id);
+    }
+}
+
+/* fewest-calls: fewest handled, then longest idle, then id. */
+static void test_fewest_calls_pick(void **state)
+{
+    (void)state;
+    fix_t f;
+    fix_init(&f);
+    f.q.strategy = acd__strategy_find("fewest-calls");
+    static const struct {
+        unsigned handled[3];
+        acd_ms_t idle[3];
+        int want;
+    } rows[] = {
+        {{3, 1, 2}, {10, 20, 30}, 1},
+        {{1, 1, 2}, {30, 20, 10}, 1}, /* tie on calls: longest idle */
+        {{1, 1, 1}, {20, 20, 20}, 0}, /* all tied: first by id */
+        {{0, 5, 0}, {50, 1, 40}, 2},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        for (int j = 0; j < 3; j++) {
+            f.a[j].calls_handled = rows[i].handled[j];
+            f.a[j].idle_since = rows[i].idle[j];
+        }
+        assert_ptr_equal(fix_pick(&f), &f.a[rows[i].want]);
+    }
+    f.a[2].state = ACD_AGENT_RINGING; /* the best one busy: the next */
+    assert_ptr_equal(fix_pick(&f), &f.a[0]);
+}
+
+/* With a match, only the members of the best score are candidates, for every strategy. */
+static void test_pick_best_match_only(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"longest-idle", "round-robin", "fewest-calls"};
+    for (size_t s = 0; s < 3; s++) {
+        fix_t f;
+        fix_init(&f);
+        f.q.strategy = acd__strategy_find(names[s]);
+        int levels[3] = {2, 5, 5}; /* one skill; b2 and b3 have it at 5 */
+        f.q.sk.skills.n = 1;
+        f.q.sk.member_level = levels;
+        f.a[0].idle_since = 1;      /* b1 idle longest, fewest calls, first in turn */
+        f.a[1].calls_handled = 4;
+        f.a[2].idle_since = 500;    /* b3 idle longer than b2 */
+        int need3[1] = {3};
+        acd__match_t m = {.need = need3, .best = 5};
+        acd__agent_t *a = f.q.strategy->pick(&f.q, &f.call, &m);
+        static const int want[] = {2, 1, 2}; /* longest idle b3; turn b2; fewest b3 */
+        if (a != &f.a[want[s]])
+            fail_msg("%s picked %s", names[s], a ? a->id : "nobody");
+        assert_false(acd__member_candidate(&f.q, 0, &f.call, &m)); /* level 2 < 3 */
+        assert_int_equal(acd__skills_score(&f.q, 0, need3), -1);
+        assert_int_equal(acd__skills_score(&f.q, 1, need3), 5);
+        m.best = -1; /* nobody eligible */
+        assert_null(f.q.strategy->pick(&f.q, &f.call, &m));
+    }
+}
+
 typedef struct seen {
     acd_queue_view_t v[4];
     size_t n;
@@ -115,10 +219,11 @@ static void test_queue_strategy_view(void **state)
         assert_string_equal(s.v[i].strategy, "longest-idle");
 }
 
-static acd__agent_t *decline_pick(acd__queue_t *q, const acd__call_t *call)
+static acd__agent_t *decline_pick(acd__queue_t *q, const acd__call_t *call, const acd__match_t *m)
 {
     (void)q;
     (void)call;
+    (void)m;
     return NULL;
 }
 
@@ -169,12 +274,54 @@ static void test_declining_strategy(void **state)
     sales->strategy = real;
 }
 
+/* The strategies at work in a configured core: sales served by a1, a2, a4. */
+static void test_strategies_in_the_core(void **state)
+{
+    h_t *h = *state;
+    static const struct {
+        const char *strategy;
+        const char *order[4]; /* who gets four calls in a row, each answered and ended */
+    } rows[] = {
+        {"longest-idle", {"a4", "a2", "a1", "a4"}},
+        {"round-robin", {"a1", "a2", "a4", "a1"}},
+        /* handled so far a4 3, a2 2, a1 3: a2; then all 3: the longest idle (a4, a1) */
+        {"fewest-calls", {"a2", "a4", "a1", "a2"}},
+    };
+    acd_core_queue_cfg_t queues[3];
+    acd_core_cfg_t cfg = h_cfg;
+    cfg.queues = queues;
+    static const char *const logins[] = {"a4", "a2", "a1"}; /* a4 idle longest */
+    h_login_all(h, logins, 3, 1000);
+    for (size_t r = 0; r < 3; r++) {
+        memcpy(queues, h_queues, sizeof(queues));
+        queues[0].strategy = rows[r].strategy;
+        queues[0].wrapup_ms = 0;
+        h_reconfigure(h, &cfg);
+        for (size_t k = 0; k < 4; k++) {
+            char id[16];
+            snprintf(id, sizeof(id), "r%zu-%zu", r, k);
+            assert_int_equal(h_arrive(h, id, "100", NULL, 0), 0);
+            if (strcmp(h_offered_to(h, id), rows[r].order[k]) != 0)
+                fail_msg("%s call %zu went to %s, not %s", rows[r].strategy, k,
+                         h_offered_to(h, id), rows[r].order[k]);
+            assert_int_equal(h_ev(h, ACD_EV_OFFER_ANSWERED, id, rows[r].order[k]), 0);
+            h->now += 1000;
+            assert_int_equal(h_ev(h, ACD_EV_AGENT_HANGUP, id, rows[r].order[k]), 0);
+            h->now += 1000;
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_longest_idle_pick),
         cmocka_unit_test(test_pick_skips_missed),
+        cmocka_unit_test(test_round_robin_pick),
+        cmocka_unit_test(test_fewest_calls_pick),
+        cmocka_unit_test(test_pick_best_match_only),
+        cmocka_unit_test_setup_teardown(test_strategies_in_the_core, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_queue_strategy_view, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_declining_strategy, h_setup, h_teardown),
     };
