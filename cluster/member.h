@@ -89,7 +89,9 @@ typedef struct acd_member_adopt {
     int offers;
     const char *agent_id;   /* connected: its agent; else "" */
     const char *agent_site; /* connected: that agent's owner */
-    const acd_member_dialog_t *caller_leg; /* the carrier's dialog */
+    const acd_member_dialog_t *caller_leg; /* the carrier's dialog; NULL with a delivery */
+    const char *delivery; /* "" or NULL: a caller on the line; else ADR 0021's kind */
+    const char *message;  /* delivery "voicemail": the message file at the dark site */
     const acd_member_dialog_t *agent_leg;  /* connected: the agent phone's dialog; else NULL */
 } acd_member_adopt_t;
 
@@ -109,6 +111,10 @@ typedef struct acd_member_ops {
                            void *cbud);
     /* The shared config stored in etcd appeared or changed (text, len); may be NULL. */
     void (*shared_config)(void *ud, const char *text, size_t len);
+    /* A tenant's live state (override, instructions: a JSON document call control wrote
+     * with acd_member_tenant_state_put) appeared or changed at any site; text NULL: it
+     * was cleared. May be NULL. */
+    void (*tenant_state)(void *ud, const char *tenant, const char *text, size_t len);
     /* True while the site drains (takes no new work). */
     bool (*draining)(void *ud);
     /* Takes a dark site's call over (the caller's media to this site when it waits; the
@@ -167,6 +173,17 @@ bool acd_member_cluster_adrift(const acd_member_t *m);
 
 /* The site's configuration changed (reload): memberships for planning come from it. */
 void acd_member_set_config(acd_member_t *m, const acd_config_t *cfg);
+
+/* Agents logged in at other live sites who are members of queue (from the replica). */
+unsigned acd_member_queue_logged_in(const acd_member_t *m, const char *queue);
+
+/*
+ * Stores tenant's live state (text, len: a JSON document; text NULL clears it) in etcd,
+ * from where every site's ops.tenant_state gets it, this one's included. cb (may be
+ * NULL) gets 0 or the etcd error once etcd answered. Returns 0, -EINVAL, -ENOMEM.
+ */
+int acd_member_tenant_state_put(acd_member_t *m, const char *tenant, const char *text, size_t len,
+                                void (*cb)(void *ud, int err), void *ud);
 
 /*
  * Call control reports every core step: ev (NULL for a step without an event, such as

@@ -32,6 +32,7 @@ typedef struct member_call_rec {
     Acd__V1__CallKind kind;
     char agent[ACD_ID_MAX];        /* OFFERED/CONNECTED: the agent; REQUEUED: who missed */
     char reason[ACD_REASON_MAX];   /* REQUEUED */
+    char delivery[16];             /* as last published (a detach republishes the call) */
     bool dirty;
 } member_call_rec_t;
 
@@ -111,6 +112,8 @@ struct acd_member {
     acd_etcd_watch_t *sites_watch;
     acd_etcd_watch_t *config_watch;
     int64_t config_rev;    /* mod_revision of the shared config applied */
+    acd_etcd_watch_t *tstate_watch; /* tenants' live state (member_tstate.c) */
+    int64_t tstate_rev;    /* the newest tenant-state revision applied */
 
     bool island;
     bool is_leader;
@@ -167,6 +170,9 @@ struct acd_member {
 
 /* member.c */
 acd_ms_t acd__member_now(void);
+/* member_tstate.c */
+void acd__member_tstate_start(acd_member_t *m);
+void acd__member_tstate_stop(acd_member_t *m);
 bool acd__member_site_live(const acd_member_t *m, const char *site);
 
 /* member_pub.c: facts and decisions out, envelopes in */

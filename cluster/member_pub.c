@@ -354,8 +354,9 @@ static void member_flush_call(acd_member_t *m, const acd_core_t *core, member_ca
     case ACD_CALL_QUEUED:
         if (r->kind == ACD__V1__CALL_KIND__CALL_KIND_UNSPECIFIED)
             kind = ACD__V1__CALL_KIND__CALL_KIND_ARRIVE;
-        else if (r->kind == ACD__V1__CALL_KIND__CALL_KIND_ARRIVE ||
-                 r->kind == ACD__V1__CALL_KIND__CALL_KIND_REQUEUED)
+        else if ((r->kind == ACD__V1__CALL_KIND__CALL_KIND_ARRIVE ||
+                  r->kind == ACD__V1__CALL_KIND__CALL_KIND_REQUEUED) &&
+                 strcmp(r->delivery, v.delivery ? v.delivery : "") == 0)
             return;
         else
             kind = ACD__V1__CALL_KIND__CALL_KIND_REQUEUED;
@@ -386,6 +387,7 @@ static void member_flush_call(acd_member_t *m, const acd_core_t *core, member_ca
     env.call = &ce;
     (void)acd__member_publish(m, &env);
     r->kind = kind;
+    snprintf(r->delivery, sizeof(r->delivery), "%s", v.delivery ? v.delivery : "");
     if (kind != ACD__V1__CALL_KIND__CALL_KIND_REQUEUED)
         snprintf(r->agent, sizeof(r->agent), "%s", v.agent);
     r->reason[0] = '\0';

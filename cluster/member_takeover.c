@@ -354,14 +354,18 @@ static int takeover_adopt_call(acd_member_t *m, const Acd__V1__Takeover *t, cons
     const acd_replica_dialog_t *ad =
         acd_replica_dialog(m->replica, t->dark_site, call_id, ACD__V1__LEG_ROLE__LEG_ROLE_AGENT);
     bool connected = c->state == ACD_CALL_CONNECTED;
-    if (!cd || (connected && !ad)) {
+    /* Nobody on the line (ADR 0021): a callback, a message, an outbound call waiting keeps
+     * its place here with no dialog to refresh. */
+    bool outcall = c->delivery && c->delivery[0] && !connected;
+    if (!outcall && (!cd || (connected && !ad))) {
         acd_log_warn("ACD-MEMBER-TAKEOVER-NO-DIALOG", "call=%s dark=%s: no %s dialog replicated",
                      call_id, t->dark_site, !cd ? "caller" : "agent");
         return -ENOENT;
     }
     const char *routes_c[ACD_WIRE_ROUTES_MAX], *routes_a[ACD_WIRE_ROUTES_MAX];
     acd_member_dialog_t cdlg, adlg;
-    takeover_dialog(cd->ev, &cdlg, routes_c);
+    if (!outcall)
+        takeover_dialog(cd->ev, &cdlg, routes_c);
     if (connected)
         takeover_dialog(ad->ev, &adlg, routes_a);
     acd_member_adopt_t a = {.from_site = t->dark_site,
@@ -378,8 +382,10 @@ static int takeover_adopt_call(acd_member_t *m, const Acd__V1__Takeover *t, cons
                             .agent_id = connected ? c->agent_id : "",
                             .agent_site = connected ? takeover_agent_site(m, c->agent_id, t->dark_site)
                                                     : "",
-                            .caller_leg = &cdlg,
-                            .agent_leg = connected ? &adlg : NULL};
+                            .caller_leg = outcall ? NULL : &cdlg,
+                            .agent_leg = connected ? &adlg : NULL,
+                            .delivery = c->delivery,
+                            .message = c->message};
     return m->ops.adopt ? m->ops.adopt(m->ud, &a) : -ENOTSUP;
 }
 

@@ -158,6 +158,8 @@ typedef struct acd_replica_call {
     const char *queue;
     const char *agent_id;   /* "" when none */
     const char *reason;     /* REQUEUED: why the offer failed */
+    const char *delivery;   /* "" a caller on the line; "callback", "voicemail", "outbound" */
+    const char *message;    /* delivery voicemail: the message's file at the origin */
     Acd__V1__CallKind kind; /* the last thing that happened: never ENDED */
     acd_call_state_t state; /* QUEUED, OFFERED or CONNECTED */
     int32_t priority;

@@ -78,8 +78,8 @@ static int ent_from_call(const Acd__V1__CallEvent *ev, acd__replica_ent_t **out)
     acd_call_state_t st;
     if (acd_wire_call_state_to_core(ev->kind, &st) < 0 || st == ACD_CALL_ENDED)
         return ACD_EPROTO;
-    const char *src[] = {ev->call_id, ev->tenant,   ev->did,   ev->caller,
-                         ev->queue,   ev->agent_id, ev->reason};
+    const char *src[] = {ev->call_id,  ev->tenant, ev->did,      ev->caller, ev->queue,
+                         ev->agent_id, ev->reason, ev->delivery, ev->message};
     acd__replica_ent_t *e = ent_alloc(ACD__REPLICA_CALL, src, sizeof(src) / sizeof(*src), 0);
     if (!e)
         return -ENOMEM;
@@ -92,6 +92,8 @@ static int ent_from_call(const Acd__V1__CallEvent *ev, acd__replica_ent_t **out)
     c->queue = ent_put(e, &off, ev->queue);
     c->agent_id = ent_put(e, &off, ev->agent_id);
     c->reason = ent_put(e, &off, ev->reason);
+    c->delivery = ent_put(e, &off, ev->delivery);
+    c->message = ent_put(e, &off, ev->message);
     c->kind = ev->kind;
     c->state = st;
     c->priority = ev->priority;

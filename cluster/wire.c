@@ -259,6 +259,8 @@ static int check_call(wire_check_t *ck, const Acd__V1__CallEvent *c)
     WIRE_TEXT(ck, c, queue, WIRE_ID, true);
     WIRE_TEXT(ck, c, agent_id, WIRE_ID, false);
     WIRE_TEXT(ck, c, reason, WIRE_REASON, false);
+    WIRE_TEXT(ck, c, delivery, WIRE_TOKEN, false);
+    WIRE_TEXT(ck, c, message, WIRE_URI, false);
     WIRE_REQUIRE(ck, c->enqueue_ms > 0, "enqueue_ms", "unset");
     bool with_agent = c->kind == ACD__V1__CALL_KIND__CALL_KIND_OFFERED ||
                       c->kind == ACD__V1__CALL_KIND__CALL_KIND_CONNECTED;
@@ -614,6 +616,9 @@ static const Acd__V1__Disposition wire_dispositions[] = {
     [ACD_DISP_ANSWERED] = ACD__V1__DISPOSITION__DISPOSITION_ANSWERED,
     [ACD_DISP_ABANDONED] = ACD__V1__DISPOSITION__DISPOSITION_ABANDONED,
     [ACD_DISP_FAILED] = ACD__V1__DISPOSITION__DISPOSITION_FAILED,
+    [ACD_DISP_VOICEMAIL] = ACD__V1__DISPOSITION__DISPOSITION_VOICEMAIL,
+    [ACD_DISP_IVR] = ACD__V1__DISPOSITION__DISPOSITION_IVR,
+    [ACD_DISP_OVERFLOW] = ACD__V1__DISPOSITION__DISPOSITION_OVERFLOW,
 };
 _Static_assert(sizeof(wire_dispositions) / sizeof(wire_dispositions[0]) == WIRE_N_DISPOSITIONS,
                "every core disposition needs a wire value");
@@ -702,6 +707,8 @@ int acd_wire_call_from_view(const acd_call_view_t *v, Acd__V1__CallKind kind,
     out->agent_id = wire_borrow(v->agent);
     out->answer_ms = v->answer_ms;
     out->offers = v->offers > 0 ? (uint32_t)v->offers : 0;
+    out->delivery = wire_borrow(v->delivery);
+    out->message = wire_borrow(v->message);
     return 0;
 }
 

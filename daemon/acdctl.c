@@ -14,30 +14,12 @@
 
 #include "config/config.h"
 #include "ctl/ctl_config.h"
+#include "ctl/ctl_http.h"
+#include "ctl/ctl_tenant.h"
 #include "ctl/ctl_table.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
-
-/* Exit codes of status: scripts rely on them (see the usage text; config has its own). */
-enum {
-    CTL_EXIT_OK = 0,
-    CTL_EXIT_USAGE = 1,       /* bad arguments, unreadable config */
-    CTL_EXIT_UNREACHABLE = 2, /* acdd does not answer at the address */
-    CTL_EXIT_BAD_RESPONSE = 3 /* acdd answered, but not with what we asked for */
-};
-
-#define CTL_DEFAULT_HOST "127.0.0.1"
-#define CTL_DEFAULT_PORT 8080
-#define CTL_HOST_MAX 256
-#define CTL_CONNECT_TIMEOUT_MS 2000L
-#define CTL_TIMEOUT_MS 5000L
-
-/* Where the admin endpoint is. */
-typedef struct ctl_endpoint {
-    char host[CTL_HOST_MAX];
-    uint16_t port;
-} ctl_endpoint_t;
 
 static void ctl_usage(FILE *f)
 {
@@ -62,6 +44,10 @@ static void ctl_usage(FILE *f)
           "                         progress finish, the anycast address is withdrawn;\n"
           "                         acdd keeps running\n"
           "  undrain                take new calls again (and announce, when healthy)\n"
+          "  tenant list|show|override|clear|instructions ...\n"
+          "                         tenants' live state (acdctl tenant --help)\n"
+          "  voicemail TENANT       messages left and overdue\n"
+          "  outbound TENANT NUMBER an outbound call by the tenant's agents\n"
           "  config push FILE       check a shared config and store it in etcd\n"
           "  config show            print the shared config stored in etcd\n"
           "\n"
@@ -99,7 +85,7 @@ static void ctl_drain_usage(FILE *f)
 /* ---- where to connect ---- */
 
 /* Parses "HOST:PORT" or "[V6ADDR]:PORT" into ep. Returns 0 or -EINVAL. */
-static int ctl_parse_endpoint(const char *text, ctl_endpoint_t *ep)
+static int ctl_parse_endpoint(const char *text, acd__ctl_endpoint_t *ep)
 {
     const char *host = text, *colon;
     size_t host_len;
@@ -135,7 +121,7 @@ static int ctl_parse_endpoint(const char *text, ctl_endpoint_t *ep)
  * Reads the admin address from acdd's config file. An unspecified listen address (acdd
  * listening on all of them) is reached through loopback. Returns an exit code.
  */
-static int ctl_endpoint_from_config(const char *path, ctl_endpoint_t *ep)
+static int ctl_endpoint_from_config(const char *path, acd__ctl_endpoint_t *ep)
 {
     acd_config_errors_t errs = {0};
     acd_config_t *cfg = NULL;
@@ -171,85 +157,6 @@ static int ctl_endpoint_from_config(const char *path, ctl_endpoint_t *ep)
         ep->port = cfg->admin_port;
     }
     acd_config_free(cfg);
-    return rc;
-}
-
-/* "127.0.0.1:8080", "[::1]:8080": how the endpoint is shown to people and put in URLs. */
-static void ctl_endpoint_str(const ctl_endpoint_t *ep, char *buf, size_t len)
-{
-    bool v6 = strchr(ep->host, ':') != NULL;
-    snprintf(buf, len, "%s%s%s:%u", v6 ? "[" : "", ep->host, v6 ? "]" : "", ep->port);
-}
-
-/* ---- HTTP ---- */
-
-/* The one place libcurl's codes become ours: "not reachable" errnos, or ACD_EPROTO. */
-static int ctl_curl_err(CURLcode c)
-{
-    switch (c) {
-    case CURLE_OK:
-        return 0;
-    case CURLE_OUT_OF_MEMORY:
-        return -ENOMEM;
-    case CURLE_COULDNT_RESOLVE_HOST:
-        return -EHOSTUNREACH;
-    case CURLE_COULDNT_CONNECT:
-        return -ECONNREFUSED;
-    case CURLE_OPERATION_TIMEDOUT:
-        return -ETIMEDOUT;
-    case CURLE_GOT_NOTHING:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-        return -ECONNRESET;
-    default:
-        return ACD_EPROTO;
-    }
-}
-
-static size_t ctl_on_body(char *data, size_t size, size_t n, void *ud)
-{
-    return acd_buf_append(ud, data, size * n) == 0 ? size * n : 0;
-}
-
-/*
- * GETs (post false) or POSTs (an empty body) path at the endpoint, the answer into body
- * and *status. Returns 0 (any HTTP status), or the translated curl error with curl's
- * own words in errbuf (CURL_ERROR_SIZE bytes).
- */
-static int ctl_http(const ctl_endpoint_t *ep, bool post, const char *path, acd_buf_t *body,
-                    long *status, char *errbuf)
-{
-    char where[CTL_HOST_MAX + 16], url[CTL_HOST_MAX + 64];
-    CURL *h = curl_easy_init();
-    int rc;
-
-    errbuf[0] = '\0';
-    if (!h) {
-        snprintf(errbuf, CURL_ERROR_SIZE, "cannot create a curl handle");
-        return -ENOMEM;
-    }
-    ctl_endpoint_str(ep, where, sizeof(where));
-    snprintf(url, sizeof(url), "http://%s%s", where, path);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_PROXY, ""); /* never through an http_proxy from the environment */
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CTL_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, CTL_TIMEOUT_MS);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "acdctl");
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, ctl_on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
-    if (post) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
-    }
-    CURLcode c = curl_easy_perform(h);
-    rc = ctl_curl_err(c);
-    if (rc == 0)
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-    else if (!errbuf[0])
-        snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_easy_strerror(c));
-    curl_easy_cleanup(h);
     return rc;
 }
 
@@ -507,16 +414,16 @@ static bool ctl_is_status(json_object *doc)
  * GETs or POSTs path; on a 200 with a JSON object *docp is that object (the caller puts
  * it). Says on stderr what went wrong otherwise. Returns an exit code.
  */
-static int ctl_ask(const ctl_endpoint_t *ep, bool post, const char *path, json_object **docp)
+static int ctl_ask(const acd__ctl_endpoint_t *ep, bool post, const char *path, json_object **docp)
 {
     char where[CTL_HOST_MAX + 16], errbuf[CURL_ERROR_SIZE];
     acd_buf_t body = {0};
     long status = 0;
-    int rc = ctl_http(ep, post, path, &body, &status, errbuf);
+    int rc = acd__ctl_http(ep, post ? "POST" : "GET", path, NULL, &body, &status, errbuf);
     int code = CTL_EXIT_OK;
 
     *docp = NULL;
-    ctl_endpoint_str(ep, where, sizeof(where));
+    acd__ctl_endpoint_str(ep, where, sizeof(where));
     if (rc == -ENOMEM || rc == ACD_EPROTO) {
         fprintf(stderr, "acdctl: bad response from acdd at %s: %s\n", where, errbuf);
         code = CTL_EXIT_BAD_RESPONSE;
@@ -541,7 +448,7 @@ static int ctl_ask(const ctl_endpoint_t *ep, bool post, const char *path, json_o
     return code;
 }
 
-static int ctl_cmd_status(const ctl_endpoint_t *ep, int argc, char **argv)
+static int ctl_cmd_status(const acd__ctl_endpoint_t *ep, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
@@ -575,7 +482,7 @@ static int ctl_cmd_status(const ctl_endpoint_t *ep, int argc, char **argv)
     char where[CTL_HOST_MAX + 16];
     json_object *doc = NULL;
     int code = ctl_ask(ep, false, "/v1/status", &doc);
-    ctl_endpoint_str(ep, where, sizeof(where));
+    acd__ctl_endpoint_str(ep, where, sizeof(where));
     if (code != CTL_EXIT_OK) {
     } else if (!ctl_is_status(doc)) {
         fprintf(stderr, "acdctl: acdd at %s answered something that is not a status document\n",
@@ -607,7 +514,7 @@ static bool ctl_anycast_moving(json_object *doc)
  * anycast address, reads the status until the address has settled (at most 5 s) and
  * prints where it stands. Returns an exit code.
  */
-static int ctl_cmd_drain(const ctl_endpoint_t *ep, bool on, int argc, char **argv)
+static int ctl_cmd_drain(const acd__ctl_endpoint_t *ep, bool on, int argc, char **argv)
 {
     if (argc > 1) {
         bool help = !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help");
@@ -646,7 +553,7 @@ static int ctl_cmd_drain(const ctl_endpoint_t *ep, bool on, int argc, char **arg
  */
 static int ctl_run_admin(const char *admin, const char *config, int argc, char **argv)
 {
-    ctl_endpoint_t ep = {.host = CTL_DEFAULT_HOST, .port = CTL_DEFAULT_PORT};
+    acd__ctl_endpoint_t ep = {.host = CTL_DEFAULT_HOST, .port = CTL_DEFAULT_PORT};
     if (admin && ctl_parse_endpoint(admin, &ep) != 0) {
         fprintf(stderr, "acdctl: --admin wants HOST:PORT (or [IPV6]:PORT), not '%s'\n", admin);
         return CTL_EXIT_USAGE;
@@ -656,6 +563,8 @@ static int ctl_run_admin(const char *admin, const char *config, int argc, char *
         if (rc != CTL_EXIT_OK)
             return rc;
     }
+    if (acd__ctl_tenant_is(argv[0]))
+        return acd__ctl_tenant(&ep, argc, argv);
     if (!strcmp(argv[0], "drain") || !strcmp(argv[0], "undrain"))
         return ctl_cmd_drain(&ep, !strcmp(argv[0], "drain"), argc, argv);
     return ctl_cmd_status(&ep, argc, argv);
@@ -707,7 +616,8 @@ int main(int argc, char **argv)
     }
 
     const char *cmd = argv[optind];
-    bool status = !strcmp(cmd, "status") || !strcmp(cmd, "drain") || !strcmp(cmd, "undrain");
+    bool status = !strcmp(cmd, "status") || !strcmp(cmd, "drain") || !strcmp(cmd, "undrain") ||
+                  acd__ctl_tenant_is(cmd);
     if (!status && strcmp(cmd, "config") != 0) {
         fprintf(stderr, "acdctl: unknown command '%s'\n", cmd);
         ctl_usage(stderr);

@@ -194,16 +194,12 @@ static bool admin_peer_is_loopback(h2o_req_t *req)
  * carrying Origin: browsers add it to cross-site requests, and a page the operator has
  * open must not be able to drain the site. Answers the control's status and document.
  */
+static bool admin_may_change(h2o_req_t *req);
+
 static void admin_post_control(acd_admin_t *a, h2o_req_t *req, bool on)
 {
-    if (!admin_peer_is_loopback(req)) {
-        admin_send_error(req, 403, "Forbidden", "drain and undrain answer loopback clients only");
+    if (!admin_may_change(req))
         return;
-    }
-    if (h2o_find_header_by_str(&req->headers, H2O_STRLIT("origin"), -1) != -1) {
-        admin_send_error(req, 403, "Forbidden", "cross-origin requests are refused");
-        return;
-    }
     json_object *doc = json_object_new_object();
     if (!doc) {
         admin_send_error(req, 500, "Internal Server Error", "out of memory");
@@ -224,11 +220,68 @@ static void admin_post_undrain(acd_admin_t *a, h2o_req_t *req)
     admin_post_control(a, req, false);
 }
 
+/* True when req may change the site: a loopback peer, no Origin (see admin_post_control). */
+static bool admin_may_change(h2o_req_t *req)
+{
+    if (!admin_peer_is_loopback(req)) {
+        admin_send_error(req, 403, "Forbidden", "changes are taken from loopback clients only");
+        return false;
+    }
+    if (h2o_find_header_by_str(&req->headers, H2O_STRLIT("origin"), -1) != -1) {
+        admin_send_error(req, 403, "Forbidden", "cross-origin requests are refused");
+        return false;
+    }
+    return true;
+}
+
+/* /v1/tenants...: handed to ops.tenants whole (path after the prefix, method, body). */
+static void admin_tenants(acd_admin_t *a, h2o_req_t *req, size_t prefix_len)
+{
+    char method[8], rest[160];
+    if (req->method.len >= sizeof(method) ||
+        req->path_normalized.len - prefix_len >= sizeof(rest)) {
+        admin_send_error(req, 400, "Bad Request", "request line too long");
+        return;
+    }
+    memcpy(method, req->method.base, req->method.len);
+    method[req->method.len] = '\0';
+    memcpy(rest, req->path_normalized.base + prefix_len, req->path_normalized.len - prefix_len);
+    rest[req->path_normalized.len - prefix_len] = '\0';
+    if (strcmp(method, "GET") != 0 && !admin_may_change(req))
+        return;
+    json_object *doc = json_object_new_object();
+    if (!doc) {
+        admin_send_error(req, 500, "Internal Server Error", "out of memory");
+        return;
+    }
+    int status = a->ops.tenants(a->ud, method, rest, req->entity.base, req->entity.len, doc);
+    const char *reason = status == 200   ? "OK"
+                         : status == 202 ? "Accepted"
+                         : status == 400 ? "Bad Request"
+                         : status == 404 ? "Not Found"
+                         : status == 405 ? "Method Not Allowed"
+                         : status == 409 ? "Conflict"
+                                         : "Error";
+    admin_send_json(req, status, reason, doc);
+    json_object_put(doc);
+}
+
 /* The handler h2o calls for every request on every path: route, check the method, answer. */
 static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     acd_admin_t *a = ((admin_handler_t *)self)->admin;
     const admin_route_t *route = NULL;
+    static const char tenants[] = "/v1/tenants";
+    size_t tl = sizeof(tenants) - 1;
+    if (a->ops.tenants && req->path_normalized.len >= tl &&
+        memcmp(req->path_normalized.base, tenants, tl) == 0 &&
+        (req->path_normalized.len == tl || req->path_normalized.base[tl] == '/')) {
+        admin_tenants(a, req, tl);
+        acd_log_debug("ACD-API-ADMIN-REQUEST", "method=%.*s path=%.*s status=%d",
+                      (int)req->method.len, req->method.base, (int)req->path.len, req->path.base,
+                      req->res.status);
+        return 0;
+    }
 
     for (size_t i = 0; i < sizeof(admin_routes) / sizeof(admin_routes[0]); i++) {
         if (admin_routes[i].control && !a->has_control)

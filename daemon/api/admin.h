@@ -29,6 +29,15 @@ typedef struct acd_admin_ops {
     void (*site_info)(void *ud, acd_admin_site_info_t *out);
     /* Optional: adds more to the status document (the "cluster" object of a member). */
     void (*status_extra)(void *ud, struct json_object *doc);
+    /*
+     * Optional: every request under /v1/tenants (docs/api.md): method ("GET", "PUT",
+     * "POST", "DELETE"), rest (the path after "/v1/tenants": "" or "/<tenant>/<what>"),
+     * the request body (len bytes, may be 0). Fills answer (an empty object) and returns
+     * the HTTP status; a 4xx answer carries "error". Changing requests reach it only
+     * from loopback peers without an Origin header (see the drain routes).
+     */
+    int (*tenants)(void *ud, const char *method, const char *rest, const char *body, size_t len,
+                   struct json_object *answer);
 } acd_admin_ops_t;
 
 /*

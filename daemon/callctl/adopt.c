@@ -296,6 +296,8 @@ int acd__cc_adopt(void *ud, const acd_member_adopt_t *a)
     acd_callctl_t *cc = ud;
     if (acd__cc_call(cc, a->call_id))
         return -EEXIST;
+    if (a->delivery && a->delivery[0])
+        return acd__outcall_adopt(cc, a);
     call_t *call = NULL;
     int rc = adopt_build(cc, a, &call);
     if (rc < 0) {

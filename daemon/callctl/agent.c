@@ -151,12 +151,16 @@ void acd__agent_offer(acd_callctl_t *cc, const acd_action_t *a)
     leg->state = LEG_RINGING;
     snprintf(leg->agent_id, sizeof(leg->agent_id), "%s", a->agent_id);
     leg->sess_id = acd_hash_bytes(call->id, strlen(call->id)) >> 1;
-    char from[160], to[160], hdrs[256];
+    char from[160], to[160], hdrs[1024];
     snprintf(from, sizeof(from), "sip:%s@%s", call->caller_num[0] ? call->caller_num : "anonymous",
              cc->cfg->site_address);
     snprintf(to, sizeof(to), "sip:%s@%s", a->sip_user, cc->cfg->site_address);
-    snprintf(hdrs, sizeof(hdrs), "X-ACD-Call: %s\r\nX-ACD-Tenant: %s\r\nX-ACD-DID: %s\r\n", call->id,
-             call->tenant, call->did);
+    int hl = snprintf(hdrs, sizeof(hdrs), "X-ACD-Call: %s\r\nX-ACD-Tenant: %s\r\nX-ACD-DID: %s\r\n%s%s%s",
+                      call->id, call->tenant, call->did, call->delivery[0] ? "X-ACD-Delivery: " : "",
+                      call->delivery, call->delivery[0] ? "\r\n" : "");
+    /* How the call came, the tenant's mode and its temporary instructions (ADR 0020). */
+    if (hl > 0 && (size_t)hl < sizeof(hdrs))
+        acd__script_agent_header(cc, call, hdrs + hl, sizeof(hdrs) - (size_t)hl);
     /* No SDP: the phone offers its media in the 2xx (RFC 3725 flow I). */
     cc_invite_t inv = {
         .ruri = b->contact, .from = from, .to = to, .contact = cc->contact, .headers = hdrs};

@@ -37,9 +37,10 @@ static call_t *callback_find(acd_callctl_t *cc, const acd_callback_ref_t *ref)
     return NULL;
 }
 
-/* Where INVITEs to the trunk URI (sip:host[:port], checked by the config) go, over UDP. */
-static int callback_peer(const char *trunk, acd_sip_peer_t *peer)
+int acd__cc_trunk_peer(const char *trunk, acd_sip_peer_t *peer)
 {
+    if (!trunk)
+        return -EINVAL;
     acd_sip_uri_t uri;
     char host[64];
     if (acd_sip_uri_parse(acd_str_from(trunk), &uri) < 0 || uri.host.n == 0 ||
@@ -207,7 +208,7 @@ void acd__callback_start(acd_callctl_t *cc, const acd_action_t *a)
     const acd_cfg_tenant_t *tc = acd__caller_tenant_cfg(cc->cfg, ref->tenant);
     acd_sip_peer_t peer;
     const char *why = NULL;
-    if (!tc || !tc->callback || !tc->callback_trunk || callback_peer(tc->callback_trunk, &peer) < 0)
+    if (!tc || !tc->callback || !tc->callback_trunk || acd__cc_trunk_peer(tc->callback_trunk, &peer) < 0)
         why = "no-trunk"; /* a reload took the tenant's callback away */
     else if (cc->draining)
         why = "draining";

@@ -239,7 +239,8 @@ static void cc_end_call(acd_callctl_t *cc, const acd_action_t *a)
 
 static void cc_cdr(acd_callctl_t *cc, const acd_action_t *a)
 {
-    if (cc->cdr) {
+    call_t *over = acd__cc_call(cc, a->call_id);
+    if (cc->cdr && !(over && over->overflow_to[0])) {
         acd_cdr_t cdr = a->cdr;
         if (strcmp(cdr.agent_site, cc->cfg->site_name) == 0)
             cdr.agent_site[0] = '\0'; /* our own agent, reached through the leader's offer */
@@ -250,6 +251,13 @@ static void cc_cdr(acd_callctl_t *cc, const acd_action_t *a)
                  acd_disposition_name(a->cdr.disposition), (long long)a->cdr.wait_ms,
                  (long long)a->cdr.talk_ms);
     call_t *call = acd__cc_call(cc, a->call_id);
+    if (call && call->overflow_to[0]) {
+        /* A queue rule sent it on (stage.c): call control carries the caller further and
+         * writes the call's one CDR at its real end. */
+        call->in_core = false;
+        acd__stage_overflowed(cc, call);
+        return;
+    }
     if (call) {
         /* Whatever the core asked before, no leg of an ended call stays up. */
         acd__agent_release(cc, call);
@@ -288,6 +296,9 @@ static void cc_do_action(acd_callctl_t *cc, const acd_action_t *a)
         break;
     case ACD_ACT_CDR:
         cc_cdr(cc, a);
+        break;
+    case ACD_ACT_OVERFLOW:
+        acd__stage_overflow(cc, a);
         break;
     case ACD_ACT_CALLBACK:
         acd__callback_start(cc, a);
@@ -386,6 +397,15 @@ void acd__cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t
     case ACD_SIP_BYE: {
         acd_sip_txn_respond(st, 200, NULL, NULL);
         leg->state = LEG_ENDED;
+        call_t *call = leg->call;
+        if (call && !call->in_core) {
+            /* Outside the queue (menu, message, on-call): call control ends it itself. */
+            if (leg->role == LEG_CALLER)
+                acd__stage_hangup(cc, call);
+            else if (!call->ended)
+                acd__stage_finish(cc, call, ACD_DISP_ANSWERED);
+            break;
+        }
         acd_event_t ev = acd__cc_leg_hangup(leg);
         acd__cc_feed(cc, &ev);
         break;
@@ -407,8 +427,24 @@ void acd__cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t
         acd_sip_txn_respond(st, 200, NULL, &o);
         break;
     }
+    case ACD_SIP_INFO: {
+        /* DTMF by SIP INFO (application/dtmf-relay, application/dtmf); other INFO
+         * packages are acknowledged and ignored. */
+        char digit;
+        int duration;
+        bool dtmf = acd_dtmf_info_parse(req->content_type.p, req->content_type.n, req->body.p,
+                                        req->body.n, &digit, &duration) == 0;
+        if (!dtmf && (acd_str_ieqc(req->content_type, "application/dtmf-relay") ||
+                      acd_str_ieqc(req->content_type, "application/dtmf"))) {
+            acd_sip_txn_respond(st, 400, "Bad DTMF Body", NULL);
+            break;
+        }
+        acd_sip_txn_respond(st, 200, NULL, NULL);
+        if (dtmf && leg->role == LEG_CALLER && leg->call)
+            acd__stage_digit(cc, leg->call, digit, "info");
+        break;
+    }
     case ACD_SIP_OPTIONS:
-    case ACD_SIP_INFO:
         acd_sip_txn_respond(st, 200, NULL, NULL);
         break;
     default:

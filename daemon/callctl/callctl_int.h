@@ -6,12 +6,17 @@
 #include <stdint.h>
 
 #include "acd/core.h"
+#include "acd/ivr.h"
+#include "acd/schedule.h"
 #include "api/admin.h"
 #include "callctl/callctl.h"
 #include "cluster/member.h"
+#include "media/dtmf.h"
 #include "media/media.h"
+#include "media/say.h"
 #include "report/cdr.h"
 #include "sip/dialog.h"
+#include "sip/divert.h"
 #include "sip/registrar.h"
 #include "sip/sdp.h"
 #include "sip/txn.h"
@@ -20,6 +25,20 @@
 #include "util/hmap.h"
 
 typedef struct call call_t;
+
+/* Where a call outside the queue is (stage.c); STAGE_NONE: in the core, or plain. */
+typedef enum call_stage {
+    STAGE_NONE,
+    STAGE_GREETING,     /* the script's greeting, then its first target */
+    STAGE_MENU,         /* an IVR menu: prompts, then waiting for a digit */
+    STAGE_HOURS,        /* the hours announcement, "press 9 for a message" */
+    STAGE_GOODBYE,      /* the last words, then BYE */
+    STAGE_VM_PROMPT,    /* the tenant's promise and the beep */
+    STAGE_VM_RECORDING, /* recording the message */
+    STAGE_VM_DONE,      /* "thank you", then BYE */
+    STAGE_ONCALL,       /* ringing or bridged to the person on call */
+    STAGE_DETACHING,    /* virtual hold: "we will call you back", then BYE; stays queued */
+} call_stage_t;
 
 typedef enum leg_role {
     LEG_CALLER, /* the carrier's INVITE: we are the UAS */
@@ -81,6 +100,36 @@ struct call {
     int callback_attempt;         /* > 0: that attempt rings, the core does not know the call */
     bool callback_cancelled;      /* the core let go of the attempt: an answer gets BYE */
     char callback_of[ACD_ID_MAX]; /* the failed call whose caller it calls */
+    /* script.c, stage.c (ADR 0020): how the call came and what it hears outside the queue */
+    acd_mode_t mode;              /* the tenant's mode when the call came */
+    bool mode_open;               /* a person could take it then */
+    acd_divert_t fwd;             /* why it was forwarded to us */
+    char greeting[32];            /* the script's greeting prompt */
+    char then[80];                /* the script's first target */
+    call_stage_t stage;
+    void (*stage_ended)(void *ud); /* overrides the stage's next step once (stage.c) */
+    acd_ivr_session_t ivr;
+    int menu_timeout_ms;
+    int64_t arrived_ms;
+    bool cdr_done;                /* a CDR of call control's own was written */
+    int64_t last_announce_ms;     /* announce.c: position / expected wait last said */
+    /* vm.c: the message being left */
+    char vm_path[400];
+    bool vm_recording, vm_left;
+    /* oncall.c */
+    int oncall_idx;               /* the chain entry ringing; -1 none */
+    char oncall_number[ACD_ID_MAX];
+    int64_t oncall_answer_ms;
+    /* outcall.c (ADR 0021): nobody on the line until the customer is called */
+    char delivery[16];            /* "", "callback", "voicemail", "outbound" */
+    char vm_id[ACD_ID_MAX];       /* voicemail task: the message's call id */
+    bool vm_played;
+    int64_t due_ms;
+    int attempt;
+    char queue[ACD_ID_MAX];       /* a retry waiting to be queued: its queue, place, priority */
+    int retry_priority;
+    int64_t retry_enqueue_ms;
+    char overflow_to[ACD_ID_MAX + 16]; /* a queue rule sent it here (ACD_ACT_OVERFLOW's target) */
 };
 
 struct acd_callctl {
@@ -103,6 +152,12 @@ struct acd_callctl {
     bool unparking;              /* park.c hands a parked request over: park no more */
     size_t n_bridges_deferred;   /* calls with bridge_deferred */
     uv_timer_t park_timer;
+    uv_timer_t announce_timer;   /* announce.c, every second */
+    struct cc_tstate *tstates;   /* tenants' override and instructions (tstate.c) */
+    size_t n_tstates;
+    struct cc_ivr *ivrs;         /* compiled IVRs by tenant, for cfg (stage.c) */
+    size_t n_ivrs;
+    const acd_config_t *ivrs_cfg;
     acd_admin_t *admin;
     acd_member_t *member;        /* NULL for a site alone */
     acd_actions_t acts;
@@ -248,6 +303,9 @@ bool acd__uac_answered(acd_callctl_t *cc, leg_t *leg, acd_sip_txn_t *ct, const a
 void acd__uac_refuse(acd_callctl_t *cc, leg_t *leg, bool offered);
 
 /* callback.c: calling back a caller whose takeover failed (ADR 0019) */
+/* Where INVITEs to a trunk URI (sip:host[:port], checked by the config) go, over UDP.
+ * Returns 0 or -EINVAL. */
+int acd__cc_trunk_peer(const char *trunk, acd_sip_peer_t *peer);
 void acd__callback_start(acd_callctl_t *cc, const acd_action_t *a);
 void acd__callback_cancel(acd_callctl_t *cc, const acd_action_t *a);
 void acd__callback_gave_up(acd_callctl_t *cc, const acd_action_t *a);
@@ -258,5 +316,81 @@ void acd__agent_cancel(acd_callctl_t *cc, const acd_action_t *a);
 void acd__agent_reject_answer(acd_callctl_t *cc, const acd_action_t *a);
 void acd__agent_ack(acd_callctl_t *cc, call_t *call, const acd_sdp_t *caller_answer);
 void acd__agent_release(acd_callctl_t *cc, call_t *call);
+
+/* tstate.c: tenants' live state (ADR 0020) */
+int acd__tstate_mode(acd_callctl_t *cc, const char *tenant, int64_t now, acd_mode_info_t *out);
+const acd_override_t *acd__tstate_override(acd_callctl_t *cc, const char *tenant);
+const char *acd__tstate_instructions(acd_callctl_t *cc, const char *tenant);
+/* The member's ops.tenant_state: a stored document (NULL: cleared). */
+void acd__tstate_stored(acd_callctl_t *cc, const char *tenant, const char *text, size_t len);
+int acd__tstate_api(acd_callctl_t *cc, const char *method, const char *rest, const char *body,
+                    size_t len, struct json_object *answer);
+void acd__tstate_fini(acd_callctl_t *cc);
+
+/* script.c: the script of a new call (mode, reason, greeting, first target) */
+void acd__script_choose(acd_callctl_t *cc, call_t *call, const acd_sip_msg_t *req);
+/* True when the first target is a queue: its name and priority (the call enters now). */
+bool acd__script_queue_first(const call_t *call, char *queue, size_t len, int *priority);
+/* Appends the X-ACD-Context header line for the agent's INVITE; returns snprintf's count. */
+int acd__script_agent_header(acd_callctl_t *cc, const call_t *call, char *out, size_t len);
+
+/* stage.c: a call outside the queue */
+void acd__stage_answered(acd_callctl_t *cc, call_t *call);
+void acd__stage_digit(acd_callctl_t *cc, call_t *call, char digit, const char *via);
+void acd__stage_dtmf_cb(void *ud, char digit, int duration_ms);
+void acd__stage_play(call_t *call, const char *const *names, size_t n);
+/* Plays names, then calls then(call) instead of the stage's next step (NULL: nothing). */
+void acd__stage_play_then(call_t *call, const char *const *names, size_t n, void (*then)(void *ud));
+void acd__stage_goodbye(call_t *call);
+/* The call enters its script's queue (or the tenant's) now. */
+void acd__stage_to_queue(acd_callctl_t *cc, call_t *call);
+/* The caller hung up (or failed) outside the core: ends the call here. */
+void acd__stage_hangup(acd_callctl_t *cc, call_t *call);
+void acd__stage_cdr(acd_callctl_t *cc, call_t *call, acd_disposition_t disp);
+void acd__stage_finish(acd_callctl_t *cc, call_t *call, acd_disposition_t disp);
+const char *acd__stage_name(call_stage_t s);
+/* ACD_ACT_OVERFLOW: remembers where the call goes; its CDR action then hands it over. */
+void acd__stage_overflow(acd_callctl_t *cc, const acd_action_t *a);
+void acd__stage_overflowed(acd_callctl_t *cc, call_t *call);
+const acd_ivr_t *acd__cc_ivr(acd_callctl_t *cc, const char *tenant);
+void acd__cc_ivrs_fini(acd_callctl_t *cc);
+const acd_cfg_queue_t *acd__cc_queue_cfg(acd_callctl_t *cc, const call_t *call);
+/* Agents logged in at other sites who serve queue (the member's replica). */
+unsigned acd__cc_remote_logged_in(acd_callctl_t *cc, const char *queue);
+
+/* vm.c: voicemail (ADR 0021) */
+void acd__vm_start(acd_callctl_t *cc, call_t *call);
+void acd__vm_prompt_ended(acd_callctl_t *cc, call_t *call);
+void acd__vm_digit(acd_callctl_t *cc, call_t *call, char digit);
+/* The caller hung up: true when a recording was running (its end finishes the call). */
+bool acd__vm_hangup(acd_callctl_t *cc, call_t *call);
+int acd__vm_api(acd_callctl_t *cc, const acd_cfg_tenant_t *tc, struct json_object *answer);
+void acd__vm_scan(const char *dir, const char *tenant, int64_t now, struct json_object *arr,
+                  size_t *overdue);
+void acd__vm_mark_done(acd_callctl_t *cc, const char *tenant, const char *id, const char *agent);
+
+/* oncall.c */
+void acd__oncall_start(acd_callctl_t *cc, call_t *call);
+
+/* outcall.c: virtual hold, voicemail tasks, outbound calls (ADR 0021) */
+bool acd__outcall_is(const call_t *call);
+void acd__outcall_task(acd_callctl_t *cc, const call_t *vm, int64_t due_ms);
+int acd__outcall_schedule(acd_callctl_t *cc, const char *tenant, const char *number,
+                          const char *queue, int priority, char *id_out, size_t id_len);
+void acd__outcall_connect(acd_callctl_t *cc, call_t *call);
+void acd__outcall_failed(acd_callctl_t *cc, call_t *call, const char *why);
+void acd__outcall_retry_arm(acd_callctl_t *cc, call_t *call, int delay_ms);
+void acd__vhold_start(acd_callctl_t *cc, call_t *call);
+/* A dark site's waiting outcall, adopted (ops.adopt with a delivery). */
+int acd__outcall_adopt(acd_callctl_t *cc, const acd_member_adopt_t *a);
+void acd__vhold_digit(acd_callctl_t *cc, call_t *call, char digit);
+/* A full queue's overflow to "callback": thank, hang up, queue a callback after the delay. */
+void acd__vhold_overflow(acd_callctl_t *cc, call_t *call);
+
+/* announce.c: position and expected wait for waiting callers */
+void acd__announce_tick(acd_callctl_t *cc);
+void acd__announce_init(acd_callctl_t *cc);
+/* caller.c: plays names to the waiting caller, then music on hold again. */
+void acd__caller_play_list(call_t *call, const char *const *names, size_t n);
 
 #endif

@@ -104,8 +104,8 @@ static void caller_answer(acd_callctl_t *cc, call_t *call)
         return;
     }
     leg->state = LEG_ANSWERED;
-    acd__caller_play(call, "greeting");
     acd_log_info("ACD-CALL-ANSWERED", "call=%s tenant=%s", call->id, call->tenant);
+    acd__stage_answered(cc, call);
 }
 
 void acd__caller_play(call_t *call, const char *first)
@@ -115,16 +115,55 @@ void acd__caller_play(call_t *call, const char *first)
     if (!leg->has_remote_sdp || !leg->remote_sdp.port ||
         acd_sockaddr_parse(leg->remote_sdp.addr, leg->remote_sdp.port, &remote) < 0)
         return;
-    int rc = acd_media_stream_play(call->media, (struct sockaddr *)&remote, call->codec, call->lang,
-                                   first, "moh");
+    int rc = first ? acd_media_stream_play(call->media, (struct sockaddr *)&remote, call->codec,
+                                           call->lang, first, "moh")
+                   : acd_media_stream_play_list(call->media, (struct sockaddr *)&remote,
+                                                call->codec, call->lang, NULL, 0, "moh", NULL,
+                                                NULL);
     if (rc < 0)
         acd_log_warn("ACD-CALL-MEDIA-FAILED", "call=%s err=%s", call->id, acd_errname(rc));
 }
+
+void acd__caller_play_list(call_t *call, const char *const *names, size_t n)
+{
+    const leg_t *leg = &call->caller;
+    struct sockaddr_storage remote;
+    const char *have[16];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 16; i++)
+        if (acd_media_has_prompt(call->cc->media, call->lang, names[i]))
+            have[k++] = names[i];
+    if (!leg->has_remote_sdp || !leg->remote_sdp.port ||
+        acd_sockaddr_parse(leg->remote_sdp.addr, leg->remote_sdp.port, &remote) < 0)
+        return;
+    int rc = acd_media_stream_play_list(call->media, (struct sockaddr *)&remote, call->codec,
+                                        call->lang, have, k, "moh", NULL, NULL);
+    if (rc < 0)
+        acd_log_warn("ACD-CALL-MEDIA-FAILED", "call=%s err=%s", call->id, acd_errname(rc));
+}
+
+static void caller_answer_timer_cb(uv_timer_t *h);
+static void caller_answer_after(acd_callctl_t *cc, call_t *call);
 
 static void caller_answer_timer_cb(uv_timer_t *h)
 {
     call_t *call = h->data;
     caller_answer(call->cc, call);
+}
+
+/* Answers now, or rings (180) for the tenant's answer_after first. */
+static void caller_answer_after(acd_callctl_t *cc, call_t *call)
+{
+    const acd_cfg_tenant_t *tc = acd__caller_tenant_cfg(cc->cfg, call->tenant);
+    int delay = tc ? tc->answer_after_ms : 0;
+    if (call->caller.ist && delay > 0) {
+        acd_sip_resp_opts_t o = {.to_tag = acd_str_from(call->caller.dlg.local_tag),
+                                 .contact = acd_str_from(cc->trunk_contact)};
+        acd_sip_txn_respond(call->caller.ist, 180, NULL, &o);
+        uv_timer_start(&call->answer_timer, caller_answer_timer_cb, (uint64_t)delay, 0);
+    } else {
+        caller_answer(cc, call);
+    }
 }
 
 /* Rejects an INVITE with code and logs why. */
@@ -195,6 +234,8 @@ void acd__caller_invite(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_
     int rc = acd_sip_dialog_init_uas(&leg->dlg, req, from, tag, cc->trunk_contact);
     if (rc == 0)
         rc = acd_media_stream_open(cc->media, &call->media);
+    if (rc == 0 && te_pt >= 0)
+        acd_media_stream_set_dtmf(call->media, te_pt, acd__stage_dtmf_cb, call);
     if (rc == 0)
         rc = acd_hmap_insert(&cc->calls, &call->node, acd_str_from(call->id));
     if (rc < 0) {
@@ -209,9 +250,20 @@ void acd__caller_invite(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_
     (void)acd_buf_append_str(&leg->remote_sdp_text, req->body);
     acd__cc_leg_link(cc, leg);
 
+    call->arrived_ms = acd__cc_now(cc);
+    acd__script_choose(cc, call, req);
+    char first_queue[ACD_ID_MAX];
+    int first_priority = 0;
+    if (!acd__script_queue_first(call, first_queue, sizeof(first_queue), &first_priority)) {
+        /* Menu, voicemail, hours, on-call: the call enters a queue later, if ever. */
+        caller_answer_after(cc, call);
+        return;
+    }
     acd_event_t ev = acd__cc_event(ACD_EV_CALL_ARRIVE, call->id, NULL);
     snprintf(ev.did, sizeof(ev.did), "%s", did);
     snprintf(ev.caller, sizeof(ev.caller), "%s", call->caller_num);
+    snprintf(ev.queue, sizeof(ev.queue), "%s", first_queue);
+    ev.priority = first_priority;
     acd__cc_feed(cc, &ev);
     acd_call_view_t v;
     call = acd__cc_call(cc, ev.call_id);
@@ -235,16 +287,7 @@ void acd__caller_invite(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_
                        "call=%s from=%s tenant=%s caller=%s queue=%s enqueue_ms=%lld priority=%d",
                        call->id, v.restored_from, call->tenant, call->caller_num, v.queue,
                        (long long)v.enqueue_ms, v.priority);
-    const acd_cfg_tenant_t *tc = acd__caller_tenant_cfg(cc->cfg, call->tenant);
-    int delay = tc ? tc->answer_after_ms : 0;
-    if (call->caller.ist && delay > 0) {
-        acd_sip_resp_opts_t o = {.to_tag = acd_str_from(leg->dlg.local_tag),
-                                 .contact = acd_str_from(cc->trunk_contact)};
-        acd_sip_txn_respond(call->caller.ist, 180, NULL, &o);
-        uv_timer_start(&call->answer_timer, caller_answer_timer_cb, (uint64_t)delay, 0);
-    } else {
-        caller_answer(cc, call);
-    }
+    caller_answer_after(cc, call);
 }
 
 static call_t *caller_by_request(acd_callctl_t *cc, const acd_sip_msg_t *req)
@@ -268,6 +311,10 @@ void acd__caller_cancelled(acd_callctl_t *cc, acd_sip_txn_t *ist)
     call->caller.state = LEG_ENDED;
     caller_forget_ringing(cc, call);
     acd_log_info("ACD-CALL-CANCELLED", "call=%s", call->id);
+    if (!call->in_core) {
+        acd__stage_finish(cc, call, ACD_DISP_IVR);
+        return;
+    }
     acd_event_t ev = acd__cc_event(ACD_EV_CALL_HANGUP, call->id, NULL);
     acd__cc_feed(cc, &ev);
 }
@@ -279,6 +326,10 @@ void acd__caller_timeout(acd_callctl_t *cc, const acd_sip_msg_t *req)
         return;
     acd_log_warn("ACD-CALL-NO-ACK", "call=%s: the caller never acknowledged our answer", call->id);
     call->caller.state = LEG_ENDED;
+    if (!call->in_core) {
+        acd__stage_finish(cc, call, ACD_DISP_FAILED);
+        return;
+    }
     acd_event_t ev = acd__cc_event(ACD_EV_CALL_HANGUP, call->id, NULL);
     ev.failed = true;
     acd__cc_feed(cc, &ev);
@@ -355,6 +406,10 @@ void acd__caller_bridge_now(acd_callctl_t *cc, call_t *call)
 
 void acd__caller_connect(acd_callctl_t *cc, call_t *call)
 {
+    if (acd__outcall_is(call)) {
+        acd__outcall_connect(cc, call); /* nobody on the line: call the customer */
+        return;
+    }
     switch (call->caller.state) {
     case LEG_RINGING:
         call->bridge_pending = true;

@@ -18,6 +18,8 @@ typedef struct site_core_cfg {
     acd_core_tenant_cfg_t *tenants;
     acd_core_queue_cfg_t *queues;
     acd_core_agent_cfg_t *agents;
+    acd_core_skill_t *skills; /* every queue's and agent's skills, back to back */
+    acd_core_relax_t *relax;  /* every queue's relaxations */
 } site_core_cfg_t;
 
 static void site_core_cfg_fini(site_core_cfg_t *s)
@@ -25,6 +27,19 @@ static void site_core_cfg_fini(site_core_cfg_t *s)
     free(s->tenants);
     free(s->queues);
     free(s->agents);
+    free(s->skills);
+    free(s->relax);
+}
+
+/* Copies n config skills to the pool at *used; returns where they start. */
+static const acd_core_skill_t *site_skills(site_core_cfg_t *s, size_t *used,
+                                           const acd_cfg_skill_t *in, size_t n)
+{
+    acd_core_skill_t *out = s->skills + *used;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (acd_core_skill_t){.name = in[i].name, .level = in[i].level};
+    *used += n;
+    return out;
 }
 
 static int site_core_cfg(const acd_config_t *cfg, site_core_cfg_t *s)
@@ -33,7 +48,16 @@ static int site_core_cfg(const acd_config_t *cfg, site_core_cfg_t *s)
     s->tenants = calloc(cfg->n_tenants + 1, sizeof(*s->tenants));
     s->queues = calloc(cfg->n_queues + 1, sizeof(*s->queues));
     s->agents = calloc(cfg->n_agents + 1, sizeof(*s->agents));
-    if (!s->tenants || !s->queues || !s->agents) {
+    size_t n_skills = 1, n_relax = 1, used = 0, used_relax = 0;
+    for (size_t i = 0; i < cfg->n_queues; i++) {
+        n_skills += cfg->queues[i].n_skills;
+        n_relax += cfg->queues[i].n_relax;
+    }
+    for (size_t i = 0; i < cfg->n_agents; i++)
+        n_skills += cfg->agents[i].n_skills;
+    s->skills = calloc(n_skills, sizeof(*s->skills));
+    s->relax = calloc(n_relax, sizeof(*s->relax));
+    if (!s->tenants || !s->queues || !s->agents || !s->skills || !s->relax) {
         site_core_cfg_fini(s);
         return -ENOMEM;
     }
@@ -43,7 +67,12 @@ static int site_core_cfg(const acd_config_t *cfg, site_core_cfg_t *s)
                                                 .dids = (const char *const *)t->dids,
                                                 .n_dids = t->n_dids,
                                                 .queue = t->queue,
-                                                .language = t->language};
+                                                .language = t->language,
+                                                .vip = (const char *const *)t->vip,
+                                                .n_vip = t->n_vip,
+                                                .vip_priority = t->vip_priority,
+                                                .redial_priority = t->redial_priority,
+                                                .abandon_window_ms = t->abandon_window_ms};
         if (t->callback) { /* ADR 0019; the trunk and caller ID are call control's */
             s->tenants[i].callback_attempts = t->callback_attempts;
             s->tenants[i].callback_delay_ms = t->callback_delay_ms;
@@ -58,14 +87,31 @@ static int site_core_cfg(const acd_config_t *cfg, site_core_cfg_t *s)
                                               .ring_timeout_ms = q->ring_timeout_ms,
                                               .wrapup_ms = q->wrapup_ms,
                                               .max_no_answer = q->max_no_answer,
-                                              .priority = q->priority};
+                                              .priority = q->priority,
+                                              .n_skills = q->n_skills,
+                                              .n_relax = q->n_relax,
+                                              .max_wait_ms = q->max_wait_ms,
+                                              .max_len = q->max_len,
+                                              .overflow = q->overflow,
+                                              .join_empty = q->join_empty,
+                                              .leave_empty = q->leave_empty};
+        s->queues[i].skills = site_skills(s, &used, q->skills, q->n_skills);
+        acd_core_relax_t *r = s->relax + used_relax;
+        for (size_t j = 0; j < q->n_relax; j++)
+            r[j] = (acd_core_relax_t){.after_ms = q->relax[j].after_ms,
+                                      .skill = q->relax[j].skill,
+                                      .level = q->relax[j].level};
+        s->queues[i].relax = r;
+        used_relax += q->n_relax;
     }
     for (size_t i = 0; i < cfg->n_agents; i++) {
         const acd_cfg_agent_t *a = &cfg->agents[i];
         s->agents[i] = (acd_core_agent_cfg_t){.id = a->id,
                                               .sip_user = a->sip_user,
                                               .queues = (const char *const *)a->queues,
-                                              .n_queues = a->n_queues};
+                                              .n_queues = a->n_queues,
+                                              .n_skills = a->n_skills};
+        s->agents[i].skills = site_skills(s, &used, a->skills, a->n_skills);
     }
     s->cc = (acd_core_cfg_t){.tenants = s->tenants,
                              .n_tenants = cfg->n_tenants,
@@ -131,10 +177,17 @@ static void site_admin_extra(void *ud, struct json_object *doc)
         acd_member_status(cc->member, doc);
 }
 
+static int site_admin_tenants(void *ud, const char *method, const char *rest, const char *body,
+                              size_t len, struct json_object *answer)
+{
+    return acd__tstate_api(ud, method, rest, body, len, answer);
+}
+
 static const acd_admin_ops_t site_admin_ops = {
     .core = site_admin_core,
     .site_info = site_admin_info,
     .status_extra = site_admin_extra,
+    .tenants = site_admin_tenants,
 };
 
 /* ---- cluster membership ---- */
@@ -220,6 +273,11 @@ static void site_member_shared(void *ud, const char *text, size_t len)
     acd_config_free(merged);
 }
 
+static void site_member_tenant_state(void *ud, const char *tenant, const char *text, size_t len)
+{
+    acd__tstate_stored(ud, tenant, text, len);
+}
+
 static const acd_member_ops_t site_member_ops = {
     .feed = site_member_feed,
     .set_local_dispatch = acd__cc_set_local_dispatch,
@@ -230,6 +288,7 @@ static const acd_member_ops_t site_member_ops = {
     .abandon_calls = acd__cc_abandon_calls,
     .cdr_release = acd__cc_cdr_release,
     .shared_config = site_member_shared,
+    .tenant_state = site_member_tenant_state,
     .draining = site_member_draining,
 };
 
@@ -262,7 +321,8 @@ int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)
     uv_timer_init(loop, &cc->drain_timer);
     cc->drain_timer.data = cc;
     acd__cc_park_init(cc);
-    cc->open_closes = 3;
+    acd__announce_init(cc);
+    cc->open_closes = 4; /* the core, drain, park and announce timers */
     snprintf(cc->call_prefix, sizeof(cc->call_prefix), "%s-%llx", cfg->site_name,
              (unsigned long long)(cc->started_ms / 1000));
     snprintf(cc->contact, sizeof(cc->contact), "sip:acdd@%s:%u", cfg->site_address, cfg->sip_port);
@@ -447,6 +507,8 @@ static void site_part_closed(void *ud)
         acd_config_free(cc->cfg);
     acd_config_free(cc->file_cfg);
     acd_config_free(cc->shared);
+    acd__tstate_fini(cc);
+    acd__cc_ivrs_fini(cc);
     free(cc);
     if (cb)
         cb(cud);
@@ -493,6 +555,7 @@ void acd_callctl_close(acd_callctl_t *cc, void (*cb)(void *ud), void *ud)
     uv_close((uv_handle_t *)&cc->core_timer, site_handle_closed);
     uv_close((uv_handle_t *)&cc->drain_timer, site_handle_closed);
     uv_close((uv_handle_t *)&cc->park_timer, site_handle_closed);
+    uv_close((uv_handle_t *)&cc->announce_timer, site_handle_closed);
     if (cc->admin) {
         cc->open_closes++;
         acd_admin_close(cc->admin, site_part_closed, cc);

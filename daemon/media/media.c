@@ -113,6 +113,7 @@ void acd_media_close(acd_media_t *m, void (*cb)(void *ud), void *ud)
 static void stream_close_cb(uv_handle_t *h)
 {
     acd_media_stream_t *s = acd_container_of(h, acd_media_stream_t, udp);
+    acd__prompt_free(s->file);
     acd_media_t *m = s->m;
     free(s);
     m->handles--;

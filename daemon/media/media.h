@@ -79,6 +79,17 @@ int acd_media_stream_play_list(acd_media_stream_t *s, const struct sockaddr *rem
                                size_t n, const char *loop, acd_media_ended_cb ended, void *ud);
 
 /* True when prompt name exists in language lang (callers check configured prompts). */
+/*
+ * Plays the sound file at path (8 kHz mono, read whole with libsndfile now: a message of
+ * a few minutes is a few MB and a few ms) once, then silence and ended (may be NULL),
+ * as acd_media_stream_play_list() does. The stream owns the decoded audio until the next
+ * playlist or its close. Returns 0, -ENOENT (no such file), -EINVAL (unreadable, wrong
+ * format, bad argument), -ENOMEM.
+ */
+int acd_media_stream_play_file(acd_media_stream_t *s, const struct sockaddr *remote,
+                               acd_codec_t codec, const char *path, acd_media_ended_cb ended,
+                               void *ud);
+
 bool acd_media_has_prompt(const acd_media_t *m, const char *lang, const char *name);
 
 /*

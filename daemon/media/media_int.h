@@ -60,6 +60,7 @@ struct acd_media_stream {
     size_t pos;               /* next frame of cur */
     acd_media_ended_cb ended; /* NULL once called or cancelled */
     void *ended_ud;
+    acd_prompt_t *file;       /* a file being played (acd_media_stream_play_file), owned */
     uint16_t seq;
     uint32_t ts;
     uint32_t ssrc;

@@ -185,6 +185,10 @@ void acd__media_tick_start(acd_media_t *m)
     media_tick_arm(m);
 }
 
+static int play_set(acd_media_stream_t *s, const struct sockaddr *remote, acd_codec_t codec,
+                    const acd_prompt_t *const *list, size_t n, const acd_prompt_t *pl,
+                    acd_media_ended_cb ended, void *ud);
+
 int acd_media_stream_play_list(acd_media_stream_t *s, const struct sockaddr *remote,
                                acd_codec_t codec, const char *lang, const char *const *names,
                                size_t n, const char *loop, acd_media_ended_cb ended, void *ud)
@@ -205,6 +209,19 @@ int acd_media_stream_play_list(acd_media_stream_t *s, const struct sockaddr *rem
     }
     if (loop && !(pl = acd__prompt_set_find(&m->prompts, lang, loop)))
         return -ENOENT;
+    return play_set(s, remote, codec, list, n, pl, ended, ud);
+}
+
+/* Installs a checked playlist (the file, if any, no longer plays: it is freed). */
+static int play_set(acd_media_stream_t *s, const struct sockaddr *remote, acd_codec_t codec,
+                    const acd_prompt_t *const *list, size_t n, const acd_prompt_t *pl,
+                    acd_media_ended_cb ended, void *ud)
+{
+    acd_media_t *m = s->m;
+    if (s->file && !(n == 1 && list[0] == s->file)) {
+        acd__prompt_free(s->file);
+        s->file = NULL;
+    }
     /* The playlist being replaced will not end: its callback is cancelled. */
     acd_list_remove(&s->end_node);
     s->remote_len =
@@ -237,4 +254,22 @@ int acd_media_stream_play(acd_media_stream_t *s, const struct sockaddr *remote, 
     const char *const names[1] = {first};
     return acd_media_stream_play_list(s, remote, codec, lang, names, first ? 1 : 0, loop, NULL,
                                       NULL);
+}
+
+int acd_media_stream_play_file(acd_media_stream_t *s, const struct sockaddr *remote,
+                               acd_codec_t codec, const char *path, acd_media_ended_cb ended,
+                               void *ud)
+{
+    if (!s || s->closing || !remote || !path ||
+        (codec != ACD_CODEC_PCMU && codec != ACD_CODEC_PCMA) ||
+        remote->sa_family != s->m->bind_addr.ss_family)
+        return -EINVAL;
+    acd_prompt_t *p = NULL;
+    int rc = acd__prompt_load(&p, path, "file", "message");
+    if (rc < 0)
+        return rc;
+    acd__prompt_free(s->file);
+    s->file = p;
+    const acd_prompt_t *list[1] = {p};
+    return play_set(s, remote, codec, list, 1, NULL, ended, ud);
 }

@@ -409,15 +409,17 @@ static void test_enum_mappings(void **state)
         acd_wire_agent_state_to_core(ACD__V1__AGENT_STATE__AGENT_STATE_UNSPECIFIED, &as), -EINVAL);
     assert_int_equal(acd_wire_agent_state_to_core((Acd__V1__AgentState)7, &as), -EINVAL);
 
-    static const acd_disposition_t disps[] = {ACD_DISP_NONE, ACD_DISP_ANSWERED, ACD_DISP_ABANDONED,
-                                              ACD_DISP_FAILED};
+    static const acd_disposition_t disps[] = {ACD_DISP_NONE,      ACD_DISP_ANSWERED,
+                                              ACD_DISP_ABANDONED, ACD_DISP_FAILED,
+                                              ACD_DISP_VOICEMAIL, ACD_DISP_IVR,
+                                              ACD_DISP_OVERFLOW};
     for (size_t i = 0; i < sizeof(disps) / sizeof(disps[0]); i++) {
         acd_disposition_t back;
         assert_int_equal(acd_wire_disposition_to_core(acd_wire_disposition(disps[i]), &back), 0);
         assert_int_equal(back, disps[i]);
     }
     acd_disposition_t d;
-    assert_int_equal(acd_wire_disposition_to_core((Acd__V1__Disposition)4, &d), -EINVAL);
+    assert_int_equal(acd_wire_disposition_to_core((Acd__V1__Disposition)7, &d), -EINVAL);
 
     acd_call_state_t cs;
     assert_int_equal(acd_wire_call_state_to_core(ACD__V1__CALL_KIND__CALL_KIND_REQUEUED, &cs), 0);

@@ -1,0 +1,180 @@
+/* member_tstate.c - tenants' live state (override, temporary instructions) kept in etcd. */
+#include "cluster/member_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+
+/*
+ * A supervisor's override ("closed until 15:00") or a client's temporary instructions
+ * ("back at 3 pm") must reach every site at once and outlive any one of them, so each
+ * tenant's state is one etcd key, <prefix>/tenant-state/<tenant>, holding the JSON
+ * document call control made (docs/adr/0020). Every site watches the prefix and hands
+ * each value to ops.tenant_state, its own writes included: the watch is the one path by
+ * which state changes, so all sites apply the same values in the same (revision) order.
+ * etcd holds config-like, rarely written state only, as ARCHITECTURE asks: a state
+ * change is a supervisor's action, never per call.
+ */
+
+static void tstate_start(acd_member_t *m);
+
+static void tstate_key(const acd_member_t *m, const char *tenant, char *out, size_t len)
+{
+    snprintf(out, len, "%s/tenant-state/%s", m->prefix, tenant ? tenant : "");
+}
+
+/* Hands the kv to call control when it is newer than what was applied for its tenant. */
+static void tstate_value(acd_member_t *m, const acd_etcd_kv_t *kv, bool deleted)
+{
+    char prefix[200];
+    tstate_key(m, NULL, prefix, sizeof(prefix));
+    size_t pl = strlen(prefix);
+    if (kv->key.n <= pl || memcmp(kv->key.p, prefix, pl) != 0)
+        return;
+    char tenant[ACD_ID_MAX];
+    size_t tl = kv->key.n - pl;
+    if (tl >= sizeof(tenant))
+        return;
+    memcpy(tenant, kv->key.p + pl, tl);
+    tenant[tl] = '\0';
+    if (kv->mod_revision && kv->mod_revision <= m->tstate_rev)
+        return;
+    if (kv->mod_revision > m->tstate_rev)
+        m->tstate_rev = kv->mod_revision;
+    acd_log_info("ACD-MEMBER-TENANT-STATE", "tenant=%s revision=%lld %s", tenant,
+                 (long long)kv->mod_revision, deleted ? "cleared" : "set");
+    if (m->ops.tenant_state)
+        m->ops.tenant_state(m->ud, tenant, deleted ? NULL : kv->value.p,
+                            deleted ? 0 : kv->value.n);
+}
+
+static void tstate_event(acd_etcd_watch_t *w, const acd_etcd_event_t *ev, void *ud)
+{
+    acd_member_t *m = ud;
+    (void)w;
+    if (ev->type == ACD_ETCD_EVENT_COMPACTED) {
+        acd_etcd_watch_stop(m->tstate_watch);
+        m->tstate_watch = NULL;
+        tstate_start(m);
+    } else if (ev->type == ACD_ETCD_EVENT_PUT && ev->kv) {
+        tstate_value(m, ev->kv, false);
+    } else if (ev->type == ACD_ETCD_EVENT_DELETE && ev->kv) {
+        tstate_value(m, ev->kv, true);
+    }
+}
+
+static void tstate_range(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
+{
+    acd_member_t *m = ud;
+    (void)e;
+    if (res->err < 0) {
+        if (res->err != -ECANCELED && !m->closing)
+            tstate_start(m);
+        return;
+    }
+    int64_t rev = m->tstate_rev;
+    for (size_t i = 0; i < res->n_kvs; i++) {
+        m->tstate_rev = rev; /* every kv of one range is applied, whatever its revision */
+        tstate_value(m, &res->kvs[i], false);
+    }
+    if (res->revision > m->tstate_rev)
+        m->tstate_rev = res->revision;
+    char key[200];
+    tstate_key(m, NULL, key, sizeof(key));
+    if (acd_etcd_watch_start(&m->tstate_watch, m->etcd, ACD_ETCD_PREFIX(acd_str_from(key)),
+                             res->revision + 1, tstate_event, m) < 0)
+        m->tstate_watch = NULL;
+}
+
+static void tstate_start(acd_member_t *m)
+{
+    char key[200];
+    tstate_key(m, NULL, key, sizeof(key));
+    (void)acd_etcd_range(m->etcd, ACD_ETCD_PREFIX(acd_str_from(key)), tstate_range, m);
+}
+
+void acd__member_tstate_start(acd_member_t *m)
+{
+    tstate_start(m);
+}
+
+void acd__member_tstate_stop(acd_member_t *m)
+{
+    if (m->tstate_watch)
+        acd_etcd_watch_stop(m->tstate_watch);
+    m->tstate_watch = NULL;
+}
+
+typedef struct tstate_put {
+    void (*cb)(void *ud, int err);
+    void *ud;
+} tstate_put_t;
+
+static void tstate_put_done(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
+{
+    tstate_put_t *p = ud;
+    (void)e;
+    if (p->cb)
+        p->cb(p->ud, res->err);
+    free(p);
+}
+
+int acd_member_tenant_state_put(acd_member_t *m, const char *tenant, const char *text, size_t len,
+                                void (*cb)(void *ud, int err), void *ud)
+{
+    if (!m || !tenant || !*tenant || m->closing || !m->etcd)
+        return -EINVAL;
+    tstate_put_t *p = malloc(sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    *p = (tstate_put_t){.cb = cb, .ud = ud};
+    char key[200];
+    tstate_key(m, tenant, key, sizeof(key));
+    int rc = text ? acd_etcd_put(m->etcd, acd_str_from(key), (acd_str_t){.p = text, .n = len}, 0,
+                                 tstate_put_done, p)
+                  : acd_etcd_delete_range(m->etcd, ACD_ETCD_KEY(acd_str_from(key)), tstate_put_done, p);
+    if (rc < 0)
+        free(p);
+    return rc;
+}
+
+/* ---- who serves a queue elsewhere ---- */
+
+typedef struct tstate_count {
+    const acd_member_t *m;
+    const char *queue;
+    unsigned n;
+} tstate_count_t;
+
+static void tstate_count_agent(void *ud, const acd_replica_agent_t *a)
+{
+    tstate_count_t *c = ud;
+    if (a->state == ACD_AGENT_LOGGED_OUT || strcmp(a->origin, c->m->site) == 0 ||
+        !acd__member_site_live(c->m, a->origin))
+        return;
+    const acd_config_t *cfg = c->m->cfg;
+    for (size_t i = 0; i < cfg->n_agents; i++) {
+        if (strcmp(cfg->agents[i].id, a->agent_id) != 0)
+            continue;
+        for (size_t j = 0; j < cfg->agents[i].n_queues; j++)
+            if (strcmp(cfg->agents[i].queues[j], c->queue) == 0) {
+                c->n++;
+                return;
+            }
+        return;
+    }
+}
+
+unsigned acd_member_queue_logged_in(const acd_member_t *m, const char *queue)
+{
+    if (!m || !queue || !m->replica)
+        return 0;
+    tstate_count_t c = {.m = m, .queue = queue};
+    acd_replica_visitor_t v = {.agent = tstate_count_agent};
+    acd_replica_foreach(m->replica, NULL, &v, &c);
+    return c.n;
+}
