@@ -471,6 +471,7 @@ static void member_hb_cb(uv_timer_t *h)
     acd__member_reconcile_held(m);
     acd__member_cdr_tick(m);
     acd__member_fence_check(m);
+    acd__member_remote_members(m); /* sites that went dark count no more */
     if (m->is_leader) {
         acd__member_offers_expire(m, now);
         acd__member_takeover_check(m); /* a dark site's links fall silent after its key */

@@ -115,6 +115,9 @@ typedef struct acd_member_ops {
      * with acd_member_tenant_state_put) appeared or changed at any site; text NULL: it
      * was cleared. May be NULL. */
     void (*tenant_state)(void *ud, const char *tenant, const char *text, size_t len);
+    /* queue's members logged in at other live sites are now n (join/leave_empty and the
+     * expected wait count them). May be NULL. */
+    void (*remote_members)(void *ud, const char *queue, unsigned n);
     /* True while the site drains (takes no new work). */
     bool (*draining)(void *ud);
     /* Takes a dark site's call over (the caller's media to this site when it waits; the

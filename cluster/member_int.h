@@ -173,6 +173,10 @@ acd_ms_t acd__member_now(void);
 /* member_tstate.c */
 void acd__member_tstate_start(acd_member_t *m);
 void acd__member_tstate_stop(acd_member_t *m);
+/* A peer's applied event: its abandons and its agents' logins reach this site's core. */
+void acd__member_remote_facts(acd_member_t *m, const Acd__V1__Envelope *env);
+/* Recounts every queue's logged-in members at other live sites for the core. */
+void acd__member_remote_members(acd_member_t *m);
 bool acd__member_site_live(const acd_member_t *m, const char *site);
 
 /* member_pub.c: facts and decisions out, envelopes in */

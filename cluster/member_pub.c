@@ -708,6 +708,8 @@ void acd__member_on_envelope(void *ud, const char *peer, const Acd__V1__Envelope
     if (acd_replica_apply(m->replica, env, acd__member_now(), &v) < 0)
         return;
     member_verdict(m, &v);
+    if (v.applied > 0)
+        acd__member_remote_facts(m, env);
 }
 
 static void member_snapshot_reply(void *ud, const char *peer, const Acd__V1__Envelope *reply, int err)

@@ -178,3 +178,36 @@ unsigned acd_member_queue_logged_in(const acd_member_t *m, const char *queue)
     acd_replica_foreach(m->replica, NULL, &v, &c);
     return c.n;
 }
+
+void acd__member_remote_members(acd_member_t *m)
+{
+    if (!m->ops.remote_members || !m->cfg)
+        return;
+    for (size_t i = 0; i < m->cfg->n_queues; i++) {
+        const char *q = m->cfg->queues[i].name;
+        m->ops.remote_members(m->ud, q, acd_member_queue_logged_in(m, q));
+    }
+}
+
+void acd__member_remote_facts(acd_member_t *m, const Acd__V1__Envelope *env)
+{
+    if (env->body_case == ACD__V1__ENVELOPE__BODY_AGENT) {
+        acd__member_remote_members(m);
+        return;
+    }
+    if (env->body_case != ACD__V1__ENVELOPE__BODY_CALL || !env->call)
+        return;
+    const Acd__V1__CallEvent *c = env->call;
+    /* A caller who hung up on a queue at another site gets redial priority here too. */
+    if (c->kind != ACD__V1__CALL_KIND__CALL_KIND_ENDED ||
+        c->disposition != ACD__V1__DISPOSITION__DISPOSITION_ABANDONED || !c->caller ||
+        !c->caller[0] || !m->ops.feed)
+        return;
+    acd_event_t ev = {.type = ACD_EV_ABANDON_NOTE};
+    snprintf(ev.tenant, sizeof(ev.tenant), "%s", c->tenant ? c->tenant : "");
+    snprintf(ev.did, sizeof(ev.did), "%s", c->did ? c->did : "");
+    snprintf(ev.caller, sizeof(ev.caller), "%s", c->caller);
+    ev.end_ms = c->end_ms;
+    ev.enqueue_ms = c->enqueue_ms;
+    m->ops.feed(m->ud, &ev);
+}

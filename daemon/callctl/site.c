@@ -278,6 +278,16 @@ static void site_member_tenant_state(void *ud, const char *tenant, const char *t
     acd__tstate_stored(ud, tenant, text, len);
 }
 
+static void site_member_remote_members(void *ud, const char *queue, unsigned n)
+{
+    acd_callctl_t *cc = ud;
+    if (acd_core_set_remote_members(cc->core, queue, n) == 0 &&
+        acd_core_next_deadline(cc->core) <= acd__cc_now(cc)) {
+        acd_event_t tick = acd__cc_event(ACD_EV_TICK, NULL, NULL);
+        acd__cc_feed(cc, &tick); /* a leave_empty queue just lost its last member */
+    }
+}
+
 static const acd_member_ops_t site_member_ops = {
     .feed = site_member_feed,
     .set_local_dispatch = acd__cc_set_local_dispatch,
@@ -289,6 +299,7 @@ static const acd_member_ops_t site_member_ops = {
     .cdr_release = acd__cc_cdr_release,
     .shared_config = site_member_shared,
     .tenant_state = site_member_tenant_state,
+    .remote_members = site_member_remote_members,
     .draining = site_member_draining,
 };
 
