@@ -18,6 +18,13 @@
  * rules (cluster/planner.h) give the global order; this file keeps the offers made but
  * not yet visibly settled, so that a call or agent is not offered twice while its
  * owners answer.
+ *
+ * The queues' strategies, skills and relaxations, and the agents' skills, come from this
+ * site's core, configured from the same shared configuration as every other site's
+ * (acd_core_queue_rules, acd_core_agent_skills), so the planner applies the rules each
+ * site's core would. Round-robin cursors live across runs (lead_cursors below); a waiting
+ * call whose requirements relax later is planned again at that instant (a timer), since no
+ * event marks it.
  */
 
 typedef struct lead_input {
@@ -28,8 +35,94 @@ typedef struct lead_input {
     acd_planner_agent_t *agents;
     size_t n_agents, cap_agents;
     const char **excluded; /* one slot per agent: the call it last missed (or none) */
+    acd_planner_queue_t *queues; /* the queue table, from the core's rules */
+    size_t n_queues, cap_queues;
     int err;
 } lead_input_t;
+
+/*
+ * Round-robin cursors of a leading member, by queue: the agent it offered a call of that
+ * queue to last. They are kept here, keyed by the member, as acd_member_t has no field
+ * for them; acd__member_offers_clear() drops a member's with its offers when it stops
+ * leading (a new leader starts every turn from the first agent).
+ */
+typedef struct lead_cursor {
+    char queue[ACD_ID_MAX];
+    char agent[ACD_ID_MAX];
+} lead_cursor_t;
+
+typedef struct lead_cursors {
+    const acd_member_t *m;
+    lead_cursor_t *v;
+    size_t n, cap;
+    struct lead_cursors *next;
+} lead_cursors_t;
+
+static lead_cursors_t *lead_cursor_sets;
+
+static lead_cursors_t *lead_cursors_of(const acd_member_t *m, bool create)
+{
+    lead_cursors_t *set;
+    for (set = lead_cursor_sets; set; set = set->next) {
+        if (set->m == m)
+            return set;
+    }
+    if (!create || !(set = calloc(1, sizeof(*set))))
+        return NULL;
+    set->m = m;
+    set->next = lead_cursor_sets;
+    lead_cursor_sets = set;
+    return set;
+}
+
+static void lead_cursors_drop(const acd_member_t *m)
+{
+    for (lead_cursors_t **pp = &lead_cursor_sets; *pp; pp = &(*pp)->next) {
+        if ((*pp)->m == m) {
+            lead_cursors_t *set = *pp;
+            *pp = set->next;
+            free(set->v);
+            free(set);
+            return;
+        }
+    }
+}
+
+/* m's cursor of queue, NULL when none. */
+static const char *lead_cursor(const acd_member_t *m, const char *queue)
+{
+    const lead_cursors_t *set = lead_cursors_of(m, false);
+    for (size_t i = 0; set && i < set->n; i++) {
+        if (strcmp(set->v[i].queue, queue) == 0)
+            return set->v[i].agent;
+    }
+    return NULL;
+}
+
+static void lead_cursor_set(const acd_member_t *m, const char *queue, const char *agent)
+{
+    lead_cursors_t *set = lead_cursors_of(m, true);
+    if (!set)
+        return;
+    lead_cursor_t *c = NULL;
+    for (size_t i = 0; i < set->n && !c; i++) {
+        if (strcmp(set->v[i].queue, queue) == 0)
+            c = &set->v[i];
+    }
+    if (!c) {
+        if (set->n == set->cap) {
+            size_t cap = set->cap ? set->cap * 2 : 8;
+            lead_cursor_t *v = realloc(set->v, cap * sizeof(*v));
+            if (!v)
+                return; /* the turn starts over for this queue: no harm done */
+            set->v = v;
+            set->cap = cap;
+        }
+        c = &set->v[set->n++];
+        snprintf(c->queue, sizeof(c->queue), "%s", queue);
+    }
+    snprintf(c->agent, sizeof(c->agent), "%s", agent);
+}
 
 static int lead_grow(void **v, size_t *cap, size_t n, size_t sz)
 {
@@ -74,18 +167,44 @@ static const acd_cfg_agent_t *lead_agent_cfg(const acd_config_t *cfg, const char
     return NULL;
 }
 
-static void lead_add_agent(lead_input_t *in, const char *id, const char *site, acd_ms_t idle_since)
+static void lead_add_agent(lead_input_t *in, const char *id, const char *site, acd_ms_t idle_since,
+                           unsigned calls_handled)
 {
     const acd_cfg_agent_t *ac = lead_agent_cfg(in->m->cfg, id);
     if (!ac || in->err ||
         (in->err = lead_grow((void **)&in->agents, &in->cap_agents, in->n_agents,
                              sizeof(*in->agents))) < 0)
         return;
+    const acd_core_skill_t *skills = NULL;
+    size_t n_skills = 0;
+    if (acd_core_agent_skills(in->core, id, &skills, &n_skills) < 0)
+        n_skills = 0; /* not in our configuration yet: no skills known */
     in->agents[in->n_agents++] = (acd_planner_agent_t){.agent_id = id,
                                                        .site = site,
                                                        .queues = (const char *const *)ac->queues,
                                                        .n_queues = ac->n_queues,
-                                                       .idle_since = idle_since};
+                                                       .idle_since = idle_since,
+                                                       .skills = skills,
+                                                       .n_skills = n_skills,
+                                                       .calls_handled = calls_handled};
+}
+
+/* A queue's rules into the queue table, with the cursor this leader keeps for it. */
+static void lead_add_queue(void *ud, const acd_queue_view_t *v)
+{
+    lead_input_t *in = ud;
+    acd_queue_rules_t r;
+    if (in->err || acd_core_queue_rules(in->core, v->name, &r) < 0 ||
+        (in->err = lead_grow((void **)&in->queues, &in->cap_queues, in->n_queues,
+                             sizeof(*in->queues))) < 0)
+        return;
+    in->queues[in->n_queues++] = (acd_planner_queue_t){.name = r.name,
+                                                       .strategy = r.strategy,
+                                                       .skills = r.skills,
+                                                       .n_skills = r.n_skills,
+                                                       .relax = r.relax,
+                                                       .n_relax = r.n_relax,
+                                                       .cursor = lead_cursor(in->m, r.name)};
 }
 
 static void lead_local_call(void *ud, const acd_call_view_t *v)
@@ -100,7 +219,7 @@ static void lead_local_agent(void *ud, const acd_agent_view_t *v)
     lead_input_t *in = ud;
     const acd_member_t *m = in->m;
     if (v->state == ACD_AGENT_AVAILABLE && !(m->ops.draining && m->ops.draining(m->ud)))
-        lead_add_agent(in, v->id, in->m->site, v->idle_since);
+        lead_add_agent(in, v->id, in->m->site, v->idle_since, v->calls_handled);
 }
 
 /*
@@ -130,7 +249,7 @@ static void lead_remote_agent(void *ud, const acd_replica_agent_t *a)
 {
     lead_input_t *in = ud;
     if (a->state == ACD_AGENT_AVAILABLE && lead_origin_usable(in->m, a->origin, true))
-        lead_add_agent(in, a->agent_id, a->origin, a->idle_since_ms);
+        lead_add_agent(in, a->agent_id, a->origin, a->idle_since_ms, a->calls_handled);
 }
 
 /*
@@ -208,6 +327,7 @@ static void lead_offer_drop(acd_member_t *m, member_offer_t *o)
 void acd__member_offers_clear(acd_member_t *m)
 {
     m->n_offers = 0;
+    lead_cursors_drop(m);
 }
 
 void acd__member_offer_answered(acd_member_t *m, const char *offer_id, bool accepted)
@@ -309,6 +429,27 @@ static void lead_offer(acd_member_t *m, const acd_planner_offer_t *po, acd_ms_t 
     acd__member_decide(m, m->site, &env);
 }
 
+/* The first instant after now at which a waiting call's skill requirements relax. */
+static acd_ms_t lead_next_relax(const lead_input_t *in, acd_ms_t now)
+{
+    acd_ms_t next = INT64_MAX;
+    for (size_t i = 0; i < in->n_calls; i++) {
+        const acd_planner_call_t *c = &in->calls[i];
+        for (size_t q = 0; q < in->n_queues; q++) {
+            const acd_planner_queue_t *r = &in->queues[q];
+            if (strcmp(r->name, c->queue) != 0)
+                continue;
+            for (size_t k = 0; k < r->n_relax; k++) {
+                acd_ms_t at = c->enqueue_ms + r->relax[k].after_ms;
+                if (at > now && at < next)
+                    next = at;
+            }
+            break;
+        }
+    }
+    return next;
+}
+
 void acd__member_plan_cb(uv_timer_t *h)
 {
     acd_member_t *m = h->data;
@@ -330,6 +471,9 @@ void acd__member_plan_cb(uv_timer_t *h)
     }
     if (!in.err && in.n_calls > 0 && in.n_agents > 0)
         lead_exclusions(&in);
+    if (!in.err && in.n_calls > 0 && in.n_agents > 0)
+        acd_core_foreach_queue(in.core, lead_add_queue, &in);
+    acd_ms_t relax_at = INT64_MAX;
     acd_planner_offers_t out = {0};
     if (!in.err && in.n_calls > 0 && in.n_agents > 0) {
         acd_planner_pending_t *pend = calloc(m->n_offers + 1, sizeof(*pend));
@@ -341,10 +485,16 @@ void acd__member_plan_cb(uv_timer_t *h)
                                                   .deadline_ms = m->offers[i].deadline};
             acd_planner_input_t pin = {.calls = in.calls, .n_calls = in.n_calls,
                                        .agents = in.agents, .n_agents = in.n_agents,
-                                       .pending = pend, .n_pending = m->n_offers, .now_ms = now};
+                                       .pending = pend, .n_pending = m->n_offers,
+                                       .queues = in.queues, .n_queues = in.n_queues,
+                                       .now_ms = now};
             int rc = acd_planner_plan(&pin, &out);
             if (rc < 0)
                 acd_log_err("ACD-MEMBER-PLAN-FAILED", "err=%s", acd_errname(rc));
+            /* Each offer moves its queue's round-robin cursor; the last one stays. */
+            for (size_t i = 0; i < out.n; i++)
+                lead_cursor_set(m, out.v[i].queue, out.v[i].agent_id);
+            relax_at = lead_next_relax(&in, now);
             /* Offers are made from copies: deciding one feeds the core, which changes views. */
             acd_planner_offer_t *copy = calloc(out.n + 1, sizeof(*copy));
             char (*ids)[5][ACD_ID_MAX] = calloc(out.n + 1, sizeof(*ids));
@@ -362,7 +512,8 @@ void acd__member_plan_cb(uv_timer_t *h)
             free(in.calls);
             free(in.agents);
             free((void *)in.excluded);
-            in.calls = NULL, in.agents = NULL, in.excluded = NULL;
+            free(in.queues);
+            in.calls = NULL, in.agents = NULL, in.excluded = NULL, in.queues = NULL;
             for (size_t i = 0; i < n && m->is_leader; i++)
                 lead_offer(m, &copy[i], now);
             free(copy);
@@ -374,6 +525,11 @@ void acd__member_plan_cb(uv_timer_t *h)
     free(in.calls);
     free(in.agents);
     free((void *)in.excluded);
+    free(in.queues);
+    /* No event marks a relaxation: plan again when the next one is due (an event that
+     * schedules a plan sooner replaces this timer, and that run sets it again). */
+    if (relax_at != INT64_MAX && m->is_leader && !m->closing && !m->plan_scheduled)
+        uv_timer_start(&m->plan_timer, acd__member_plan_cb, (uint64_t)(relax_at - now), 0);
 }
 
 void acd__member_schedule_plan(acd_member_t *m)

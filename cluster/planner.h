@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acd/core.h"
+
 /*
  * A pure function of its input (no I/O, no clock, no state kept between runs): the
  * leader gathers, from its replicas of every site, the calls waiting and the agents
@@ -16,11 +18,19 @@
  *     owner site name, then the owner's arrival sequence, then call id. The first call
  *     whose queue has an available member is offered first, and so on; a call whose
  *     queue has none waits without holding up calls of other queues.
- *   - Among the available members of the call's queue the one idle longest (oldest
- *     idle_since) is chosen; ties go to the smaller agent id, then site name. An agent
- *     that lists the call among its excluded calls (it missed it) is passed over while
- *     another member is available; when every available member excludes it, they are
- *     all eligible again (the core's new round), so a lone agent is rung again.
+ *   - Skills (daemon/acd/core.h): a member is a candidate for a call only when it has
+ *     every skill the call's queue requires, at the level required after the call's wait
+ *     (now_ms - enqueue_ms) relaxed it, and among those only the ones of the best match
+ *     score (the sum of their levels on the required skills) are. A queue the queue
+ *     table does not list requires nothing and uses longest-idle.
+ *   - The queue's strategy then chooses among the candidates: longest-idle (oldest
+ *     idle_since; ties: smaller agent id, then site name), fewest-calls (fewest
+ *     calls_handled, then as longest-idle), round-robin (agent id order, then site, the
+ *     first after the queue's cursor, wrapping; each offer in this run moves the cursor).
+ *     An agent that lists the call among its excluded calls (it missed it) is passed
+ *     over while another capable member is available; when every capable member
+ *     excludes it, they are all candidates again (the core's new round), so a lone agent
+ *     is rung again.
  *   - A call or an agent named by a pending offer whose deadline has not passed is not
  *     offered again; once the deadline passes (now_ms >= deadline_ms) the pending offer
  *     no longer counts and both are planned again. The caller drops pending offers that
@@ -49,7 +59,26 @@ typedef struct acd_planner_agent {
     int64_t idle_since;
     const char *const *excluded_calls; /* optional: calls this agent missed */
     size_t n_excluded;
+    const acd_core_skill_t *skills;    /* optional */
+    size_t n_skills;
+    unsigned calls_handled;            /* for fewest-calls */
 } acd_planner_agent_t;
+
+/*
+ * A queue's distribution rules (what acd_core_queue_rules() gives). cursor is the
+ * round-robin state the caller keeps between runs: the agent id this queue offered a
+ * call to last (NULL or "": none yet). After a run, the queue's new cursor is the agent
+ * of its last offer (acd_planner_cursor()). A queue listed twice counts once (the first).
+ */
+typedef struct acd_planner_queue {
+    const char *name;
+    const char *strategy; /* "longest-idle" (also NULL or ""), "round-robin", "fewest-calls" */
+    const acd_core_skill_t *skills;
+    size_t n_skills;
+    const acd_core_relax_t *relax; /* any order: of those due for a skill the latest applies */
+    size_t n_relax;
+    const char *cursor;
+} acd_planner_queue_t;
 
 /* An offer made earlier and not answered yet. */
 typedef struct acd_planner_pending {
@@ -66,6 +95,8 @@ typedef struct acd_planner_input {
     size_t n_agents;
     const acd_planner_pending_t *pending;
     size_t n_pending;
+    const acd_planner_queue_t *queues; /* optional: rules per queue */
+    size_t n_queues;
     int64_t now_ms;
 } acd_planner_input_t;
 
@@ -90,9 +121,17 @@ void acd_planner_offers_fini(acd_planner_offers_t *o);
 /*
  * Plans: appends the new offers to out, in the order they were decided (globally
  * first call first). The offers borrow in's strings: use them before those change.
- * Returns 0; -EINVAL when in or out is NULL, an array is NULL with a count > 0, or an
- * id, site or queue name is NULL; -ENOMEM. On failure out is as it was.
+ * Returns 0; -EINVAL when in or out is NULL, an array is NULL with a count > 0, an id,
+ * site, queue or skill name is NULL, or a strategy is unknown; -ENOMEM. On failure out
+ * is as it was.
  */
 int acd_planner_plan(const acd_planner_input_t *in, acd_planner_offers_t *out);
+
+/*
+ * The round-robin cursor of queue after a plan whose offers are out->v[from..n): the
+ * agent id of queue's last offer there, or cursor (the one given in) when it got none.
+ */
+const char *acd_planner_cursor(const acd_planner_offers_t *out, size_t from, const char *queue,
+                               const char *cursor);
 
 #endif

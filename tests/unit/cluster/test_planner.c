@@ -1,4 +1,5 @@
-/* test_planner.c - the leader's global planner: order, cross-site picks, pending offers, expiry. */
+/* test_planner.c - the leader's global planner: order, cross-site picks, pending offers, expiry,
+ * skills with relaxation and the strategies, cluster-wide. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,8 @@ typedef struct world {
     size_t n_agents;
     acd_planner_pending_t pending[W_MAX];
     size_t n_pending;
+    acd_planner_queue_t queues[8];
+    size_t n_queues;
     int64_t now;
     acd_planner_offers_t out;
 } world_t;
@@ -69,6 +72,8 @@ static int w_plan(world_t *w)
                               .n_agents = w->n_agents,
                               .pending = w->pending,
                               .n_pending = w->n_pending,
+                              .queues = w->queues,
+                              .n_queues = w->n_queues,
                               .now_ms = w->now};
     acd_planner_offers_reset(&w->out);
     return acd_planner_plan(&in, &w->out);
@@ -307,6 +312,188 @@ static void test_invalid_input(void **state)
     assert_string_equal(w->out.v[0].call_id, "X-1");
 }
 
+/* ---- skills and strategies ---- */
+
+static acd_planner_queue_t *w_queue(world_t *w, const char *name, const char *strategy,
+                                    const acd_core_skill_t *skills, size_t n_skills,
+                                    const acd_core_relax_t *relax, size_t n_relax)
+{
+    assert_true(w->n_queues < 8);
+    acd_planner_queue_t *q = &w->queues[w->n_queues++];
+    *q = (acd_planner_queue_t){.name = name, .strategy = strategy, .skills = skills,
+                               .n_skills = n_skills, .relax = relax, .n_relax = n_relax};
+    return q;
+}
+
+static void w_skills(acd_planner_agent_t *a, const acd_core_skill_t *skills, size_t n)
+{
+    a->skills = skills;
+    a->n_skills = n;
+}
+
+static const char *const q_tech[] = {"tech"};
+
+/* Only members with every required skill at its level; the best match first, any site. */
+static void test_skills_best_match(void **state)
+{
+    world_t *w = *state;
+    static const acd_core_skill_t tech[] = {{"net", 3}, {"unix", 2}};
+    static const acd_core_skill_t s1[] = {{"unix", 2}, {"net", 3}}; /* 5 */
+    static const acd_core_skill_t s2[] = {{"net", 5}, {"unix", 5}}; /* 10 */
+    static const acd_core_skill_t s3[] = {{"net", 2}, {"unix", 9}}; /* not eligible */
+    w_queue(w, "tech", NULL, tech, 2, NULL, 0);
+    w_call(w, "X-1", "X", "tech", 0, 1000, 1);
+    w_call(w, "X-2", "X", "tech", 0, 1100, 2);
+    w_call(w, "X-3", "X", "tech", 0, 1200, 3);
+    w_skills(w_agent(w, "t3", "Z", q_tech, 1, 10), s3, 2); /* idle longest */
+    w_skills(w_agent(w, "t1", "X", q_tech, 1, 20), s1, 2);
+    w_skills(w_agent(w, "t2", "Y", q_tech, 1, 30), s2, 2);
+    assert_int_equal(w_plan(w), 0);
+    assert_int_equal(w->out.n, 2);
+    w_expect(w, 0, "X-1", "X", "t2", "Y");
+    w_expect(w, 1, "X-2", "X", "t1", "X");
+
+    /* A call of a queue without a table entry needs nothing: t3 takes a sales call. */
+    static const char *const both[] = {"tech", "sales"};
+    w->agents[0].queues = both;
+    w->agents[0].n_queues = 2;
+    w_call(w, "Y-1", "Y", "sales", 0, 5000, 1);
+    assert_int_equal(w_plan(w), 0);
+    assert_int_equal(w->out.n, 3);
+    w_expect(w, 2, "Y-1", "Y", "t3", "Z");
+}
+
+/* Relaxation by the call's wait at now_ms: the requirement changes exactly at after_ms. */
+static void test_relaxation(void **state)
+{
+    world_t *w = *state;
+    static const acd_core_skill_t es[] = {{"spanish", 5}};
+    static const acd_core_relax_t relax[] = {{60000, "spanish", 0}, {30000, "spanish", 2}};
+    static const acd_core_skill_t some[] = {{"spanish", 3}};
+    static const char *const q_es[] = {"es"};
+    w_queue(w, "es", "longest-idle", es, 1, relax, 2);
+    w_call(w, "X-1", "X", "es", 0, w->now - 29999, 1);
+    w_skills(w_agent(w, "e2", "Y", q_es, 1, 10), some, 1);
+    w_agent(w, "e3", "Z", q_es, 1, 5); /* no spanish at all */
+    static const struct {
+        int64_t waited;
+        const char *agent; /* NULL: nobody */
+    } rows[] = {{29999, NULL}, {30000, "e2"}, {59999, "e2"}, {60000, "e3"}};
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        w->calls[0].enqueue_ms = w->now - rows[i].waited;
+        assert_int_equal(w_plan(w), 0);
+        assert_int_equal(w->out.n, rows[i].agent ? 1 : 0);
+        if (rows[i].agent)
+            assert_string_equal(w->out.v[0].agent_id, rows[i].agent);
+    }
+}
+
+/* The strategies cluster-wide; round-robin's cursor moves with each offer of a run. */
+static void test_strategies(void **state)
+{
+    world_t *w = *state;
+    acd_planner_queue_t *q = w_queue(w, "sales", "round-robin", NULL, 0, NULL, 0);
+    q->cursor = "b2";
+    for (int i = 0; i < 3; i++) {
+        static const char *const ids[] = {"c1", "c2", "c3"};
+        w_call(w, ids[i], "X", "sales", 0, 1000 + i, (uint64_t)i + 1);
+    }
+    acd_planner_agent_t *b1 = w_agent(w, "b1", "X", q_sales, 1, 10);
+    acd_planner_agent_t *b2 = w_agent(w, "b2", "Y", q_sales, 1, 20);
+    acd_planner_agent_t *b3 = w_agent(w, "b3", "Z", q_sales, 1, 30);
+    assert_int_equal(w_plan(w), 0);
+    assert_int_equal(w->out.n, 3);
+    w_expect(w, 0, "c1", "X", "b3", "Z"); /* after b2 */
+    w_expect(w, 1, "c2", "X", "b1", "X"); /* wrapped */
+    w_expect(w, 2, "c3", "X", "b2", "Y");
+    assert_string_equal(acd_planner_cursor(&w->out, 0, "sales", "b2"), "b2");
+    w->out.n = 2; /* the cursor after the first two offers */
+    assert_string_equal(acd_planner_cursor(&w->out, 0, "sales", "b2"), "b1");
+    w->out.n = 3;
+    assert_string_equal(acd_planner_cursor(&w->out, 0, "support", "x9"), "x9");
+    assert_null(acd_planner_cursor(&w->out, 3, "sales", NULL));
+    q->cursor = NULL;
+    assert_int_equal(w_plan(w), 0);
+    w_expect(w, 0, "c1", "X", "b1", "X");
+    q->cursor = "b9"; /* past the last: wraps to the first */
+    assert_int_equal(w_plan(w), 0);
+    w_expect(w, 0, "c1", "X", "b1", "X");
+
+    /* fewest-calls: handled calls, then longest idle. */
+    q->strategy = "fewest-calls";
+    b1->calls_handled = 7;
+    b2->calls_handled = 3;
+    b3->calls_handled = 3;
+    w->n_calls = 1;
+    assert_int_equal(w_plan(w), 0);
+    assert_int_equal(w->out.n, 1);
+    w_expect(w, 0, "c1", "X", "b2", "Y");
+    q->strategy = "longest-idle";
+    assert_int_equal(w_plan(w), 0);
+    w_expect(w, 0, "c1", "X", "b1", "X");
+    q->strategy = NULL;
+    assert_int_equal(w_plan(w), 0);
+    w_expect(w, 0, "c1", "X", "b1", "X");
+    q->strategy = "ring-all";
+    assert_int_equal(w_plan(w), -EINVAL);
+}
+
+/* Exclusions count among the capable: a missed capable agent is rung again (a new round)
+ * rather than a free agent without the skills. */
+static void test_excluded_with_skills(void **state)
+{
+    world_t *w = *state;
+    static const acd_core_skill_t need[] = {{"net", 3}};
+    static const acd_core_skill_t good[] = {{"net", 4}};
+    static const acd_core_skill_t better[] = {{"net", 9}};
+    static const char *const missed[] = {"X-1"};
+    w_queue(w, "tech", NULL, need, 1, NULL, 0);
+    w_call(w, "X-1", "X", "tech", 0, 1000, 1);
+    acd_planner_agent_t *a = w_agent(w, "a1", "X", q_tech, 1, 10);
+    w_skills(a, good, 1);
+    a->excluded_calls = missed;
+    a->n_excluded = 1;
+    w_agent(w, "a2", "Y", q_tech, 1, 5); /* free, no skills */
+    assert_int_equal(w_plan(w), 0);
+    assert_int_equal(w->out.n, 1);
+    w_expect(w, 0, "X-1", "X", "a1", "X");
+    /* Another capable member that did not miss it comes first, whatever its score. */
+    acd_planner_agent_t *b = w_agent(w, "a3", "Z", q_tech, 1, 50);
+    w_skills(b, good, 1);
+    assert_int_equal(w_plan(w), 0);
+    w_expect(w, 0, "X-1", "X", "a3", "Z");
+    w_skills(a, better, 1); /* the excluded one's better score does not count */
+    assert_int_equal(w_plan(w), 0);
+    w_expect(w, 0, "X-1", "X", "a3", "Z");
+}
+
+static void test_invalid_rules(void **state)
+{
+    world_t *w = *state;
+    w_call(w, "X-1", "X", "tech", 0, 1000, 1);
+    w_agent(w, "a1", "X", q_tech, 1, 10);
+    acd_planner_queue_t *q = w_queue(w, "tech", NULL, NULL, 1, NULL, 0);
+    assert_int_equal(w_plan(w), -EINVAL); /* skills NULL with a count */
+    static const acd_core_skill_t noname[] = {{NULL, 3}};
+    q->skills = noname;
+    assert_int_equal(w_plan(w), -EINVAL);
+    static const acd_core_relax_t r[] = {{10, NULL, 1}};
+    q->n_skills = 0;
+    q->relax = r;
+    q->n_relax = 1;
+    assert_int_equal(w_plan(w), -EINVAL);
+    q->n_relax = 0;
+    q->name = NULL;
+    assert_int_equal(w_plan(w), -EINVAL);
+    q->name = "tech";
+    w->agents[0].skills = noname;
+    w->agents[0].n_skills = 1;
+    assert_int_equal(w_plan(w), -EINVAL);
+    w->agents[0].n_skills = 0;
+    assert_int_equal(w_plan(w), 0);
+    assert_int_equal(w->out.n, 1);
+}
+
 /* ---- a randomised property check against the rules, one decision at a time ---- */
 
 typedef struct r_rng {
@@ -358,6 +545,53 @@ static bool r_agent_before(const acd_planner_agent_t *a, const acd_planner_agent
     return strcmp(a->agent_id, b->agent_id) < 0;
 }
 
+static bool r_fewer_calls(const acd_planner_agent_t *a, const acd_planner_agent_t *b)
+{
+    if (a->calls_handled != b->calls_handled)
+        return a->calls_handled < b->calls_handled;
+    return r_agent_before(a, b);
+}
+
+/* The table entry of queue (the first of its name), or NULL. */
+static const acd_planner_queue_t *r_rules(const world_t *w, const char *queue)
+{
+    for (size_t i = 0; i < w->n_queues; i++) {
+        if (strcmp(w->queues[i].name, queue) == 0)
+            return &w->queues[i];
+    }
+    return NULL;
+}
+
+/* Naively: a's score for call in queue rules q at now, -1 when it lacks a skill. */
+static int r_score(const acd_planner_queue_t *q, const acd_planner_agent_t *a,
+                   const acd_planner_call_t *call, int64_t now)
+{
+    int sum = 0;
+    for (size_t j = 0; q && j < q->n_skills; j++) {
+        int need = q->skills[j].level;
+        int64_t at = -1;
+        for (size_t k = 0; k < q->n_relax; k++) {
+            const acd_core_relax_t *r = &q->relax[k];
+            if (strcmp(r->skill, q->skills[j].name) == 0 && r->after_ms <= now - call->enqueue_ms &&
+                r->after_ms >= at) {
+                at = r->after_ms;
+                need = r->level;
+            }
+        }
+        int have = 0;
+        for (size_t k = 0; k < a->n_skills; k++) {
+            if (strcmp(a->skills[k].name, q->skills[j].name) == 0)
+                have = a->skills[k].level;
+        }
+        if (need == 0)
+            continue;
+        if (have < need)
+            return -1;
+        sum += have;
+    }
+    return sum;
+}
+
 static bool r_busy(const world_t *w, const char *call, const char *agent)
 {
     for (size_t i = 0; i < w->n_pending; i++) {
@@ -373,18 +607,23 @@ static bool r_busy(const world_t *w, const char *call, const char *agent)
 static void r_verify(const world_t *w)
 {
     bool call_done[W_MAX] = {0}, agent_done[W_MAX] = {0};
+    const char *cursor[8];
+    for (size_t i = 0; i < w->n_queues; i++)
+        cursor[i] = w->queues[i].cursor;
     for (size_t k = 0;; k++) {
-        /* The globally first open call whose queue has a free member. */
+        /* The globally first open call whose queue has a free member with its skills. */
         const acd_planner_call_t *first = NULL;
         size_t fi = 0;
         for (size_t i = 0; i < w->n_calls; i++) {
             const acd_planner_call_t *c = &w->calls[i];
             if (call_done[i] || r_busy(w, c->call_id, NULL))
                 continue;
+            const acd_planner_queue_t *q = r_rules(w, c->queue);
             bool served = false;
             for (size_t j = 0; j < w->n_agents && !served; j++)
                 served = !agent_done[j] && !r_busy(w, NULL, w->agents[j].agent_id) &&
-                         r_member(&w->agents[j], c->queue);
+                         r_member(&w->agents[j], c->queue) &&
+                         r_score(q, &w->agents[j], c, w->now) >= 0;
             if (served && (!first || r_call_before(c, first))) {
                 first = c;
                 fi = i;
@@ -398,25 +637,54 @@ static void r_verify(const world_t *w)
         const acd_planner_offer_t *o = &w->out.v[k];
         assert_string_equal(o->call_id, first->call_id);
         call_done[fi] = true;
-        /* Its agent: the first free member in pick order, excluded ones last. */
-        const acd_planner_agent_t *best = NULL;
-        size_t bi = 0;
-        for (int pass = 0; pass < 2 && !best; pass++) {
+        /* Its agent: the capable free members, those not excluding it if any; the best
+         * score; then the strategy. */
+        const acd_planner_queue_t *q = r_rules(w, first->queue);
+        size_t qi = q ? (size_t)(q - w->queues) : 0;
+        const char *st = q && q->strategy && *q->strategy ? q->strategy : "longest-idle";
+        bool cand[W_MAX] = {0};
+        int best = -1;
+        for (int pass = 0; pass < 2 && best < 0; pass++) {
             for (size_t j = 0; j < w->n_agents; j++) {
                 const acd_planner_agent_t *a = &w->agents[j];
-                if (agent_done[j] || r_busy(w, NULL, a->agent_id) || !r_member(a, first->queue) ||
-                    (pass == 0 && r_excl(a, first->call_id)))
-                    continue;
-                if (!best || r_agent_before(a, best)) {
-                    best = a;
-                    bi = j;
-                }
+                int sc = r_score(q, a, first, w->now);
+                cand[j] = !agent_done[j] && !r_busy(w, NULL, a->agent_id) &&
+                          r_member(a, first->queue) && sc >= 0 &&
+                          !(pass == 0 && r_excl(a, first->call_id));
+                if (cand[j] && sc > best)
+                    best = sc;
             }
         }
-        assert_non_null(best);
-        assert_string_equal(o->agent_id, best->agent_id);
-        assert_string_equal(o->agent_site, best->site);
+        const acd_planner_agent_t *pick = NULL, *after = NULL;
+        size_t bi = 0, ai = 0;
+        for (size_t j = 0; j < w->n_agents; j++) {
+            const acd_planner_agent_t *a = &w->agents[j];
+            if (!cand[j] || r_score(q, a, first, w->now) != best)
+                continue;
+            bool rr = strcmp(st, "round-robin") == 0;
+            bool before = !pick || (rr ? strcmp(a->agent_id, pick->agent_id) < 0
+                                       : strcmp(st, "fewest-calls") == 0 ? r_fewer_calls(a, pick)
+                                                                          : r_agent_before(a, pick));
+            if (before) {
+                pick = a;
+                bi = j;
+            }
+            if (rr && cursor[qi] && strcmp(a->agent_id, cursor[qi]) > 0 &&
+                (!after || strcmp(a->agent_id, after->agent_id) < 0)) {
+                after = a;
+                ai = j;
+            }
+        }
+        if (after) {
+            pick = after;
+            bi = ai;
+        }
+        assert_non_null(pick);
+        assert_string_equal(o->agent_id, pick->agent_id);
+        assert_string_equal(o->agent_site, pick->site);
         agent_done[bi] = true;
+        if (q)
+            cursor[qi] = pick->agent_id;
     }
 }
 
@@ -428,21 +696,45 @@ static void test_random_against_rules(void **state)
     static const size_t qn[] = {1, 1, 2};
     static char ids[3 * W_MAX][16];
     static const char *excluded[W_MAX]; /* per agent, by creation: shuffles move the agents */
+    static const char *const strategies[] = {NULL, "longest-idle", "round-robin", "fewest-calls"};
+    static const char *const skill_names[] = {"en", "fr"};
+    static acd_core_skill_t qskills[2][2], askills[W_MAX][2];
+    static acd_core_relax_t qrelax[2][2];
     r_rng_t r = {.s = 0x2545f4914f6cdd1dULL};
-    for (int round = 0; round < 300; round++) {
+    for (int round = 0; round < 600; round++) {
         memset(w->calls, 0, sizeof(w->calls));
-        w->n_calls = w->n_agents = w->n_pending = 0;
+        w->n_calls = w->n_agents = w->n_pending = w->n_queues = 0;
+        /* Half the rounds have a queue table: strategies, skills, relaxations, cursors. */
+        for (int qi = 0; round % 2 && qi < 2; qi++) {
+            size_t ns = r_next(&r) % 3, nr = ns ? r_next(&r) % 3 : 0;
+            for (size_t j = 0; j < ns; j++)
+                qskills[qi][j] = (acd_core_skill_t){skill_names[j], 1 + (int)(r_next(&r) % 3)};
+            for (size_t k = 0; k < nr; k++)
+                qrelax[qi][k] = (acd_core_relax_t){10000 * (1 + (int)(r_next(&r) % 3)),
+                                                   skill_names[r_next(&r) % ns],
+                                                   (int)(r_next(&r) % 3)};
+            acd_planner_queue_t *q = w_queue(w, qi ? "support" : "sales",
+                                             strategies[r_next(&r) % 4], qskills[qi], ns,
+                                             qrelax[qi], nr);
+            if (r_next(&r) % 2)
+                q->cursor = ids[W_MAX + r_next(&r) % 12]; /* a1..a11, maybe not present */
+        }
         size_t nc = r_next(&r) % 20, na = r_next(&r) % 12;
         for (size_t i = 0; i < nc; i++) {
             snprintf(ids[i], sizeof(ids[i]), "c%zu", i);
             w_call(w, ids[i], sites[r_next(&r) % 3], r_next(&r) % 2 ? "sales" : "support",
-                   (int)(r_next(&r) % 3), 1000 + r_next(&r) % 5, i);
+                   (int)(r_next(&r) % 3), w->now - 10000 * (int64_t)(r_next(&r) % 4), i);
         }
         for (size_t j = 0; j < na; j++) {
             snprintf(ids[W_MAX + j], sizeof(ids[0]), "a%zu", j);
             unsigned qs = r_next(&r) % 3;
             acd_planner_agent_t *a = w_agent(w, ids[W_MAX + j], sites[r_next(&r) % 3], qsets[qs],
                                              qn[qs], (int64_t)(r_next(&r) % 4));
+            size_t ns = r_next(&r) % 3;
+            for (size_t k = 0; k < ns; k++)
+                askills[j][k] = (acd_core_skill_t){skill_names[k], 1 + (int)(r_next(&r) % 4)};
+            w_skills(a, askills[j], ns);
+            a->calls_handled = r_next(&r) % 3;
             if (nc && r_next(&r) % 4 == 0) {
                 excluded[j] = ids[r_next(&r) % nc];
                 a->excluded_calls = &excluded[j];
@@ -491,6 +783,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_excluded_calls, w_setup, w_teardown),
         cmocka_unit_test_setup_teardown(test_duplicates, w_setup, w_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_input, w_setup, w_teardown),
+        cmocka_unit_test_setup_teardown(test_skills_best_match, w_setup, w_teardown),
+        cmocka_unit_test_setup_teardown(test_relaxation, w_setup, w_teardown),
+        cmocka_unit_test_setup_teardown(test_strategies, w_setup, w_teardown),
+        cmocka_unit_test_setup_teardown(test_excluded_with_skills, w_setup, w_teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_rules, w_setup, w_teardown),
         cmocka_unit_test_setup_teardown(test_random_against_rules, w_setup, w_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
