@@ -249,7 +249,9 @@ typedef struct acd_event {
     char caller[ACD_ID_MAX];   /* caller's number (From user) */
     char queue[ACD_ID_MAX];    /* empty: the tenant's queue */
     char reason[ACD_REASON_MAX];
-    int priority;              /* higher first; 0 = queue default */
+    int priority;              /* higher first. CALL_ARRIVE: the IVR's (0: none); the call
+                                  gets the highest of it, its queue's default, VIP and
+                                  redial (priority.c). CALL_ADOPT: its own; 0 = default */
     bool failed;               /* CALL_HANGUP: ended by a failure, not by the caller */
     bool restorable;           /* CALL_HANGUP: the takeover re-INVITE of an adopted waiting
                                   caller failed: a redial gets its place back (restore.c) */
