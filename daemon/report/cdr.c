@@ -219,9 +219,18 @@ int acd_cdr_format_json(acd_buf_t *out, const acd_cdr_t *cdr, const char *site)
         /* Room for the keys only some calls have, filled in below. */
         {NULL, NULL, false},
         {NULL, NULL, false},
+        {NULL, NULL, false},
+        {NULL, NULL, false},
+        {NULL, NULL, false},
     };
     /* Last, and only when set, so lines of other calls stay as they always were. */
-    size_t nf = sizeof(f) / sizeof(f[0]) - 2;
+    size_t nf = sizeof(f) / sizeof(f[0]) - 5;
+    if (cdr->priority)
+        f[nf++] = (cdr_field_t){"priority", json_object_new_int(cdr->priority), false};
+    if (cdr->priority_reason[0])
+        f[nf++] = (cdr_field_t){"priority_reason", CDR_ID(cdr->priority_reason), false};
+    if (cdr->delivery[0])
+        f[nf++] = (cdr_field_t){"delivery", CDR_ID(cdr->delivery), false};
     if (restored)
         f[nf++] = (cdr_field_t){"restored_from", CDR_ID(cdr->restored_from), false};
     if (cdr->callback)
