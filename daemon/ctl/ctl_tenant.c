@@ -182,7 +182,7 @@ static int tenant_opts(int argc, char **argv, tenant_opts_t *o)
     memset(o, 0, sizeof(*o));
     o->priority = -1;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "+:jCm:u:M:q:P:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":jCm:u:M:q:P:h", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             o->json = true;
