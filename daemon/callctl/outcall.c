@@ -220,6 +220,17 @@ static void outcall_dial(acd_callctl_t *cc, call_t *call)
              : !tc || !tc->callback_trunk     ? ACD_ECONFIG
                                               : acd__cc_trunk_peer(tc->callback_trunk, &peer);
     leg_t *leg = &call->caller;
+    if (rc == 0 && (leg->has_dialog || leg->dlg.remote_tag[0])) {
+        /* Virtual hold: the leg still holds the dialog of the caller's first call, which
+         * ended with our BYE. The callback is a new dialog from scratch. */
+        acd__cc_leg_unlink(cc, leg);
+        if (leg->ict)
+            acd_sip_txn_forget(leg->ict);
+        leg->ict = NULL;
+        memset(&leg->dlg, 0, sizeof(leg->dlg));
+        leg->has_remote_sdp = false;
+        leg->sess_ver++;
+    }
     if (rc == 0) {
         acd_buf_reset(&leg->local_sdp);
         rc = acd_sdp_build_relayed(&leg->local_sdp, &agent->remote_sdp, "acdd", leg->sess_id,

@@ -336,7 +336,8 @@ static int tstate_outbound(acd_callctl_t *cc, const acd_cfg_tenant_t *tc, const 
         status = tstate_error(answer, 400, "the body must be a JSON object");
     } else if (!json_object_object_get_ex(doc, "number", &v) ||
                tstate_text(v, number, sizeof(number), "number", err, sizeof(err)) < 0 ||
-               !number[0] || strspn(number, "+0123456789") != strlen(number)) {
+               !number[number[0] == '+'] ||
+               strspn(number + (number[0] == '+'), "0123456789") != strlen(number) - (number[0] == '+')) {
         status = tstate_error(answer, 400, "number must be digits, optionally after +");
     } else if (json_object_object_get_ex(doc, "queue", &v) &&
                tstate_text(v, queue, sizeof(queue), "queue", err, sizeof(err)) < 0) {
