@@ -79,9 +79,14 @@ void acd__announce_tick(acd_callctl_t *cc)
     }
 }
 
+#define ANNOUNCE_VM_CHECK_TICKS 10 /* voicemail overdue check, every 10 s */
+
 static void announce_timer_cb(uv_timer_t *h)
 {
-    acd__announce_tick(h->data);
+    acd_callctl_t *cc = h->data;
+    acd__announce_tick(cc);
+    if (++cc->announce_ticks % ANNOUNCE_VM_CHECK_TICKS == 0)
+        acd__vm_overdue_check(cc);
 }
 
 void acd__announce_init(acd_callctl_t *cc)

@@ -153,6 +153,7 @@ struct acd_callctl {
     size_t n_bridges_deferred;   /* calls with bridge_deferred */
     uv_timer_t park_timer;
     uv_timer_t announce_timer;   /* announce.c, every second */
+    uint64_t announce_ticks;
     struct cc_tstate *tstates;   /* tenants' override and instructions (tstate.c) */
     size_t n_tstates;
     struct cc_ivr *ivrs;         /* compiled IVRs by tenant, for cfg (stage.c) */
@@ -326,6 +327,9 @@ void acd__tstate_stored(acd_callctl_t *cc, const char *tenant, const char *text,
 int acd__tstate_api(acd_callctl_t *cc, const char *method, const char *rest, const char *body,
                     size_t len, struct json_object *answer);
 void acd__tstate_fini(acd_callctl_t *cc);
+/* Adds how each call came to the status document's calls[], and "answering": the calls
+ * outside the queue (menu, hours, voicemail, on-call). */
+void acd__tstate_status(acd_callctl_t *cc, struct json_object *doc);
 
 /* script.c: the script of a new call (mode, reason, greeting, first target) */
 void acd__script_choose(acd_callctl_t *cc, call_t *call, const acd_sip_msg_t *req);
@@ -368,6 +372,8 @@ int acd__vm_api(acd_callctl_t *cc, const acd_cfg_tenant_t *tc, struct json_objec
 void acd__vm_scan(const char *dir, const char *tenant, int64_t now, struct json_object *arr,
                   size_t *overdue);
 void acd__vm_mark_done(acd_callctl_t *cc, const char *tenant, const char *id, const char *agent);
+/* Reports messages past their due time once (ACD-VM-OVERDUE). */
+void acd__vm_overdue_check(acd_callctl_t *cc);
 
 /* oncall.c */
 void acd__oncall_start(acd_callctl_t *cc, call_t *call);
@@ -375,8 +381,10 @@ void acd__oncall_start(acd_callctl_t *cc, call_t *call);
 /* outcall.c: virtual hold, voicemail tasks, outbound calls (ADR 0021) */
 bool acd__outcall_is(const call_t *call);
 void acd__outcall_task(acd_callctl_t *cc, const call_t *vm, int64_t due_ms);
+/* An outbound call to number, queued now (at_ms 0) or at at_ms. */
 int acd__outcall_schedule(acd_callctl_t *cc, const char *tenant, const char *number,
-                          const char *queue, int priority, char *id_out, size_t id_len);
+                          const char *queue, int priority, int64_t at_ms, char *id_out,
+                          size_t id_len);
 void acd__outcall_connect(acd_callctl_t *cc, call_t *call);
 void acd__outcall_failed(acd_callctl_t *cc, call_t *call, const char *why);
 void acd__outcall_retry_arm(acd_callctl_t *cc, call_t *call, int delay_ms);

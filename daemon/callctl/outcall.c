@@ -104,7 +104,8 @@ void acd__outcall_task(acd_callctl_t *cc, const call_t *vm, int64_t due_ms)
 }
 
 int acd__outcall_schedule(acd_callctl_t *cc, const char *tenant, const char *number,
-                          const char *queue, int priority, char *id_out, size_t id_len)
+                          const char *queue, int priority, int64_t at_ms, char *id_out,
+                          size_t id_len)
 {
     const acd_cfg_tenant_t *tc = acd__caller_tenant_cfg(cc->cfg, tenant);
     if (!tc)
@@ -117,6 +118,16 @@ int acd__outcall_schedule(acd_callctl_t *cc, const char *tenant, const char *num
         return -ENOMEM;
     call->attempt = 1;
     snprintf(id_out, id_len, "%s", call->id);
+    int64_t wait = at_ms - acd__cc_now(cc);
+    if (at_ms && wait > 0) {
+        /* Scheduled: it waits here (not yet in a queue, not replicated) until at_ms. */
+        snprintf(call->queue, sizeof(call->queue), "%s", queue ? queue : "");
+        call->retry_priority = priority;
+        acd__outcall_retry_arm(cc, call, (int)wait);
+        acd_log_notice("ACD-OUTCALL-SCHEDULED", "call=%s tenant=%s at_ms=%lld", call->id,
+                       tenant, (long long)at_ms);
+        return 0;
+    }
     return outcall_enqueue(cc, call, queue, priority, 0);
 }
 

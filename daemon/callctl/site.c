@@ -173,6 +173,7 @@ static void site_admin_info(void *ud, acd_admin_site_info_t *out)
 static void site_admin_extra(void *ud, struct json_object *doc)
 {
     acd_callctl_t *cc = ud;
+    acd__tstate_status(cc, doc);
     if (cc->member)
         acd_member_status(cc->member, doc);
 }

@@ -189,6 +189,8 @@ static bool stage_queue_open(acd_callctl_t *cc, const call_t *call, const char *
     return qv.logged_in > 0 || acd__cc_remote_logged_in(cc, queue) > 0;
 }
 
+static bool stage_saturated(acd_callctl_t *cc, const call_t *call);
+
 static void stage_enqueue(acd_callctl_t *cc, call_t *call, const char *queue, int priority,
                           const char *why)
 {
@@ -214,8 +216,10 @@ static void stage_enqueue(acd_callctl_t *cc, call_t *call, const char *queue, in
     call->in_core = true;
     acd_log_info("ACD-CALL-ARRIVED", "call=%s tenant=%s did=%s queue=%s via=%s priority=%d",
                  call->id, call->tenant, call->did, v.queue, why, v.priority);
-    if (!call->bridged && !call->agent)
-        acd__caller_play(call, NULL);
+    if (!call->bridged && !call->agent) {
+        static const char *const full[] = {"saturated"};
+        acd__caller_play_list(call, full, stage_saturated(cc, call) ? 1 : 0);
+    }
 }
 
 static void stage_hours(call_t *call, bool dept_closed)
@@ -282,11 +286,29 @@ static void stage_go(acd_callctl_t *cc, call_t *call, const acd_ivr_target_t *t)
 
 /* ---- events ---- */
 
+/*
+ * True when the caller found at least its queue's saturated_at calls waiting ahead: it
+ * is told the queue is saturated (and still waits, or overflows by the queue's rules).
+ */
+static bool stage_saturated(acd_callctl_t *cc, const call_t *call)
+{
+    const acd_cfg_queue_t *q = acd__cc_queue_cfg(cc, call);
+    acd_queue_stats_t st;
+    if (!q || q->saturated_at <= 0 ||
+        acd_core_queue_stats(cc->core, q->name, acd__cc_now(cc), &st) < 0)
+        return false;
+    if (st.waiting <= (size_t)q->saturated_at) /* the new caller finds saturated_at ahead */
+        return false;
+    acd_log_info("ACD-QUEUE-SATURATED", "call=%s queue=%s waiting=%zu saturated_at=%d", call->id,
+                 q->name, st.waiting - 1, q->saturated_at);
+    return true;
+}
+
 void acd__stage_answered(acd_callctl_t *cc, call_t *call)
 {
-    (void)cc;
     if (call->in_core) {
-        acd__caller_play(call, call->greeting);
+        const char *list[2] = {call->greeting, "saturated"};
+        acd__caller_play_list(call, list, stage_saturated(cc, call) ? 2 : 1);
         return;
     }
     const char *g[] = {call->greeting, NULL};

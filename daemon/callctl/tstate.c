@@ -319,8 +319,8 @@ static int tstate_store(acd_callctl_t *cc, struct cc_tstate *t)
     return rc < 0 ? rc : cc->member ? 202 : 200;
 }
 
-/* POST /v1/tenants/<t>/outbound {"number", "queue"?, "priority"?}: an outbound call that
- * the same agents place (outcall.c). */
+/* POST /v1/tenants/<t>/outbound {"number", "queue"?, "priority"?, "at_ms"?}: an outbound
+ * call that the same agents place (outcall.c), now or at at_ms. */
 static int tstate_outbound(acd_callctl_t *cc, const acd_cfg_tenant_t *tc, const char *method,
                            const char *body, size_t len, json_object *answer)
 {
@@ -347,14 +347,20 @@ static int tstate_outbound(acd_callctl_t *cc, const acd_cfg_tenant_t *tc, const 
                 json_object_get_int(v) > 100)) {
         status = tstate_error(answer, 400, "priority must be 0..100");
     }
+    int64_t now = acd__cc_now(cc), at_ms = 0;
+    if (!status && json_object_object_get_ex(doc, "at_ms", &v)) {
+        at_ms = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : -1;
+        if (at_ms <= now || at_ms > now + 31LL * 24 * 3600 * 1000)
+            status = tstate_error(answer, 400, "at_ms must be a time in the next 31 days");
+    }
     if (!status && json_object_object_get_ex(doc, "priority", &v))
         priority = json_object_get_int(v);
     json_object_put(doc);
     if (status)
         return status;
     char id[ACD_ID_MAX] = "";
-    int rc = acd__outcall_schedule(cc, tc->name, number, queue[0] ? queue : NULL, priority, id,
-                                   sizeof(id));
+    int rc = acd__outcall_schedule(cc, tc->name, number, queue[0] ? queue : NULL, priority,
+                                   at_ms, id, sizeof(id));
     if (rc == ACD_ECONFIG)
         return tstate_error(answer, 409, "the tenant has no outbound trunk (callback.trunk)");
     if (rc < 0)
@@ -447,4 +453,57 @@ int acd__tstate_api(acd_callctl_t *cc, const char *method, const char *rest, con
     acd_log_notice("ACD-TENANT-STATE-SET", "tenant=%s %s %s", name, method, what);
     json_object_object_add(answer, "tenant", tstate_tenant_json(cc, tc, now));
     return status;
+}
+
+/* ---- the status document: how each call came (the API side of X-ACD-Context) ---- */
+
+static void tstate_call_json(acd_callctl_t *cc, json_object *o, const call_t *call)
+{
+    json_object_object_add(o, "mode", json_object_new_string(acd_mode_name(call->mode)));
+    json_object_object_add(o, "forward_reason",
+                           json_object_new_string(acd_fwd_reason_name(call->fwd.reason)));
+    if (call->fwd.from[0])
+        json_object_object_add(o, "diverted_from", json_object_new_string(call->fwd.from));
+    json_object_object_add(o, "instructions",
+                           json_object_new_string(acd__tstate_instructions(cc, call->tenant)));
+    if (call->delivery[0])
+        json_object_object_add(o, "delivery", json_object_new_string(call->delivery));
+}
+
+void acd__tstate_status(acd_callctl_t *cc, json_object *doc)
+{
+    json_object *calls = NULL;
+    if (!json_object_object_get_ex(doc, "calls", &calls) ||
+        !json_object_is_type(calls, json_type_array))
+        return;
+    size_t n = json_object_array_length(calls);
+    for (size_t i = 0; i < n; i++) {
+        json_object *o = json_object_array_get_idx(calls, i), *id = NULL;
+        if (!json_object_object_get_ex(o, "id", &id))
+            continue;
+        const call_t *call = acd__cc_call(cc, json_object_get_string(id));
+        if (call)
+            tstate_call_json(cc, o, call);
+    }
+    /* Calls outside the queue (menu, hours, voicemail, on-call) are not in the core's
+     * list: they are listed apart, so a supervisor sees every caller on the line. */
+    json_object *arr = json_object_new_array();
+    acd_hmap_iter_t it;
+    acd_hmap_node_t *node;
+    acd_hmap_iter_init(&it, &cc->calls);
+    while ((node = acd_hmap_iter_next(&it))) {
+        const call_t *call = acd_container_of(node, call_t, node);
+        if (call->in_core || call->ended || call->stage == STAGE_NONE)
+            continue;
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "id", json_object_new_string(call->id));
+        json_object_object_add(o, "tenant", json_object_new_string(call->tenant));
+        json_object_object_add(o, "did", json_object_new_string(call->did));
+        json_object_object_add(o, "stage", json_object_new_string(acd__stage_name(call->stage)));
+        if (call->stage == STAGE_MENU)
+            json_object_object_add(o, "menu", json_object_new_string(call->ivr.menu));
+        tstate_call_json(cc, o, call);
+        json_object_array_add(arr, o);
+    }
+    json_object_object_add(doc, "answering", arr);
 }

@@ -228,3 +228,40 @@ void acd__vm_mark_done(acd_callctl_t *cc, const char *tenant, const char *id, co
                        agent ? agent : "-");
     json_object_put(rec);
 }
+
+/*
+ * Every 10 s (announce.c's tick): every open message past its due time is reported
+ * once, ACD-VM-OVERDUE at warn level, and its record marked so ("overdue_ms"), which the
+ * API and acdctl show as overdue anyway.
+ */
+void acd__vm_overdue_check(acd_callctl_t *cc)
+{
+    int64_t now = acd__cc_now(cc);
+    for (size_t i = 0; i < cc->cfg->n_tenants; i++) {
+        const acd_cfg_tenant_t *tc = &cc->cfg->tenants[i];
+        if (!tc->voicemail)
+            continue;
+        char dir[256];
+        vm_dir(cc, tc, dir, sizeof(dir));
+        json_object *arr = json_object_new_array();
+        size_t overdue = 0;
+        acd__vm_scan(dir, tc->name, now, arr, &overdue);
+        for (size_t k = 0; overdue && k < json_object_array_length(arr); k++) {
+            json_object *m = json_object_array_get_idx(arr, k), *v;
+            if (!json_object_object_get_ex(m, "overdue", &v) || !json_object_get_boolean(v) ||
+                json_object_object_get_ex(m, "overdue_ms", &v))
+                continue;
+            const char *id = json_object_object_get_ex(m, "id", &v) ? json_object_get_string(v) : "";
+            int64_t due = json_object_object_get_ex(m, "due_ms", &v) ? json_object_get_int64(v) : 0;
+            acd_log_warn("ACD-VM-OVERDUE", "message=%s tenant=%s due_ms=%lld late_s=%lld: the"
+                         " promised callback time has passed", id, tc->name, (long long)due,
+                         (long long)((now - due) / 1000));
+            char path[600];
+            snprintf(path, sizeof(path), "%s/%s.json", dir, id);
+            json_object_object_del(m, "overdue");
+            json_object_object_add(m, "overdue_ms", json_object_new_int64(now));
+            (void)vm_write_record(path, m);
+        }
+        json_object_put(arr);
+    }
+}

@@ -27,8 +27,9 @@ static void tenant_usage(FILE *f)
           "  tenant instructions TENANT TEXT   temporary instructions agents see with calls\n"
           "  tenant instructions TENANT --clear\n"
           "  voicemail TENANT [--json]         messages left, due and overdue\n"
-          "  outbound TENANT NUMBER [--queue Q] [--priority P]\n"
+          "  outbound TENANT NUMBER [--queue Q] [--priority P] [--at-ms MS]\n"
           "                                    an outbound call placed by the tenant's agents\n"
+          "                                    (now, or at Unix time MS)\n"
           "\n"
           "In a cluster the change is stored in etcd and every site applies it.\n"
           "Exit status: 0 ok, 1 usage error, 2 cannot reach acdd, 3 bad response,\n"
@@ -164,7 +165,7 @@ static void vm_row(acd__ctl_row_t *r, json_object *m, int64_t now)
 /* Parses the optional flags of override/instructions/voicemail/outbound/show/list. */
 typedef struct tenant_opts {
     bool json, clear;
-    long long minutes, until_ms, priority;
+    long long minutes, until_ms, priority, at_ms;
     const char *message, *queue;
 } tenant_opts_t;
 
@@ -175,6 +176,7 @@ static int tenant_opts(int argc, char **argv, tenant_opts_t *o)
         {"minutes", required_argument, NULL, 'm'},  {"until-ms", required_argument, NULL, 'u'},
         {"message", required_argument, NULL, 'M'},  {"queue", required_argument, NULL, 'q'},
         {"priority", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
+        {"at-ms", required_argument, NULL, 'A'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -182,7 +184,7 @@ static int tenant_opts(int argc, char **argv, tenant_opts_t *o)
     memset(o, 0, sizeof(*o));
     o->priority = -1;
     optind = 0;
-    while ((c = getopt_long(argc, argv, ":jCm:u:M:q:P:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":jCm:u:M:q:P:A:h", opts, NULL)) != -1) {
         switch (c) {
         case 'j':
             o->json = true;
@@ -192,14 +194,22 @@ static int tenant_opts(int argc, char **argv, tenant_opts_t *o)
             break;
         case 'm':
         case 'u':
+        case 'A':
         case 'P': {
             long long v = strtoll(optarg, &end, 10);
             if (*end || end == optarg || v < 0) {
                 fprintf(stderr, "acdctl: --%s wants a number, not '%s'\n",
-                        c == 'm' ? "minutes" : c == 'u' ? "until-ms" : "priority", optarg);
+                        c == 'm'   ? "minutes"
+                        : c == 'u' ? "until-ms"
+                        : c == 'A' ? "at-ms"
+                                   : "priority",
+                        optarg);
                 return CTL_EXIT_USAGE;
             }
-            *(c == 'm' ? &o->minutes : c == 'u' ? &o->until_ms : &o->priority) = v;
+            *(c == 'm'   ? &o->minutes
+              : c == 'u' ? &o->until_ms
+              : c == 'A' ? &o->at_ms
+                         : &o->priority) = v;
             break;
         }
         case 'M':
@@ -260,6 +270,8 @@ static int tenant_cmd(const acd__ctl_endpoint_t *ep, const char *cmd, char **pos
             json_object_object_add(req, "queue", json_object_new_string(o->queue));
         if (o->priority >= 0)
             json_object_object_add(req, "priority", json_object_new_int((int)o->priority));
+        if (o->at_ms)
+            json_object_object_add(req, "at_ms", json_object_new_int64(o->at_ms));
         key = "call";
     } else if (!sub || !strcmp(sub, "show")) {
         snprintf(path, sizeof(path), "/v1/tenants/%s", t);
