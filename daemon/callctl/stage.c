@@ -384,6 +384,14 @@ void acd__stage_digit(acd_callctl_t *cc, call_t *call, char digit, const char *v
         return;
     acd_log_info("ACD-DTMF", "call=%s digit=%c via=%s stage=%s", call->id, digit, via,
                  acd__stage_name(call->stage));
+    acd_ivr_target_t first;
+    if (call->stage == STAGE_GREETING && acd_ivr_target_parse(call->then, &first) == 0 &&
+        first.go == ACD_IVR_GO_MENU && acd__cc_ivr(cc, call->tenant)) {
+        /* Type-ahead: a caller who knows the menu need not sit through the greeting. */
+        memset(&call->ivr, 0, sizeof(call->ivr));
+        snprintf(call->ivr.menu, sizeof(call->ivr.menu), "%s", first.target);
+        call->stage = STAGE_MENU;
+    }
     switch (call->stage) {
     case STAGE_MENU: {
         const acd_ivr_t *ivr = acd__cc_ivr(cc, call->tenant);
