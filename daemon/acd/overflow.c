@@ -18,11 +18,22 @@
  * CDR names the queue the call last waited in (or, arriving, the queue it came to).
  * max_wait counts from when the call entered its present queue; skills relax by the whole
  * wait (skills.c).
+ *
+ * "sister" (overflow to the sister site) is not a place this core sends a call: the
+ * cluster leader's planner keeps a call of such a queue to agents of the call's own site
+ * for max_wait, then lets every live site's agents take it (cluster/planner.h). Here it
+ * counts as no target at all: max_wait and the empty rules never fire (the call keeps
+ * waiting; no ACD_ACT_OVERFLOW, no CDR) and max_len refuses arrivals as without a target.
+ * So a single site, or a site in island mode, serves such a queue as one without overflow.
  */
 
 #define OVERFLOW_QUEUE_PREFIX "queue:"
 
 static const char *const overflow_out_targets[] = {"voicemail", "callback", "hangup"};
+
+/* The cluster's widening to other sites' agents; no overflow in the core (see above). */
+#define OVERFLOW_SISTER "sister"
+
 
 bool acd__wait_deadline_less(const acd__heap_node_t *a, const acd__heap_node_t *b)
 {
@@ -37,7 +48,7 @@ int acd__overflow_parse(const char *setting, acd__overflow_kind_t *kind, const c
 {
     *queue = NULL;
     *kind = ACD__OVERFLOW_NONE;
-    if (!setting || !*setting)
+    if (!setting || !*setting || strcmp(setting, OVERFLOW_SISTER) == 0)
         return 0;
     if (strlen(setting) >= ACD_ID_MAX)
         return -EINVAL;

@@ -398,6 +398,18 @@ void acd__cc_in_dialog(acd_callctl_t *cc, acd_sip_txn_t *st, const acd_sip_msg_t
         acd_sip_txn_respond(st, 200, NULL, NULL);
         leg->state = LEG_ENDED;
         call_t *call = leg->call;
+        if (call && leg->role == LEG_CALLER && call->in_core && acd__outcall_is(call) &&
+            !call->bridged) {
+            /* A caller who chose a callback hangs up, often before "we will call you
+             * back" ends: the call keeps its place, with nobody on the line (ADR 0021). */
+            if (call->media)
+                acd_media_stream_stop(call->media);
+            call->stage = STAGE_NONE;
+            call->stage_ended = NULL;
+            acd_log_info("ACD-VHOLD-HUNG-UP", "call=%s: the caller hung up; the callback stays"
+                         " queued", call->id);
+            break;
+        }
         if (call && !call->in_core) {
             /* Outside the queue (menu, message, on-call): call control ends it itself. */
             if (leg->role == LEG_CALLER)

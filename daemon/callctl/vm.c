@@ -84,6 +84,13 @@ static void vm_saved(acd_callctl_t *cc, call_t *call, int duration_ms)
     acd_log_notice("ACD-VM-SAVED", "call=%s tenant=%s duration_ms=%d due_ms=%lld file=%s",
                    call->id, call->tenant, duration_ms, (long long)(now + promise),
                    call->vm_path);
+    if (cc->closing) {
+        /* Shutting down with the caller still speaking: the message is kept, but no new
+         * call can be queued now; it is listed (and reported overdue) until returned. */
+        acd_log_warn("ACD-VM-TASK-NOT-QUEUED", "message=%s: acdd is stopping; return it by hand",
+                     call->id);
+        return;
+    }
     acd__outcall_task(cc, call, now + promise);
 }
 

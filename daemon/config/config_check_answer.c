@@ -208,6 +208,11 @@ void acd__cfg_check_queue_route(acd__cfg_ctx_t *ctx, const acd_cfg_queue_t *q,
                                 const acd__cfg_index_t *queues)
 {
     answer_relax(ctx, q);
+    if (q->overflow && !strcmp(q->overflow, "sister") && q->max_wait_ms <= 0)
+        acd__cfg_error(ctx, acd__cfg_line_of(ctx, &q->overflow),
+                       "overflow 'sister' of queue '%s' needs 'max_wait' > 0: how long a call"
+                       " waits for its own site's agents before other sites' may take it",
+                       q->name);
     acd__cfg_target_t tg;
     if (!q->overflow || acd__cfg_target_parse(q->overflow, &tg) < 0 || tg.kind != ACD__CFG_T_QUEUE)
         return;

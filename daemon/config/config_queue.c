@@ -17,6 +17,13 @@
     (ACD__CFG_T_BIT(ACD__CFG_T_QUEUE) | ACD__CFG_T_BIT(ACD__CFG_T_VOICEMAIL) |                     \
      ACD__CFG_T_BIT(ACD__CFG_T_CALLBACK) | ACD__CFG_T_BIT(ACD__CFG_T_HANGUP))
 
+/*
+ * And one word that is no target: "sister", the cluster's overflow to the sister site (a
+ * call is offered to its own site's agents for max_wait, then to every site's; the
+ * leader's planner does it). It needs max_wait > 0 (config_check_answer.c).
+ */
+static const char *const queue_overflow_words[] = {"sister", NULL};
+
 /* The shortest announcement interval: callers told their position more often hear nothing else. */
 #define QUEUE_ANNOUNCE_MIN 10
 
@@ -209,7 +216,8 @@ static const acd__cfg_field_t queue_fields[] = {
     {.key = "overflow",
      .read = acd__cfg_read_target,
      .offset = QUEUE(overflow),
-     .kinds = QUEUE_OVERFLOW_KINDS},
+     .kinds = QUEUE_OVERFLOW_KINDS,
+     .choices = queue_overflow_words},
     {.key = "join_empty", .read = acd__cfg_read_bool, .offset = QUEUE(join_empty)},
     {.key = "leave_empty", .read = acd__cfg_read_bool, .offset = QUEUE(leave_empty)},
     {.key = "announce",

@@ -90,22 +90,40 @@ int acd__cfg_target_parse(const char *text, acd__cfg_target_t *out)
     return -EINVAL;
 }
 
-/* Appends the kinds in mask to buf as "a, b or c". */
-static int target_list(acd_buf_t *buf, uint32_t mask)
+/* Appends the kinds in mask, then the words of extra (NULL-terminated, may be NULL), to
+ * buf as "a, b or c". */
+static int target_list(acd_buf_t *buf, uint32_t mask, const char *const *extra)
 {
-    int total = 0, done = 0, rc = 0;
-    for (int k = 0; k < ACD__CFG_T_COUNT; k++)
-        total += !!(mask & ACD__CFG_T_BIT(k));
-    for (int k = 0; k < ACD__CFG_T_COUNT && rc == 0; k++) {
-        if (!(mask & ACD__CFG_T_BIT(k)))
-            continue;
-        const char *sep = done == 0 ? "" : done == total - 1 ? " or " : ", ";
-        rc = acd_buf_printf(buf, "%s%s", sep, target_shown[k]);
-        done++;
+    const char *shown[ACD__CFG_T_COUNT + 8];
+    size_t total = 0;
+    for (int k = 0; k < ACD__CFG_T_COUNT; k++) {
+        if (mask & ACD__CFG_T_BIT(k))
+            shown[total++] = target_shown[k];
     }
+    for (const char *const *w = extra; w && *w && total < sizeof(shown) / sizeof(shown[0]); w++)
+        shown[total++] = *w;
+    int rc = 0;
+    for (size_t i = 0; i < total && rc == 0; i++)
+        rc = acd_buf_printf(buf, "%s%s", i == 0 ? "" : i == total - 1 ? " or " : ", ", shown[i]);
     return rc;
 }
 
+/* Is s one of the words (NULL-terminated, may be NULL)? */
+static bool target_word(const char *const *words, const char *s)
+{
+    for (const char *const *w = words; w && *w; w++) {
+        if (strcmp(*w, s) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * A target field may also take words that are not targets, listed in f->choices (exact
+ * spelling): a queue's overflow takes "sister", which no menu or script can. They are
+ * stored as text like targets, and acd__cfg_target_parse() refuses them, so checks that
+ * resolve targets pass over them.
+ */
 void acd__cfg_read_target(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
                           void *base)
 {
@@ -115,12 +133,12 @@ void acd__cfg_read_target(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_n
     uint32_t kinds = f->kinds ? f->kinds : ACD__CFG_T_ALL;
     acd__cfg_target_t t;
     bool parsed = acd__cfg_target_parse(s, &t) == 0;
-    if (parsed && (kinds & ACD__CFG_T_BIT(t.kind))) {
+    if ((parsed && (kinds & ACD__CFG_T_BIT(t.kind))) || (!parsed && target_word(f->choices, s))) {
         acd__cfg_read_string(ctx, f, v, base);
         return;
     }
     acd_buf_t known = {0};
-    if (target_list(&known, kinds) < 0)
+    if (target_list(&known, kinds, f->choices) < 0)
         ctx->rc = -ENOMEM;
     if (parsed)
         acd__cfg_error(ctx, acd__cfg_node_line(v),
