@@ -22,9 +22,11 @@
  * The queues' strategies, skills and relaxations, and the agents' skills, come from this
  * site's core, configured from the same shared configuration as every other site's
  * (acd_core_queue_rules, acd_core_agent_skills), so the planner applies the rules each
- * site's core would. Round-robin cursors live across runs (lead_cursors below); a waiting
- * call whose requirements relax later is planned again at that instant (a timer), since no
- * event marks it.
+ * site's core would. A queue whose overflow is "sister" keeps a call to its own site's
+ * agents for the queue's max_wait, read from the shared configuration (the core treats
+ * "sister" as no overflow at all). Round-robin cursors live across runs (lead_cursors
+ * below); a waiting call whose requirements relax, or whose queue's local time ends, later
+ * is planned again at that instant (a timer, acd_planner_replan_at), since no event marks it.
  */
 
 typedef struct lead_input {
@@ -145,7 +147,7 @@ static uint64_t lead_arrival_seq(const char *call_id)
 }
 
 static void lead_add_call(lead_input_t *in, const char *id, const char *site, const char *queue,
-                          int priority, acd_ms_t enqueue_ms)
+                          int priority, acd_ms_t enqueue_ms, bool anywhere)
 {
     if (in->err || (in->err = lead_grow((void **)&in->calls, &in->cap_calls, in->n_calls,
                                         sizeof(*in->calls))) < 0)
@@ -155,7 +157,8 @@ static void lead_add_call(lead_input_t *in, const char *id, const char *site, co
                                                      .queue = queue,
                                                      .priority = priority,
                                                      .enqueue_ms = enqueue_ms,
-                                                     .arrival_seq = lead_arrival_seq(id)};
+                                                     .arrival_seq = lead_arrival_seq(id),
+                                                     .anywhere = anywhere};
 }
 
 static const acd_cfg_agent_t *lead_agent_cfg(const acd_config_t *cfg, const char *id)
@@ -189,6 +192,25 @@ static void lead_add_agent(lead_input_t *in, const char *id, const char *site, a
                                                        .calls_handled = calls_handled};
 }
 
+static const acd_cfg_queue_t *lead_queue_cfg(const acd_config_t *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->n_queues; i++) {
+        if (strcmp(cfg->queues[i].name, name) == 0)
+            return &cfg->queues[i];
+    }
+    return NULL;
+}
+
+/* How long queue's calls are offered to their own site's agents only: its max_wait when
+ * its overflow is "sister" (the configuration requires max_wait then), else 0. */
+static int64_t lead_local_ms(const acd_config_t *cfg, const char *queue)
+{
+    const acd_cfg_queue_t *qc = lead_queue_cfg(cfg, queue);
+    if (!qc || !qc->overflow || strcmp(qc->overflow, "sister") != 0 || qc->max_wait_ms <= 0)
+        return 0;
+    return qc->max_wait_ms;
+}
+
 /* A queue's rules into the queue table, with the cursor this leader keeps for it. */
 static void lead_add_queue(void *ud, const acd_queue_view_t *v)
 {
@@ -198,20 +220,36 @@ static void lead_add_queue(void *ud, const acd_queue_view_t *v)
         (in->err = lead_grow((void **)&in->queues, &in->cap_queues, in->n_queues,
                              sizeof(*in->queues))) < 0)
         return;
-    in->queues[in->n_queues++] = (acd_planner_queue_t){.name = r.name,
-                                                       .strategy = r.strategy,
-                                                       .skills = r.skills,
-                                                       .n_skills = r.n_skills,
-                                                       .relax = r.relax,
-                                                       .n_relax = r.n_relax,
-                                                       .cursor = lead_cursor(in->m, r.name)};
+    in->queues[in->n_queues++] = (acd_planner_queue_t){
+        .name = r.name,
+        .strategy = r.strategy,
+        .skills = r.skills,
+        .n_skills = r.n_skills,
+        .relax = r.relax,
+        .n_relax = r.n_relax,
+        .cursor = lead_cursor(in->m, r.name),
+        .local_ms = lead_local_ms(in->m->cfg, r.name)};
+}
+
+/*
+ * Does origin (this site or a peer) take no new work for its agents, draining? Its
+ * waiting calls then go to every site's agents at once, even in a queue that keeps calls
+ * to their own site for a while (overflow "sister"): nobody there will take them.
+ */
+static bool lead_origin_draining(const acd_member_t *m, const char *origin)
+{
+    if (strcmp(origin, m->site) == 0)
+        return m->ops.draining && m->ops.draining(m->ud);
+    acd_replica_status_t st;
+    return acd_replica_status(m->replica, origin, acd__member_now(), &st) == 0 && st.draining;
 }
 
 static void lead_local_call(void *ud, const acd_call_view_t *v)
 {
     lead_input_t *in = ud;
     if (v->state == ACD_CALL_QUEUED)
-        lead_add_call(in, v->id, in->m->site, v->queue, v->priority, v->enqueue_ms);
+        lead_add_call(in, v->id, in->m->site, v->queue, v->priority, v->enqueue_ms,
+                      lead_origin_draining(in->m, in->m->site));
 }
 
 static void lead_local_agent(void *ud, const acd_agent_view_t *v)
@@ -242,7 +280,8 @@ static void lead_remote_call(void *ud, const acd_replica_call_t *c)
 {
     lead_input_t *in = ud;
     if (c->state == ACD_CALL_QUEUED && lead_origin_usable(in->m, c->origin, false))
-        lead_add_call(in, c->call_id, c->origin, c->queue, c->priority, c->enqueue_ms);
+        lead_add_call(in, c->call_id, c->origin, c->queue, c->priority, c->enqueue_ms,
+                      lead_origin_draining(in->m, c->origin));
 }
 
 static void lead_remote_agent(void *ud, const acd_replica_agent_t *a)
@@ -378,11 +417,8 @@ void acd__member_offers_expire(acd_member_t *m, acd_ms_t now)
 
 static int lead_ring_timeout(const acd_member_t *m, const char *queue)
 {
-    for (size_t i = 0; i < m->cfg->n_queues; i++) {
-        if (strcmp(m->cfg->queues[i].name, queue) == 0)
-            return m->cfg->queues[i].ring_timeout_ms;
-    }
-    return 15000;
+    const acd_cfg_queue_t *qc = lead_queue_cfg(m->cfg, queue);
+    return qc ? qc->ring_timeout_ms : 15000;
 }
 
 static void lead_offer(acd_member_t *m, const acd_planner_offer_t *po, acd_ms_t now)
@@ -429,27 +465,6 @@ static void lead_offer(acd_member_t *m, const acd_planner_offer_t *po, acd_ms_t 
     acd__member_decide(m, m->site, &env);
 }
 
-/* The first instant after now at which a waiting call's skill requirements relax. */
-static acd_ms_t lead_next_relax(const lead_input_t *in, acd_ms_t now)
-{
-    acd_ms_t next = INT64_MAX;
-    for (size_t i = 0; i < in->n_calls; i++) {
-        const acd_planner_call_t *c = &in->calls[i];
-        for (size_t q = 0; q < in->n_queues; q++) {
-            const acd_planner_queue_t *r = &in->queues[q];
-            if (strcmp(r->name, c->queue) != 0)
-                continue;
-            for (size_t k = 0; k < r->n_relax; k++) {
-                acd_ms_t at = c->enqueue_ms + r->relax[k].after_ms;
-                if (at > now && at < next)
-                    next = at;
-            }
-            break;
-        }
-    }
-    return next;
-}
-
 void acd__member_plan_cb(uv_timer_t *h)
 {
     acd_member_t *m = h->data;
@@ -473,7 +488,7 @@ void acd__member_plan_cb(uv_timer_t *h)
         lead_exclusions(&in);
     if (!in.err && in.n_calls > 0 && in.n_agents > 0)
         acd_core_foreach_queue(in.core, lead_add_queue, &in);
-    acd_ms_t relax_at = INT64_MAX;
+    acd_ms_t replan_at = INT64_MAX;
     acd_planner_offers_t out = {0};
     if (!in.err && in.n_calls > 0 && in.n_agents > 0) {
         acd_planner_pending_t *pend = calloc(m->n_offers + 1, sizeof(*pend));
@@ -494,7 +509,8 @@ void acd__member_plan_cb(uv_timer_t *h)
             /* Each offer moves its queue's round-robin cursor; the last one stays. */
             for (size_t i = 0; i < out.n; i++)
                 lead_cursor_set(m, out.v[i].queue, out.v[i].agent_id);
-            relax_at = lead_next_relax(&in, now);
+            /* On failure it stays INT64_MAX: no timer, the next event plans again. */
+            (void)acd_planner_replan_at(&pin, &replan_at);
             /* Offers are made from copies: deciding one feeds the core, which changes views. */
             acd_planner_offer_t *copy = calloc(out.n + 1, sizeof(*copy));
             char (*ids)[5][ACD_ID_MAX] = calloc(out.n + 1, sizeof(*ids));
@@ -526,10 +542,11 @@ void acd__member_plan_cb(uv_timer_t *h)
     free(in.agents);
     free((void *)in.excluded);
     free(in.queues);
-    /* No event marks a relaxation: plan again when the next one is due (an event that
-     * schedules a plan sooner replaces this timer, and that run sets it again). */
-    if (relax_at != INT64_MAX && m->is_leader && !m->closing && !m->plan_scheduled)
-        uv_timer_start(&m->plan_timer, acd__member_plan_cb, (uint64_t)(relax_at - now), 0);
+    /* No event marks a relaxation or the end of a queue's local time: plan again when the
+     * next one is due (an event that schedules a plan sooner replaces this timer, and that
+     * run sets it again). */
+    if (replan_at != INT64_MAX && m->is_leader && !m->closing && !m->plan_scheduled)
+        uv_timer_start(&m->plan_timer, acd__member_plan_cb, (uint64_t)(replan_at - now), 0);
 }
 
 void acd__member_schedule_plan(acd_member_t *m)

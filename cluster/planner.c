@@ -14,7 +14,8 @@
  * usable members in its strategy's order with their levels of the queue's skills, and
  * the usable calls in global order. Then it walks the calls once; each queue keeps a
  * cursor past its leading taken members, so a queue that runs out of agents costs O(1)
- * per further call, and a pick costs O(members * skills) of that queue.
+ * per further call, and a pick costs O(members * skills) of that queue (also when only
+ * members of other sites are free for a call still kept to its own site).
  */
 
 typedef enum planner_strategy {
@@ -192,7 +193,7 @@ static bool planner_queue_valid(const acd_planner_queue_t *q)
     planner_strategy_t st;
     if (!q->name || !planner_strategy_of(q->strategy, &st) ||
         !planner_skills_valid(q->skills, q->n_skills) || q->n_relax > ACD_SKILLS_MAX ||
-        (q->n_relax && !q->relax))
+        (q->n_relax && !q->relax) || q->local_ms < 0)
         return false;
     for (size_t i = 0; i < q->n_relax; i++) {
         if (!q->relax[i].skill)
@@ -485,6 +486,14 @@ static void planner_need(const planner_queue_t *q, const acd_planner_call_t *cal
     }
 }
 
+/* Has call waited past its queue's local time, so that members at every site may take it? */
+static bool planner_everywhere(const planner_queue_t *q, const acd_planner_call_t *call,
+                               int64_t now)
+{
+    return call->anywhere || !q->rules || q->rules->local_ms <= 0 ||
+           now - call->enqueue_ms >= q->rules->local_ms;
+}
+
 /* The match score of q's member m for need: the sum of its levels on the skills needed,
  * or -1 when it lacks one at the level needed. */
 static int planner_score(const planner_queue_t *q, size_t m, const int *need)
@@ -502,8 +511,20 @@ static int planner_score(const planner_queue_t *q, size_t m, const int *need)
     return sum;
 }
 
+/* The score of q's member m for call (planner_score), or -1 when m is taken or, while
+ * the call is not yet offered everywhere, at another site than the call's. */
+static int planner_candidate(const planner_queue_t *q, size_t m, const acd_planner_call_t *call,
+                             bool everywhere, const int *need)
+{
+    const planner_agent_t *pa = q->members[m];
+    if (pa->taken || (!everywhere && strcmp(pa->in->site, call->site) != 0))
+        return -1;
+    return planner_score(q, m, need);
+}
+
 /*
- * The member of q to offer call to, NULL when none: among the free members that have the
+ * The member of q to offer call to, NULL when none: among the free members that may take
+ * it (its own site's only, before its queue's local time is over) and have the
  * skills the call needs, those that do not exclude it (when every one excludes it, all of
  * them: a new round), of the best score; of those the strategy's: the first in q's order,
  * or for round-robin the first after the cursor, wrapping.
@@ -516,9 +537,10 @@ static planner_agent_t *planner_pick(const planner_t *p, planner_queue_t *q,
     int need[ACD_SKILLS_MAX];
     if (planner_n_skills(q))
         planner_need(q, call, p->in->now_ms, need);
+    bool everywhere = planner_everywhere(q, call, p->in->now_ms);
     int best_open = -1, best_all = -1;
     for (size_t i = q->first_free; i < q->n_members; i++) {
-        int sc = q->members[i]->taken ? -1 : planner_score(q, i, need);
+        int sc = planner_candidate(q, i, call, everywhere, need);
         if (sc > best_all)
             best_all = sc;
         if (sc > best_open && !planner_excludes(q->members[i]->in, call->call_id))
@@ -531,7 +553,7 @@ static planner_agent_t *planner_pick(const planner_t *p, planner_queue_t *q,
     planner_agent_t *first = NULL;
     for (size_t i = q->first_free; i < q->n_members; i++) {
         planner_agent_t *pa = q->members[i];
-        if (pa->taken || planner_score(q, i, need) != best ||
+        if (planner_candidate(q, i, call, everywhere, need) != best ||
             (open && planner_excludes(pa->in, call->call_id)))
             continue;
         if (q->strategy != PLANNER_ROUND_ROBIN ||
@@ -576,19 +598,24 @@ static int planner_walk(planner_t *p, acd_planner_offers_t *out)
     return 0;
 }
 
+static void planner_init(planner_t *p, const acd_planner_input_t *in)
+{
+    memset(p, 0, sizeof(*p));
+    p->in = in;
+    acd_hmap_init(&p->busy_calls);
+    acd_hmap_init(&p->busy_agents);
+    acd_hmap_init(&p->agents_by_id);
+    acd_hmap_init(&p->queues);
+    acd_hmap_init(&p->calls_by_id);
+    acd_hmap_init(&p->rules);
+}
+
 int acd_planner_plan(const acd_planner_input_t *in, acd_planner_offers_t *out)
 {
     if (!in || !out || !planner_valid(in))
         return -EINVAL;
     planner_t p;
-    memset(&p, 0, sizeof(p));
-    p.in = in;
-    acd_hmap_init(&p.busy_calls);
-    acd_hmap_init(&p.busy_agents);
-    acd_hmap_init(&p.agents_by_id);
-    acd_hmap_init(&p.queues);
-    acd_hmap_init(&p.calls_by_id);
-    acd_hmap_init(&p.rules);
+    planner_init(&p, in);
     size_t n0 = out->n;
     size_t most = in->n_calls < in->n_agents ? in->n_calls : in->n_agents;
     int rc = planner_offers_reserve(out, most);
@@ -604,6 +631,38 @@ int acd_planner_plan(const acd_planner_input_t *in, acd_planner_offers_t *out)
         rc = planner_walk(&p, out);
     if (rc < 0)
         out->n = n0;
+    planner_fini(&p);
+    return rc;
+}
+
+/* Lowers *next to at when at is after now. */
+static void planner_sooner(int64_t *next, int64_t at, int64_t now)
+{
+    if (at > now && at < *next)
+        *next = at;
+}
+
+int acd_planner_replan_at(const acd_planner_input_t *in, int64_t *at)
+{
+    if (!in || !at || !planner_valid(in))
+        return -EINVAL;
+    planner_t p;
+    planner_init(&p, in);
+    int rc = planner_rules(&p);
+    int64_t next = INT64_MAX;
+    for (size_t i = 0; rc == 0 && i < in->n_calls; i++) {
+        const acd_planner_call_t *c = &in->calls[i];
+        acd_hmap_node_t *n = acd_hmap_get(&p.rules, acd_str_from(c->queue));
+        if (!n)
+            continue; /* no rules: nothing changes with waiting */
+        const acd_planner_queue_t *r = &in->queues[n - p.rule_nodes];
+        if (r->local_ms > 0 && !c->anywhere)
+            planner_sooner(&next, c->enqueue_ms + r->local_ms, in->now_ms);
+        for (size_t k = 0; k < r->n_relax; k++)
+            planner_sooner(&next, c->enqueue_ms + r->relax[k].after_ms, in->now_ms);
+    }
+    if (rc == 0)
+        *at = next;
     planner_fini(&p);
     return rc;
 }

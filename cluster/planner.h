@@ -2,6 +2,7 @@
 #ifndef ACD_CLUSTER_PLANNER_H
 #define ACD_CLUSTER_PLANNER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,11 @@
  *     (now_ms - enqueue_ms) relaxed it, and among those only the ones of the best match
  *     score (the sum of their levels on the required skills) are. A queue the queue
  *     table does not list requires nothing and uses longest-idle.
+ *   - Sites (overflow to the sister site): a queue with local_ms > 0 offers a call only
+ *     to members at the call's own site (agent site equal to call site) until the call
+ *     has waited local_ms (now_ms - enqueue_ms >= local_ms); from then on, and at once for
+ *     a call marked anywhere, members at every site are candidates. Local members are
+ *     always candidates.
  *   - The queue's strategy then chooses among the candidates: longest-idle (oldest
  *     idle_since; ties: smaller agent id, then site name), fewest-calls (fewest
  *     calls_handled, then as longest-idle), round-robin (agent id order, then site, the
@@ -49,6 +55,8 @@ typedef struct acd_planner_call {
     int priority; /* higher first */
     int64_t enqueue_ms;
     uint64_t arrival_seq; /* the owner's arrival order */
+    bool anywhere;        /* every site's members at once, whatever local_ms (its owner
+                             takes no new work for its own agents: draining) */
 } acd_planner_call_t;
 
 typedef struct acd_planner_agent {
@@ -78,6 +86,9 @@ typedef struct acd_planner_queue {
     const acd_core_relax_t *relax; /* any order: of those due for a skill the latest applies */
     size_t n_relax;
     const char *cursor;
+    /* Sister overflow: how long a call is offered only to its own site's members (the
+     * queue's max_wait when its overflow is "sister"); 0 every site at once; >= 0. */
+    int64_t local_ms;
 } acd_planner_queue_t;
 
 /* An offer made earlier and not answered yet. */
@@ -122,10 +133,20 @@ void acd_planner_offers_fini(acd_planner_offers_t *o);
  * Plans: appends the new offers to out, in the order they were decided (globally
  * first call first). The offers borrow in's strings: use them before those change.
  * Returns 0; -EINVAL when in or out is NULL, an array is NULL with a count > 0, an id,
- * site, queue or skill name is NULL, or a strategy is unknown; -ENOMEM. On failure out
- * is as it was.
+ * site, queue or skill name is NULL, a strategy is unknown or a local_ms negative;
+ * -ENOMEM. On failure out is as it was.
  */
 int acd_planner_plan(const acd_planner_input_t *in, acd_planner_offers_t *out);
+
+/*
+ * When to plan again with no other change: the first instant after in->now_ms at which
+ * a call of in gets more candidates by waiting alone, that is a relaxation of its queue's
+ * skills comes due (enqueue_ms + after_ms) or its queue's local_ms ends (enqueue_ms +
+ * local_ms); INT64_MAX when none. Every call counts, offered or not: an extra plan costs
+ * nothing but time. Writes *at and returns 0; -EINVAL (as acd_planner_plan, or at NULL),
+ * -ENOMEM (*at untouched).
+ */
+int acd_planner_replan_at(const acd_planner_input_t *in, int64_t *at);
 
 /*
  * The round-robin cursor of queue after a plan whose offers are out->v[from..n): the

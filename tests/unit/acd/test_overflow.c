@@ -9,6 +9,7 @@
  *   vm     max_wait 30 s, overflow voicemail, join_empty false, leave_empty true
  *   loopa, loopb: overflow to each other, join_empty false (a loop: the moves are capped)
  *   other  (beta)
+ *   sis    max_len 1, max_wait 1 s, overflow sister, join_empty false, leave_empty true
  *   a1: sales, backup   a2, a3: vm
  */
 static const char *const ov_acme_dids[] = {"100"};
@@ -29,6 +30,8 @@ static acd_core_queue_cfg_t ov_queues[] = {
      .overflow = "queue:loopb"},
     {.name = "loopb", .tenant = "acme", .ring_timeout_ms = 20000, .overflow = "queue:loopa"},
     {.name = "other", .tenant = "beta", .ring_timeout_ms = 20000},
+    {.name = "sis", .tenant = "acme", .ring_timeout_ms = 20000, .max_len = 1,
+     .max_wait_ms = 1000, .overflow = "sister", .leave_empty = true},
 };
 #define OV_NQ (sizeof(ov_queues) / sizeof(ov_queues[0]))
 static const char *const ov_q_a1[] = {"sales", "backup"};
@@ -276,6 +279,40 @@ static void test_reconfigure_max_wait(void **state)
     assert_int_equal(acd_core_next_deadline(h->c), INT64_MAX);
 }
 
+/*
+ * "sister" widens a call to other sites' agents in the cluster's planner; the core has no
+ * other site: the call just waits. No rule sends it anywhere (no OVERFLOW, no CDR), and a
+ * full queue refuses arrivals as one without a target.
+ */
+static void test_sister_waits(void **state)
+{
+    h_t *h = *state;
+    acd_ms_t t0 = h->now;
+    assert_int_equal(h_arrive(h, "k1", "100", "sis", 0), 0); /* nobody logged in: joins */
+    assert_int_equal(h->out.n, 0);
+    assert_int_equal(h_call(h, "k1").state, ACD_CALL_QUEUED);
+    assert_int_equal(acd_core_next_deadline(h->c), INT64_MAX); /* max_wait not armed */
+    assert_int_equal(h_tick_at(h, t0 + 1000), 0);
+    assert_int_equal(h_tick_at(h, t0 + 60000), 0);
+    assert_int_equal(h->out.n, 0);
+    acd_call_view_t v = h_call(h, "k1");
+    assert_int_equal(v.state, ACD_CALL_QUEUED);
+    assert_string_equal(v.queue, "sis");
+
+    acd_event_t ev = h_mkev(ACD_EV_CALL_ARRIVE, "k2", NULL);
+    snprintf(ev.did, sizeof(ev.did), "100");
+    snprintf(ev.queue, sizeof(ev.queue), "sis");
+    h_refused(h, &ev, -EBUSY); /* max_len 1 */
+
+    /* leave_empty: the last member (elsewhere) leaving sends nobody away either. */
+    assert_int_equal(acd_core_set_remote_members(h->c, "sis", 1), 0);
+    assert_int_equal(acd_core_set_remote_members(h->c, "sis", 0), 0);
+    assert_int_equal(h_tick_at(h, h->now + 1), 0);
+    assert_int_equal(h_count(h, ACD_ACT_OVERFLOW), 0);
+    assert_int_equal(h_count(h, ACD_ACT_CDR), 0);
+    assert_int_equal(h_call(h, "k1").state, ACD_CALL_QUEUED);
+}
+
 static void test_invalid_rules(void **state)
 {
     h_t *h = *state;
@@ -285,6 +322,7 @@ static void test_invalid_rules(void **state)
     } bad[] = {
         {"queue:nosuch", 0, 0}, {"queue:", 0, 0},   {"queue:sales", 0, 0}, /* itself */
         {"voice", 0, 0},        {"queue:other", 0, 0}, /* beta's */
+        {"Sister", 0, 0},       {"sister:x", 0, 0},
         {NULL, -1, 0},          {NULL, 0, -1},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -299,7 +337,7 @@ static void test_invalid_rules(void **state)
         if (acd_core_configure(h->c, &cfg, h->now, &h->out) != -EINVAL)
             fail_msg("bad rule %zu accepted", i);
     }
-    static const char *const good[] = {"voicemail", "callback", "hangup", "", NULL};
+    static const char *const good[] = {"voicemail", "callback", "hangup", "sister", "", NULL};
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         acd_core_queue_cfg_t queues[OV_NQ];
         memcpy(queues, ov_queues, sizeof(queues));
@@ -322,6 +360,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_leave_empty_remote, ov_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_overflow_loop_capped, ov_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_reconfigure_max_wait, ov_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_sister_waits, ov_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_rules, ov_setup, h_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -397,6 +397,10 @@ static const cfg_err_case_t err_cases[] = {
      "unknown target 'queue' for 'option 1' (use queue:NAME[!urgent|!0..100], menu:NAME, "
      "voicemail, hours, operator, callback, escalate, repeat or hangup)"},
     {"target case", MENU("options: {\"1\": Voicemail}"), 9, "unknown target 'Voicemail'"},
+    /* "sister" is a queue's overflow, not a place a menu or a script sends a call */
+    {"sister in a menu", MENU("options: {\"1\": sister}"), 9,
+     "unknown target 'sister' for 'option 1'"},
+    {"sister in a script", SCRIPT("then: sister"), 9, "unknown target 'sister'"},
     {"priority too high", MENU("options: {\"1\": \"queue:main!101\"}"), 9,
      "unknown target 'queue:main!101'"},
     {"empty suffix", MENU("options: {\"1\": \"queue:main!\"}"), 9, "unknown target 'queue:main!'"},

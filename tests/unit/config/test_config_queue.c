@@ -121,6 +121,18 @@ static void test_defaults(void **state)
     acd_config_free(cfg);
 }
 
+/* overflow: sister (the cluster's overflow to the sister site) needs a max_wait. */
+static void test_overflow_sister(void **state)
+{
+    (void)state;
+    acd_config_t *cfg = cfg_load_ok(QUEUE "    max_wait: 45\n    overflow: sister\n");
+    const acd_cfg_queue_t *q = &cfg->queues[2];
+    assert_string_equal(q->name, "main");
+    assert_string_equal(q->overflow, "sister");
+    assert_int_equal(q->max_wait_ms, 45000);
+    acd_config_free(cfg);
+}
+
 static void test_merge(void **state)
 {
     (void)state;
@@ -193,9 +205,17 @@ static const cfg_err_case_t err_cases[] = {
      "overflow of queue 'main' names queue 'other', which belongs to tenant 'acme'"},
     {"overflow menu", QUEUE "    overflow: \"menu:main\"\n", 8,
      "target 'menu:main' is not allowed for 'overflow' (use queue:NAME[!urgent|!0..100], "
-     "voicemail, callback or hangup)"},
+     "voicemail, callback, hangup or sister)"},
     {"overflow unknown word", QUEUE "    overflow: drop\n", 8,
      "unknown target 'drop' for 'overflow'"},
+    {"overflow sister without max_wait", QUEUE "    overflow: sister\n", 8,
+     "overflow 'sister' of queue 'main' needs 'max_wait' > 0: how long a call waits for its own"
+     " site's agents before other sites' may take it"},
+    {"overflow sister max_wait 0", QUEUE "    max_wait: 0\n    overflow: sister\n", 9,
+     "overflow 'sister' of queue 'main' needs 'max_wait' > 0"},
+    {"overflow sister spelled", QUEUE "    max_wait: 30\n    overflow: Sister\n", 9,
+     "unknown target 'Sister' for 'overflow'"},
+
     /* limits and flags */
     {"max_wait negative", QUEUE "    max_wait: -1\n", 8,
      "'max_wait' must be between 0 and 86400 seconds"},
@@ -227,6 +247,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_overflow_sister),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_error_cases),
     };
