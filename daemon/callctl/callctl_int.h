@@ -122,7 +122,6 @@ struct call {
     int64_t oncall_answer_ms;
     /* outcall.c (ADR 0021): nobody on the line until the customer is called */
     char delivery[16];            /* "", "callback", "voicemail", "outbound" */
-    char vm_id[ACD_ID_MAX];       /* voicemail task: the message's call id */
     bool vm_played;
     int64_t due_ms;
     int attempt;
@@ -371,7 +370,7 @@ bool acd__vm_hangup(acd_callctl_t *cc, call_t *call);
 int acd__vm_api(acd_callctl_t *cc, const acd_cfg_tenant_t *tc, struct json_object *answer);
 void acd__vm_scan(const char *dir, const char *tenant, int64_t now, struct json_object *arr,
                   size_t *overdue);
-void acd__vm_mark_done(acd_callctl_t *cc, const char *tenant, const char *id, const char *agent);
+void acd__vm_mark_done(acd_callctl_t *cc, const char *tenant, const char *wav, const char *agent);
 /* Reports messages past their due time once (ACD-VM-OVERDUE). */
 void acd__vm_overdue_check(acd_callctl_t *cc);
 

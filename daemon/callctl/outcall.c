@@ -97,7 +97,6 @@ void acd__outcall_task(acd_callctl_t *cc, const call_t *vm, int64_t due_ms)
         return;
     }
     snprintf(t->vm_path, sizeof(t->vm_path), "%s", vm->vm_path);
-    snprintf(t->vm_id, sizeof(t->vm_id), "%s", vm->id);
     t->due_ms = due_ms;
     t->attempt = 1;
     (void)outcall_enqueue(cc, t, tc && tc->vm_queue ? tc->vm_queue : NULL, 0, 0);
@@ -314,8 +313,8 @@ static void outcall_customer_cb(void *ud, acd_sip_txn_t *ct, const acd_sip_msg_t
     acd__cc_dialog_publish(cc, leg);
     acd__agent_ack(cc, call, &leg->remote_sdp);
     call->bridged = true;
-    if (call->vm_id[0])
-        acd__vm_mark_done(cc, call->tenant, call->vm_id, call->agent->agent_id);
+    if (strcmp(call->delivery, "voicemail") == 0 && call->vm_path[0])
+        acd__vm_mark_done(cc, call->tenant, call->vm_path, call->agent->agent_id);
     acd_log_notice("ACD-OUTCALL-CONNECTED", "call=%s delivery=%s agent=%s number=%s attempt=%d",
                    call->id, call->delivery, call->agent->agent_id, call->caller_num,
                    call->attempt);
@@ -338,7 +337,6 @@ void acd__outcall_failed(acd_callctl_t *cc, call_t *call, const char *why)
                 next->retry_enqueue_ms = v.enqueue_ms;
             }
             snprintf(next->vm_path, sizeof(next->vm_path), "%s", call->vm_path);
-            snprintf(next->vm_id, sizeof(next->vm_id), "%s", call->vm_id);
             next->attempt = call->attempt + 1;
             acd__outcall_retry_arm(cc, next, tc ? tc->callback_delay_ms : 10000);
         }
@@ -468,7 +466,6 @@ int acd__outcall_adopt(acd_callctl_t *cc, const acd_member_adopt_t *a)
     snprintf(call->id, sizeof(call->id), "%s", a->call_id); /* the call keeps its id */
     snprintf(call->delivery, sizeof(call->delivery), "%s", a->delivery);
     snprintf(call->vm_path, sizeof(call->vm_path), "%s", a->message ? a->message : "");
-    snprintf(call->vm_id, sizeof(call->vm_id), "%s", a->call_id);
     call->caller.state = LEG_ENDED;
     call->codec = ACD_CODEC_NONE;
     call->te_pt = 101;

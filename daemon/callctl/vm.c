@@ -217,13 +217,18 @@ void acd__vm_scan(const char *dir, const char *tenant, int64_t now, json_object 
     closedir(d);
 }
 
-/* Marks message id (its record under the tenant's directory) done by agent. */
-void acd__vm_mark_done(acd_callctl_t *cc, const char *tenant, const char *id, const char *agent)
+/* Marks the message whose WAV is wav (its record: the same path ending .json) done by
+ * agent. A sister that adopted the task reads it where the recording site wrote it. */
+void acd__vm_mark_done(acd_callctl_t *cc, const char *tenant, const char *wav, const char *agent)
 {
-    const acd_cfg_tenant_t *tc = acd__caller_tenant_cfg(cc->cfg, tenant);
-    char dir[256], path[600];
-    vm_dir(cc, tc, dir, sizeof(dir));
-    snprintf(path, sizeof(path), "%s/%s.json", dir, id);
+    char path[600], id[ACD_ID_MAX];
+    size_t n = strlen(wav);
+    if (n < 5 || strcmp(wav + n - 4, ".wav") != 0 || n + 2 > sizeof(path))
+        return;
+    snprintf(path, sizeof(path), "%.*s.json", (int)(n - 4), wav);
+    const char *base = strrchr(wav, '/');
+    base = base ? base + 1 : wav;
+    snprintf(id, sizeof(id), "%.*s", (int)(strlen(base) - 4), base);
     json_object *rec = json_object_from_file(path);
     if (!rec)
         return;
