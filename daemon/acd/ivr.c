@@ -2,12 +2,13 @@
 #include "acd/ivr.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/err.h"
 
 /*
  * A compiled IVR is one allocation: this header, the menus, then every menu's options,
@@ -100,17 +101,6 @@ int acd_ivr_target_format(const acd_ivr_target_t *t, char *buf, size_t len)
 
 /* ---- compiling ---- */
 
-static int ivr_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
-
 /* Index of the menu called name in menus[0..n), or -1. */
 static long ivr_index(const acd_ivr_menu_t *menus, size_t n, const char *name)
 {
@@ -131,15 +121,15 @@ static int ivr_check_target(const acd_ivr_menu_t *menus, size_t n, const acd_ivr
 {
     size_t tn = strnlen(t->target, ACD_IVR_NAME_MAX);
     if (t->go <= ACD_IVR_GO_NONE || (unsigned)t->go >= IVR_NGO)
-        return ivr_fail(err, errlen, "menu '%s': %s has no valid target", m->name, what);
+        return acd_err_invalid(err, errlen, "menu '%s': %s has no valid target", m->name, what);
     if (ivr_named(t->go) && !ivr_name_ok(t->target, tn))
-        return ivr_fail(err, errlen, "menu '%s': %s has no valid %s name", m->name, what,
+        return acd_err_invalid(err, errlen, "menu '%s': %s has no valid %s name", m->name, what,
                         acd_ivr_go_name(t->go));
     if (t->go == ACD_IVR_GO_MENU && ivr_index(menus, n, t->target) < 0)
-        return ivr_fail(err, errlen, "menu '%s': %s goes to unknown menu '%s'", m->name, what,
+        return acd_err_invalid(err, errlen, "menu '%s': %s goes to unknown menu '%s'", m->name, what,
                         t->target);
     if (t->priority < 0 || t->priority > ACD_IVR_PRIORITY_MAX)
-        return ivr_fail(err, errlen, "menu '%s': %s has priority %d outside 0..%d", m->name, what,
+        return acd_err_invalid(err, errlen, "menu '%s': %s has priority %d outside 0..%d", m->name, what,
                         t->priority, ACD_IVR_PRIORITY_MAX);
     return 0;
 }
@@ -162,23 +152,23 @@ static int ivr_check_menu(const acd_ivr_menu_t *menus, size_t n, size_t i, char 
 {
     const acd_ivr_menu_t *m = &menus[i];
     if (!m->name || !ivr_name_ok(m->name, strlen(m->name)))
-        return ivr_fail(err, errlen, "menu %zu: no valid name", i);
+        return acd_err_invalid(err, errlen, "menu %zu: no valid name", i);
     if (ivr_index(menus, i, m->name) >= 0)
-        return ivr_fail(err, errlen, "menu '%s': defined twice", m->name);
+        return acd_err_invalid(err, errlen, "menu '%s': defined twice", m->name);
     if (!m->prompt || !*m->prompt)
-        return ivr_fail(err, errlen, "menu '%s': no prompt", m->name);
+        return acd_err_invalid(err, errlen, "menu '%s': no prompt", m->name);
     if (m->timeout_ms < 0 || m->retries < 0)
-        return ivr_fail(err, errlen, "menu '%s': negative timeout or retries", m->name);
+        return acd_err_invalid(err, errlen, "menu '%s': negative timeout or retries", m->name);
     if (m->n_options && !m->options)
-        return ivr_fail(err, errlen, "menu '%s': no option array", m->name);
+        return acd_err_invalid(err, errlen, "menu '%s': no option array", m->name);
     for (size_t k = 0; k < m->n_options; k++) {
         char key = m->options[k].key, what[16];
         if (!ivr_key_ok(key))
-            return ivr_fail(err, errlen, "menu '%s': option %zu has key 0x%02x, not 0-9 * #",
+            return acd_err_invalid(err, errlen, "menu '%s': option %zu has key 0x%02x, not 0-9 * #",
                             m->name, k, (unsigned char)key);
         for (size_t j = 0; j < k; j++)
             if (m->options[j].key == key)
-                return ivr_fail(err, errlen, "menu '%s': key '%c' used twice", m->name, key);
+                return acd_err_invalid(err, errlen, "menu '%s': key '%c' used twice", m->name, key);
         snprintf(what, sizeof(what), "key '%c'", key);
         int rc = ivr_check_target(menus, n, m, what, &m->options[k].target, err, errlen);
         if (rc < 0)
@@ -187,10 +177,10 @@ static int ivr_check_menu(const acd_ivr_menu_t *menus, size_t n, size_t i, char 
     if (m->on_timeout.go == ACD_IVR_GO_NONE)
         return 0;
     if (m->on_timeout.go == ACD_IVR_GO_REPEAT)
-        return ivr_fail(err, errlen, "menu '%s': on_timeout cannot repeat", m->name);
+        return acd_err_invalid(err, errlen, "menu '%s': on_timeout cannot repeat", m->name);
     int rc = ivr_check_target(menus, n, m, "on_timeout", &m->on_timeout, err, errlen);
     if (rc == 0 && ivr_timeout_loops(menus, n, i))
-        rc = ivr_fail(err, errlen, "menu '%s': on_timeout menus lead back in a loop", m->name);
+        rc = acd_err_invalid(err, errlen, "menu '%s': on_timeout menus lead back in a loop", m->name);
     return rc;
 }
 
@@ -214,7 +204,7 @@ int acd_ivr_alloc(acd_ivr_t **ip, const acd_ivr_menu_t *menus, size_t n, const c
                   char *err, size_t errlen)
 {
     if (!ip || !menus || n == 0 || !entry || n > SIZE_MAX / (2 * sizeof(*menus)))
-        return ivr_fail(err, errlen, "no menus");
+        return acd_err_invalid(err, errlen, "no menus");
     size_t n_opts = 0, n_chars = 0;
     for (size_t i = 0; i < n; i++) {
         int rc = ivr_check_menu(menus, n, i, err, errlen);
@@ -227,7 +217,7 @@ int acd_ivr_alloc(acd_ivr_t **ip, const acd_ivr_menu_t *menus, size_t n, const c
     }
     long e = ivr_index(menus, n, entry);
     if (e < 0)
-        return ivr_fail(err, errlen, "entry menu '%s' is not defined", entry);
+        return acd_err_invalid(err, errlen, "entry menu '%s' is not defined", entry);
 
     acd_ivr_t *ivr =
         malloc(sizeof(*ivr) + n * sizeof(*menus) + n_opts * sizeof(acd_ivr_option_t) + n_chars);

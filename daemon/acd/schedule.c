@@ -5,10 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/err.h"
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
@@ -338,17 +339,6 @@ out:
 
 /* ---- checking and parsing ---- */
 
-static int sched_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
-
 static bool sched_date_ok(const acd_sched_date_t *d)
 {
     static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -364,9 +354,9 @@ static int sched_check_spans(const char *what, const acd_sched_span_t *sp, size_
 {
     for (size_t i = 0; i < n; i++) {
         if (sp[i].days == 0 || (sp[i].days & ~ACD_SCHED_ALL_DAYS))
-            return sched_fail(err, errlen, "%s[%zu]: no valid weekdays", what, i);
+            return acd_err_invalid(err, errlen, "%s[%zu]: no valid weekdays", what, i);
         if (sp[i].start_min < 0 || sp[i].end_min > 1440 || sp[i].start_min >= sp[i].end_min)
-            return sched_fail(err, errlen, "%s[%zu]: %d-%d is not a span within one day", what, i,
+            return acd_err_invalid(err, errlen, "%s[%zu]: %d-%d is not a span within one day", what, i,
                               sp[i].start_min, sp[i].end_min);
     }
     return 0;
@@ -375,17 +365,17 @@ static int sched_check_spans(const char *what, const acd_sched_span_t *sp, size_
 int acd_schedule_check(const acd_schedule_t *s, char *err, size_t errlen)
 {
     if (!s)
-        return sched_fail(err, errlen, "no schedule");
+        return acd_err_invalid(err, errlen, "no schedule");
     if (strnlen(s->tz, SCHED_TZ_MAX) >= SCHED_TZ_MAX || acd_schedule_tz_valid(s->tz) < 0)
-        return sched_fail(err, errlen, "unknown time zone '%.*s'", (int)SCHED_TZ_MAX - 1, s->tz);
+        return acd_err_invalid(err, errlen, "unknown time zone '%.*s'", (int)SCHED_TZ_MAX - 1, s->tz);
     if ((s->n_hours && !s->hours) || (s->n_lunch && !s->lunch) || (s->n_holidays && !s->holidays))
-        return sched_fail(err, errlen, "missing span or holiday array");
+        return acd_err_invalid(err, errlen, "missing span or holiday array");
     int rc = sched_check_spans("hours", s->hours, s->n_hours, err, errlen);
     if (rc == 0)
         rc = sched_check_spans("lunch", s->lunch, s->n_lunch, err, errlen);
     for (size_t i = 0; rc == 0 && i < s->n_holidays; i++)
         if (!sched_date_ok(&s->holidays[i]))
-            rc = sched_fail(err, errlen, "holidays[%zu]: %d-%d-%d is not a date", i,
+            rc = acd_err_invalid(err, errlen, "holidays[%zu]: %d-%d-%d is not a date", i,
                             s->holidays[i].year, s->holidays[i].month, s->holidays[i].day);
     return rc;
 }

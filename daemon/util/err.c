@@ -1,6 +1,9 @@
 /* err.c - names and messages for acdd's error codes. */
 #include "util/err.h"
 
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 /* X(name): the errno values acdd reports by name; messages come from strerror(). */
@@ -46,4 +49,15 @@ const char *acd_errname(int err)
     default:
         return "EUNKNOWN";
     }
+}
+
+int acd_err_invalid(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -EINVAL;
 }

@@ -2,6 +2,8 @@
 #ifndef ACD_UTIL_ERR_H
 #define ACD_UTIL_ERR_H
 
+#include <stddef.h>
+
 #include <errno.h>
 
 /*
@@ -40,5 +42,13 @@ const char *acd_strerror(int err);
 
 /* Returns the static symbolic name of err ("ENOMEM", "ACD_EPARSE", "OK"). */
 const char *acd_errname(int err);
+
+/*
+ * Writes the printf-style message into err (errlen bytes, NUL-terminated, truncated; err
+ * may be NULL or errlen 0: nothing is written) and returns -EINVAL, so a checker can
+ * `return acd_err_invalid(err, errlen, "menu '%s' ...", name);`.
+ */
+int acd_err_invalid(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif
