@@ -122,6 +122,7 @@ int acd__outcall_schedule(acd_callctl_t *cc, const char *tenant, const char *num
         /* Scheduled: it waits here (not yet in a queue, not replicated) until at_ms. */
         snprintf(call->queue, sizeof(call->queue), "%s", queue ? queue : "");
         call->retry_priority = priority;
+        call->due_ms = at_ms;
         acd__outcall_retry_arm(cc, call, (int)wait);
         acd_log_notice("ACD-OUTCALL-SCHEDULED", "call=%s tenant=%s at_ms=%lld", call->id,
                        tenant, (long long)at_ms);
@@ -349,6 +350,13 @@ void acd__outcall_failed(acd_callctl_t *cc, call_t *call, const char *why)
 static void outcall_retry_cb(uv_timer_t *h)
 {
     call_t *call = h->data;
+    int64_t early = call->due_ms - acd__cc_now(call->cc);
+    if (call->due_ms && early > 0) {
+        /* The loop's clock lags the wall clock a little: not before at_ms. */
+        acd__outcall_retry_arm(call->cc, call, (int)early);
+        return;
+    }
+    call->due_ms = 0;
     (void)outcall_enqueue(call->cc, call, call->queue, call->retry_priority,
                           call->retry_enqueue_ms);
 }
