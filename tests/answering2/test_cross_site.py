@@ -42,8 +42,10 @@ def part_override(chk, c):
     a, b = c["a"], c["b"]
     status, doc = an.api(a, "PUT", "/v1/tenants/acme/override", {"kind": "closed"})
     chk.eq(status, 202, "(a) PUT override at a -> 202 (cluster)")
-    stored = c.etcd.get("/acdd/tenant-state/acme")
-    chk.check(stored and "closed" in next(iter(stored.values())), "(a) the override is in etcd", repr(stored))
+    # 202: a has applied it and asked etcd to store it; the put completes a moment later.
+    stored = h.wait_for(lambda: (lambda v: v if v and "closed" in next(iter(v.values())) else None)(
+        c.etcd.get("/acdd/tenant-state/acme")), 5, interval=0.1)
+    chk.check(stored, "(a) the override is in etcd", repr(c.etcd.get("/acdd/tenant-state/acme")))
     seen = h.wait_for(lambda: tenant_at(b, "acme").get("mode") == "override", 5, interval=0.2)
     chk.check(seen, "(a) b shows acme in mode override", repr(tenant_at(b, "acme")))
     chk.eq((tenant_at(b, "acme").get("override") or {}).get("kind"), "closed", "(a) b's override kind")
