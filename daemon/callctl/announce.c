@@ -53,8 +53,12 @@ static void announce_call(acd_callctl_t *cc, call_t *call, const acd_cfg_queue_t
     if (!n)
         return;
     call->last_announce_ms = now;
-    acd_log_debug("ACD-ANNOUNCE", "call=%s position=%u ewt_ms=%lld", call->id, pos,
-                  (long long)ewt);
+    char words[ANNOUNCE_WORDS * 16] = "";
+    size_t wl = 0;
+    for (size_t i = 0; i < n && wl < sizeof(words); i++)
+        wl += (size_t)snprintf(words + wl, sizeof(words) - wl, "%s%s", i ? "," : "", list[i]);
+    acd_log_debug("ACD-ANNOUNCE", "call=%s position=%u ewt_ms=%lld lang=%s words=%s", call->id,
+                  pos, (long long)ewt, call->lang, words);
     acd__caller_play_list(call, list, n);
 }
 

@@ -6,9 +6,11 @@ first caller for 25 s before answering (ring_timeout 30). The second caller, arr
 later, waits the whole time with nobody free: acdd announces to it every 10 s
 (ACD-ANNOUNCE, logged at debug level: the harness runs acdd with log level debug) with
 position=1 (the first caller is being offered, no longer waiting) and an expected wait
-ewt_ms >= 0: at ~10 s and ~20 s after it arrived, 10 s apart. The first caller, ringing
-an agent, hears none. The second caller hangs up after ~22 s (abandoned); the first talks
-to 2001 at 25 s."""
+ewt_ms >= 0: at ~10 s and ~20 s after it arrived, 10 s apart, said in the tenant's
+language with number prompts: words=position,n1,wait,<minutes>,minute(s) (Spanish:
+n1m, the form before "minuto"). The first caller, ringing an agent, hears none. The
+second caller hangs up after ~22 s (abandoned); the first talks to 2001 at 25 s.
+Run as `test_announce.py [en|es]` (CTest runs both)."""
 
 import os
 import sys
@@ -19,11 +21,12 @@ h = ah.h
 
 ANNOUNCE_S = 10
 RING_MS = 25000
+LANG = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] in ("en", "es") else "en"
 
 
 def test(chk):
     site = h.new_site(chk, "announce", agents=[ah.agent("2001", ["main"])],
-                      tenants=[ah.tenant("acme", ["1000"], "main")],
+                      tenants=[ah.tenant("acme", ["1000"], "main", language=LANG)],
                       queues=[ah.queue("main", "acme", ring_timeout=30, announce=ANNOUNCE_S)])
     ah.use_test_prompts(site)
     site.start()
@@ -54,6 +57,17 @@ def test(chk):
     chk.eq([a.get("position") for a in ann], ["1"] * len(ann), "announcements say position=1")
     chk.check(all(a.get("ewt_ms", "").isdigit() for a in ann), "announcements carry ewt_ms >= 0",
               [a.get("ewt_ms") for a in ann])
+    for a in ann:
+        words = (a.get("words") or "").split(",")
+        mins = max(1, (int(a.get("ewt_ms") or 0) + 59999) // 60000)
+        unit = "minute" if mins == 1 else "minutes"
+        chk.eq(a.get("lang"), LANG, "announcement in the tenant's language")
+        chk.eq(words[:2], ["position", "n1"], "'you are caller number one'")
+        chk.check(len(words) >= 4 and words[2] == "wait" and words[-1] == unit,
+                  "'your expected wait is about ... %s' (%d min)" % (unit, mins), words)
+        if mins == 1:
+            chk.eq(words[3], "n1m" if LANG == "es" else "n1",
+                   "one minute said as %s" % ("'un' (before minuto)" if LANG == "es" else "'one'"))
     arrived = ah.events(site, "ACD-SCRIPT", call=c2.get("call_id"))
     t = [a["_t"] for a in ann]
     if arrived and arrived[0]["_t"] and t:
