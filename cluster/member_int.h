@@ -113,6 +113,7 @@ struct acd_member {
     acd_etcd_watch_t *config_watch;
     int64_t config_rev;    /* mod_revision of the shared config applied */
     acd_etcd_watch_t *tstate_watch; /* tenants' live state (member_tstate.c) */
+    struct lead_cursors *rr_cursors; /* member_lead.c: round-robin cursors while leading */
     int64_t tstate_rev;    /* the newest tenant-state revision applied */
 
     bool island;

@@ -44,54 +44,37 @@ typedef struct lead_input {
 
 /*
  * Round-robin cursors of a leading member, by queue: the agent it offered a call of that
- * queue to last. They are kept here, keyed by the member, as acd_member_t has no field
- * for them; acd__member_offers_clear() drops a member's with its offers when it stops
- * leading (a new leader starts every turn from the first agent).
+ * queue to last (m->rr_cursors). acd__member_offers_clear() drops them with the offers
+ * when the member stops leading (a new leader starts every turn from the first agent).
  */
 typedef struct lead_cursor {
     char queue[ACD_ID_MAX];
     char agent[ACD_ID_MAX];
 } lead_cursor_t;
 
-typedef struct lead_cursors {
-    const acd_member_t *m;
+struct lead_cursors {
     lead_cursor_t *v;
     size_t n, cap;
-    struct lead_cursors *next;
-} lead_cursors_t;
+};
+typedef struct lead_cursors lead_cursors_t;
 
-static lead_cursors_t *lead_cursor_sets;
-
-static lead_cursors_t *lead_cursors_of(const acd_member_t *m, bool create)
+static lead_cursors_t *lead_cursors_of(acd_member_t *m, bool create)
 {
-    lead_cursors_t *set;
-    for (set = lead_cursor_sets; set; set = set->next) {
-        if (set->m == m)
-            return set;
-    }
-    if (!create || !(set = calloc(1, sizeof(*set))))
-        return NULL;
-    set->m = m;
-    set->next = lead_cursor_sets;
-    lead_cursor_sets = set;
-    return set;
+    if (!m->rr_cursors && create)
+        m->rr_cursors = calloc(1, sizeof(*m->rr_cursors));
+    return m->rr_cursors;
 }
 
-static void lead_cursors_drop(const acd_member_t *m)
+static void lead_cursors_drop(acd_member_t *m)
 {
-    for (lead_cursors_t **pp = &lead_cursor_sets; *pp; pp = &(*pp)->next) {
-        if ((*pp)->m == m) {
-            lead_cursors_t *set = *pp;
-            *pp = set->next;
-            free(set->v);
-            free(set);
-            return;
-        }
-    }
+    if (m->rr_cursors)
+        free(m->rr_cursors->v);
+    free(m->rr_cursors);
+    m->rr_cursors = NULL;
 }
 
 /* m's cursor of queue, NULL when none. */
-static const char *lead_cursor(const acd_member_t *m, const char *queue)
+static const char *lead_cursor(acd_member_t *m, const char *queue)
 {
     const lead_cursors_t *set = lead_cursors_of(m, false);
     for (size_t i = 0; set && i < set->n; i++) {
@@ -101,7 +84,7 @@ static const char *lead_cursor(const acd_member_t *m, const char *queue)
     return NULL;
 }
 
-static void lead_cursor_set(const acd_member_t *m, const char *queue, const char *agent)
+static void lead_cursor_set(acd_member_t *m, const char *queue, const char *agent)
 {
     lead_cursors_t *set = lead_cursors_of(m, true);
     if (!set)
