@@ -111,6 +111,37 @@ static const char *const needed[] = {
     "saturated",  "callback_offer", "callback_taken", "callback_intro", "urgent",      "goodbye",
 };
 
+/* Checks that every name acd_prompt_say_hours() says for spans has its text in lang. */
+static void check_hours(const char *lang, const acd_say_span_t *spans, size_t n)
+{
+    const char *names[ACD_PROMPT_SAY_HOURS_MAX];
+    size_t k = acd_prompt_say_hours(lang, spans, n, names, ACD_PROMPT_SAY_HOURS_MAX);
+    assert_true(k > 0);
+    for (size_t j = 0; j < k; j++) {
+        if (!has_text(lang, names[j]))
+            fail_msg("deploy/prompts/%s/%s.txt is missing (opening hours)", lang, names[j]);
+    }
+}
+
+/*
+ * Weeks that make acd_prompt_say_hours() say every name it has: each day alone (with
+ * "oh" minutes, a.m. and p.m.), runs of three and two days, a split day, whole days,
+ * midnight, and no spans at all.
+ */
+static void check_hours_names(const char *lang)
+{
+    for (int d = 0; d < 7; d++) {
+        const acd_say_span_t day = {(uint8_t)(1u << d), 9 * 60 + 5, 18 * 60 + 30};
+        check_hours(lang, &day, 1);
+    }
+    static const acd_say_span_t week[] = {
+        {0x07, 9 * 60, 14 * 60}, {0x07, 15 * 60, 18 * 60}, {0x18, 0, 1440},
+        {0x20, 22 * 60, 1440},   {0x40, 0, 6 * 60},
+    };
+    check_hours(lang, week, sizeof(week) / sizeof(week[0]));
+    check_hours(lang, NULL, 0);
+}
+
 static void test_prompt_texts_exist(void **state)
 {
     (void)state;
@@ -130,6 +161,7 @@ static void test_prompt_texts_exist(void **state)
                     fail_msg("deploy/prompts/%s/%s.txt is missing (for %d)", langs[l], names[j], n);
             }
         }
+        check_hours_names(langs[l]);
     }
 }
 
@@ -154,8 +186,12 @@ static void test_languages_match(void **state)
         n++;
     }
     closedir(d);
-    /* 24 phrases, n0..n29, 7 tens alone, 7 tens before a unit, n1m and n21m. */
-    assert_int_equal(n, 24 + 30 + 7 + 7 + 2);
+    /*
+     * 24 phrases, n0..n29, 7 tens alone, 7 tens before a unit, n1m and n21m; for the
+     * opening hours 7 days, hours_intro, always_open, all_day, midnight, am, pm and the
+     * words to, from, from_day, and, oh.
+     */
+    assert_int_equal(n, 24 + 30 + 7 + 7 + 2 + 7 + 11);
 }
 
 int main(void)
