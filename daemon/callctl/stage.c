@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "media/say.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -34,9 +35,9 @@ static void stage_play(call_t *call, const char *const *names, size_t n)
 {
     const leg_t *leg = &call->caller;
     struct sockaddr_storage remote;
-    const char *have[8];
+    const char *have[ACD_MEDIA_LIST_MAX];
     size_t k = 0;
-    for (size_t i = 0; i < n && k < 8; i++)
+    for (size_t i = 0; i < n && k < ACD_MEDIA_LIST_MAX; i++)
         if (names[i] && acd_media_has_prompt(call->cc->media, call->lang, names[i]))
             have[k++] = names[i];
     if (!leg->has_remote_sdp || !leg->remote_sdp.port ||
@@ -222,14 +223,41 @@ static void stage_enqueue(acd_callctl_t *cc, call_t *call, const char *queue, in
     }
 }
 
+/*
+ * The tenant's real opening hours, spoken ("Our office hours are Monday to Friday from
+ * nine a.m. to six p.m."), between the closed-department notice and the voicemail offer;
+ * the recorded "hours" prompt when they cannot be said (a language without the words).
+ */
 static void stage_hours(call_t *call, bool dept_closed)
 {
     const acd_cfg_tenant_t *tc = acd__caller_tenant_cfg(call->cc->cfg, call->tenant);
-    const char *list[3];
+    const char *list[ACD_MEDIA_LIST_MAX];
     size_t n = 0;
     if (dept_closed)
         list[n++] = "dept_closed";
-    list[n++] = "hours";
+    size_t said = 0;
+    if (tc && tc->n_hours <= ACD_PROMPT_SAY_HOURS_MAX &&
+        acd_media_has_prompt(call->cc->media, call->lang, "hours_intro")) {
+        acd_say_span_t spans[ACD_PROMPT_SAY_HOURS_MAX];
+        for (size_t i = 0; i < tc->n_hours; i++)
+            spans[i] = (acd_say_span_t){.days = tc->hours[i].days,
+                                        .start_min = tc->hours[i].start_min,
+                                        .end_min = tc->hours[i].end_min};
+        said = acd_prompt_say_hours(call->lang, spans, tc->n_hours, list + n,
+                                    ACD_MEDIA_LIST_MAX - n - 1);
+    }
+    if (said > 0) {
+        char words[512];
+        size_t w = 0;
+        for (size_t i = 0; i < said && w < sizeof(words); i++)
+            w += (size_t)snprintf(words + w, sizeof(words) - w, "%s%s", i ? " " : "",
+                                  list[n + i]);
+        acd_log_info("ACD-STAGE-HOURS", "call=%s lang=%s words=\"%s\"", call->id, call->lang,
+                     words);
+    }
+    n += said;
+    if (said == 0)
+        list[n++] = "hours";
     if (tc && tc->voicemail)
         list[n++] = "vm_offer";
     call->stage = STAGE_HOURS;

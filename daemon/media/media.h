@@ -55,8 +55,11 @@ uint16_t acd_media_stream_port(const acd_media_stream_t *s);
 int acd_media_stream_play(acd_media_stream_t *s, const struct sockaddr *remote, acd_codec_t codec,
                           const char *lang, const char *first, const char *loop);
 
-/* Most prompts one playlist holds (e.g. "position", "n20", "n3", "wait", ...). */
-#define ACD_MEDIA_LIST_MAX 16
+/*
+ * Most prompts one playlist holds (e.g. "position", "n20", "n3", "wait", ...): enough for
+ * a week of opening hours with two spans a day said in groups (media/say.h).
+ */
+#define ACD_MEDIA_LIST_MAX 48
 
 /* A playlist has played to its end. */
 typedef void (*acd_media_ended_cb)(void *ud);

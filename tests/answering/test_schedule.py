@@ -13,7 +13,8 @@ CEST (the hour 02:00-03:00 does not exist there that night). At that instant:
               falls in the skipped hour: it takes effect at the jump)
   dst_closed  Europe/Madrid     hours sun 01:00-02:30                          -> after-hours
               (closed at the jump; a clock that kept CET would say 02:00:30, open)
-Every tenant gets a call: its ACD-SCRIPT line names the mode and the built-in greeting;
+Every tenant gets a call: its ACD-SCRIPT line names the mode and the built-in greeting, and
+a closed tenant's caller hears that tenant's own hours (ACD-STAGE-HOURS words);
 GET /v1/tenants lists each mode, open flag, zone and the instant of the next change
 (schedule clock, computed here with zoneinfo); so does `acdctl tenant list --json` when
 acdctl has it."""
@@ -60,6 +61,13 @@ TENANTS = [
                             "hours": [{"days": "sun", "open": "01:00", "close": "02:30"}]},
      "after-hours", False, "closed", "hours", at("Europe/Madrid", 2026, 4, 5, 1, 0)),
 ]
+
+# The hours each closed tenant's caller hears (media/say.h, English 12-hour form).
+HOURS_SAID = {
+    "holiday": "hours_intro day_mon word_to day_sun word_from n9 am word_to n5 pm",
+    "after": "hours_intro day_mon word_to day_fri word_from n9 am word_to n5 pm",
+    "dst_closed": "hours_intro day_sun word_from n1 am word_to n2 n30 am",
+}
 
 
 def test(chk):
@@ -122,6 +130,10 @@ def test(chk):
             chk.eq({k: s[0].get(k) for k in ("tenant", "mode", "reason", "greeting", "then")},
                    {"tenant": name, "mode": mode, "reason": "none", "greeting": greeting,
                     "then": then}, "%s: ACD-SCRIPT fields" % name)
+        if then == "hours":
+            said = ah.events(site, "ACD-STAGE-HOURS", call=cdr.get("call_id"))
+            chk.eq([(x.get("lang"), x.get("words")) for x in said], [("en", HOURS_SAID[name])],
+                   "%s: ACD-STAGE-HOURS says its own hours" % name)
         want_disp = "abandoned" if then.startswith("queue:") else "ivr"
         chk.eq(cdr.get("disposition"), want_disp, "%s: CDR disposition" % name)
 
