@@ -1,5 +1,6 @@
 /* admin.c - the admin HTTP endpoint: a libuv listener feeding libh2o, its routes, its teardown. */
 #include "api/admin.h"
+#include "api/admin_int.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -27,45 +28,6 @@
 
 #define ADMIN_BACKLOG 64
 
-/* The one h2o handler, mounted at "/"; it routes by path itself. */
-typedef struct admin_handler {
-    h2o_handler_t super;
-    acd_admin_t *admin;
-} admin_handler_t;
-
-/*
- * One accepted connection. h2o owns the protocol state and closes the handle when it is
- * done with it; we only keep the handle's memory and a link so that close can find it.
- */
-typedef struct admin_conn {
-    acd_list_t link; /* in acd_admin.conns */
-    acd_admin_t *admin;
-    uv_tcp_t tcp;
-} admin_conn_t;
-
-struct acd_admin {
-    uv_loop_t *loop;
-    acd_admin_ops_t ops;
-    void *ud;
-    acd_admin_control_t control; /* the process's verbs; has_control false: none */
-    void *control_ud;
-    bool has_control;
-    uint16_t port;
-
-    uv_tcp_t listener;
-    uv_timer_t fin[2]; /* never started: closed one after the other to order the teardown */
-    h2o_globalconf_t config;
-    h2o_context_t ctx;
-    h2o_accept_ctx_t accept_ctx;
-
-    acd_list_t conns; /* admin_conn_t, until their close callback */
-    size_t n_conns;
-
-    bool closing, listener_closed, finishing;
-    void (*close_cb)(void *ud);
-    void *close_ud;
-};
-
 /* A route: the one method it answers, and the handler that fills the response of req. */
 typedef struct admin_route {
     const char *path;
@@ -79,6 +41,16 @@ static void admin_get_healthz(acd_admin_t *a, h2o_req_t *req);
 static void admin_post_drain(acd_admin_t *a, h2o_req_t *req);
 static void admin_post_undrain(acd_admin_t *a, h2o_req_t *req);
 
+static const acd__admin_mount_t admin_mounts[] = {
+    {.prefix = "/metrics", .handle = acd__admin_metrics},
+    {.prefix = "/wallboard", .handle = acd__admin_wallboard},
+    {.prefix = "/v1/agents", .handle = acd__admin_agents},
+    {.prefix = "/v1/queues", .handle = acd__admin_queues},
+    {.prefix = "/v1/calls", .handle = acd__admin_calls},
+    {.prefix = "/v1/cluster", .handle = acd__admin_cluster},
+    {.prefix = "/v1/reload", .handle = acd__admin_reload},
+};
+
 static const admin_route_t admin_routes[] = {
     {.path = "/v1/status", .method = "GET", .handle = admin_get_status},
     {.path = "/healthz", .method = "GET", .handle = admin_get_healthz},
@@ -88,18 +60,14 @@ static const admin_route_t admin_routes[] = {
 
 /* ---- responses ---- */
 
-static int64_t admin_now_ms(void)
+int64_t acd__admin_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/*
- * Sends doc as the whole response with the given status. The text is copied into the
- * request's pool, so the caller still owns doc (and puts it) afterwards.
- */
-static void admin_send_json(h2o_req_t *req, int status, const char *reason, json_object *doc)
+void acd__admin_send_json(h2o_req_t *req, int status, const char *reason, json_object *doc)
 {
     static const char fallback[] = "{\"error\":\"out of memory\"}";
     size_t len = 0;
@@ -122,15 +90,14 @@ static void admin_send_json(h2o_req_t *req, int status, const char *reason, json
     h2o_send_inline(req, text, len);
 }
 
-/* Sends {"error": message}. */
-static void admin_send_error(h2o_req_t *req, int status, const char *reason, const char *message)
+void acd__admin_send_error(h2o_req_t *req, int status, const char *reason, const char *message)
 {
     json_object *doc = json_object_new_object();
     if (doc && json_object_object_add(doc, "error", json_object_new_string(message)) != 0) {
         json_object_put(doc);
         doc = NULL;
     }
-    admin_send_json(req, status, reason, doc);
+    acd__admin_send_json(req, status, reason, doc);
     json_object_put(doc);
 }
 
@@ -139,16 +106,16 @@ static void admin_get_status(acd_admin_t *a, h2o_req_t *req)
     acd_admin_site_info_t info;
     memset(&info, 0, sizeof(info));
     a->ops.site_info(a->ud, &info);
-    json_object *doc = acd_admin_status_json(a->ops.core(a->ud), &info, admin_now_ms());
+    json_object *doc = acd_admin_status_json(a->ops.core(a->ud), &info, acd__admin_now_ms());
     if (!doc) {
-        admin_send_error(req, 500, "Internal Server Error", "out of memory");
+        acd__admin_send_error(req, 500, "Internal Server Error", "out of memory");
         return;
     }
     if (a->ops.status_extra)
         a->ops.status_extra(a->ud, doc);
     if (a->has_control && a->control.status)
         a->control.status(a->control_ud, doc);
-    admin_send_json(req, 200, "OK", doc);
+    acd__admin_send_json(req, 200, "OK", doc);
     json_object_put(doc);
 }
 
@@ -165,9 +132,9 @@ static void admin_get_healthz(acd_admin_t *a, h2o_req_t *req)
         doc = NULL;
     }
     if (info.draining)
-        admin_send_json(req, 503, "Service Unavailable", doc);
+        acd__admin_send_json(req, 503, "Service Unavailable", doc);
     else
-        admin_send_json(req, 200, "OK", doc);
+        acd__admin_send_json(req, 200, "OK", doc);
     json_object_put(doc);
 }
 
@@ -194,19 +161,18 @@ static bool admin_peer_is_loopback(h2o_req_t *req)
  * carrying Origin: browsers add it to cross-site requests, and a page the operator has
  * open must not be able to drain the site. Answers the control's status and document.
  */
-static bool admin_may_change(h2o_req_t *req);
 
 static void admin_post_control(acd_admin_t *a, h2o_req_t *req, bool on)
 {
-    if (!admin_may_change(req))
+    if (!acd__admin_may_change(req))
         return;
     json_object *doc = json_object_new_object();
     if (!doc) {
-        admin_send_error(req, 500, "Internal Server Error", "out of memory");
+        acd__admin_send_error(req, 500, "Internal Server Error", "out of memory");
         return;
     }
     int status = a->control.drain(a->control_ud, on, doc);
-    admin_send_json(req, status, status == 200 ? "OK" : status == 409 ? "Conflict" : "Error", doc);
+    acd__admin_send_json(req, status, status == 200 ? "OK" : status == 409 ? "Conflict" : "Error", doc);
     json_object_put(doc);
 }
 
@@ -220,15 +186,14 @@ static void admin_post_undrain(acd_admin_t *a, h2o_req_t *req)
     admin_post_control(a, req, false);
 }
 
-/* True when req may change the site: a loopback peer, no Origin (see admin_post_control). */
-static bool admin_may_change(h2o_req_t *req)
+bool acd__admin_may_change(h2o_req_t *req)
 {
     if (!admin_peer_is_loopback(req)) {
-        admin_send_error(req, 403, "Forbidden", "changes are taken from loopback clients only");
+        acd__admin_send_error(req, 403, "Forbidden", "changes are taken from loopback clients only");
         return false;
     }
     if (h2o_find_header_by_str(&req->headers, H2O_STRLIT("origin"), -1) != -1) {
-        admin_send_error(req, 403, "Forbidden", "cross-origin requests are refused");
+        acd__admin_send_error(req, 403, "Forbidden", "cross-origin requests are refused");
         return false;
     }
     return true;
@@ -240,18 +205,18 @@ static void admin_tenants(acd_admin_t *a, h2o_req_t *req, size_t prefix_len)
     char method[8], rest[160];
     if (req->method.len >= sizeof(method) ||
         req->path_normalized.len - prefix_len >= sizeof(rest)) {
-        admin_send_error(req, 400, "Bad Request", "request line too long");
+        acd__admin_send_error(req, 400, "Bad Request", "request line too long");
         return;
     }
     memcpy(method, req->method.base, req->method.len);
     method[req->method.len] = '\0';
     memcpy(rest, req->path_normalized.base + prefix_len, req->path_normalized.len - prefix_len);
     rest[req->path_normalized.len - prefix_len] = '\0';
-    if (strcmp(method, "GET") != 0 && !admin_may_change(req))
+    if (strcmp(method, "GET") != 0 && !acd__admin_may_change(req))
         return;
     json_object *doc = json_object_new_object();
     if (!doc) {
-        admin_send_error(req, 500, "Internal Server Error", "out of memory");
+        acd__admin_send_error(req, 500, "Internal Server Error", "out of memory");
         return;
     }
     int status = a->ops.tenants(a->ud, method, rest, req->entity.base, req->entity.len, doc);
@@ -262,7 +227,7 @@ static void admin_tenants(acd_admin_t *a, h2o_req_t *req, size_t prefix_len)
                          : status == 405 ? "Method Not Allowed"
                          : status == 409 ? "Conflict"
                                          : "Error";
-    admin_send_json(req, status, reason, doc);
+    acd__admin_send_json(req, status, reason, doc);
     json_object_put(doc);
 }
 
@@ -283,6 +248,20 @@ static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
         return 0;
     }
 
+    for (size_t i = 0; i < sizeof(admin_mounts) / sizeof(admin_mounts[0]); i++) {
+        size_t pl = strlen(admin_mounts[i].prefix);
+        if (req->path_normalized.len >= pl &&
+            memcmp(req->path_normalized.base, admin_mounts[i].prefix, pl) == 0 &&
+            (req->path_normalized.len == pl || req->path_normalized.base[pl] == '/')) {
+            admin_mounts[i].handle(a, req, req->path_normalized.base + pl,
+                                   req->path_normalized.len - pl);
+            acd_log_debug("ACD-API-ADMIN-REQUEST", "method=%.*s path=%.*s status=%d",
+                          (int)req->method.len, req->method.base, (int)req->path.len,
+                          req->path.base, req->res.status);
+            return 0;
+        }
+    }
+
     for (size_t i = 0; i < sizeof(admin_routes) / sizeof(admin_routes[0]); i++) {
         if (admin_routes[i].control && !a->has_control)
             continue;
@@ -293,12 +272,12 @@ static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
         }
     }
     if (!route) {
-        admin_send_error(req, 404, "Not Found", "not found");
+        acd__admin_send_error(req, 404, "Not Found", "not found");
     } else if (!h2o_memis(req->method.base, req->method.len, route->method,
                           strlen(route->method))) {
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, route->method,
                        strlen(route->method));
-        admin_send_error(req, 405, "Method Not Allowed", "method not allowed");
+        acd__admin_send_error(req, 405, "Method Not Allowed", "method not allowed");
     } else {
         route->handle(a, req);
     }
