@@ -354,6 +354,7 @@ void acd__cc_feed(acd_callctl_t *cc, const acd_event_t *ev)
          */
         for (size_t j = 0; j < cc->acts.n; j++)
             cc_do_action(cc, &cc->acts.v[j]);
+        acd__cc_observe(cc, &cur, rc, &cc->acts);
         if (cc->member && rc == 0)
             acd_member_applied(cc->member, &cur, &cc->acts);
     }

@@ -186,6 +186,12 @@ struct acd_callctl {
 /* callctl.c */
 int64_t acd__cc_now(const acd_callctl_t *cc);
 void acd__cc_feed(acd_callctl_t *cc, const acd_event_t *ev);
+/*
+ * observe.c: the reports that watch the core (queue_log, KPI counters) see each event
+ * the core applied (rc its answer, 0 accepted) with the actions it produced, after those
+ * actions ran; the core already holds the state the event left.
+ */
+void acd__cc_observe(acd_callctl_t *cc, const acd_event_t *ev, int rc, const acd_actions_t *acts);
 acd_event_t acd__cc_event(acd_event_type_t type, const char *call_id, const char *agent_id);
 call_t *acd__cc_call(acd_callctl_t *cc, const char *id);
 void acd__cc_leg_link(acd_callctl_t *cc, leg_t *leg);
