@@ -131,8 +131,10 @@ void acd_kpi_free(acd_kpi_t *k);
 /*
  * Sets the service level settings of the n queues in q (replacing all earlier ones;
  * queues not listed keep their counters and get the defaults). Threshold <= 0 or a
- * target outside 1..100, short_abandon < 0, a NULL name or a duplicate: -EINVAL; -ENOMEM.
- * Nothing changes on error. A changed threshold applies to calls answered from now on.
+ * target outside 1..100, short_abandon < 0, a NULL or too long name, a duplicate:
+ * -EINVAL, nothing changed. -ENOMEM: the settings are as they were (some listed queues
+ * may have been added, with no counts and the defaults). A changed threshold applies to
+ * calls answered from then on.
  */
 int acd_kpi_configure(acd_kpi_t *k, const acd_kpi_queue_cfg_t *q, size_t n);
 
