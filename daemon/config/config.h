@@ -180,6 +180,11 @@ typedef struct acd_cfg_queue {
     bool announce_position, announce_wait; /* default true */
     int saturated_at;    /* waiting calls at which new callers hear "saturated"; 0 off */
     bool callback_offer; /* offer a callback with key 1 while waiting; default false */
+    /* Service level (docs/metrics.md): `service_level: {seconds: 20, target: 80}`, and
+     * `short_abandon` seconds: abandons shorter than that are left out of it. */
+    int sl_threshold_ms;  /* answered within this counts; default 20 s */
+    int sl_target_pct;    /* the target share, 1..100; default 80 */
+    int short_abandon_ms; /* 0 (default): every abandon counts */
 } acd_cfg_queue_t;
 
 typedef struct acd_cfg_agent {

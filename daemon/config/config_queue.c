@@ -159,6 +159,19 @@ static void queue_read_announce(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, 
     q->announce_ms = before;
 }
 
+/* ---- service level -------------------------------------------------------------------------- */
+
+static const acd__cfg_field_t queue_sl[] = {
+    {.key = "seconds",
+     .read = acd__cfg_read_seconds,
+     .offset = QUEUE(sl_threshold_ms),
+     .min = 1,
+     .max = 3600},
+    {.key = "target", .read = acd__cfg_read_int, .offset = QUEUE(sl_target_pct), .min = 1, .max = 100},
+};
+static const acd__cfg_table_t queue_sl_table = {
+    .noun = "service_level", .fields = queue_sl, .n_fields = COUNT(queue_sl)};
+
 /* ---- the queue ------------------------------------------------------------------------------ */
 
 static const acd__cfg_field_t queue_fields[] = {
@@ -233,6 +246,12 @@ static const acd__cfg_field_t queue_fields[] = {
      .min = 0,
      .max = 100000},
     {.key = "callback_offer", .read = acd__cfg_read_bool, .offset = QUEUE(callback_offer)},
+    {.key = "service_level", .read = acd__cfg_read_section, .table = &queue_sl_table},
+    {.key = "short_abandon",
+     .read = acd__cfg_read_seconds,
+     .offset = QUEUE(short_abandon_ms),
+     .min = 0,
+     .max = 3600},
 };
 
 static void queue_init(void *elem)
@@ -246,6 +265,8 @@ static void queue_init(void *elem)
     q->announce_ms = 30000;
     q->announce_position = true;
     q->announce_wait = true;
+    q->sl_threshold_ms = 20000;
+    q->sl_target_pct = 80;
 }
 
 const acd__cfg_table_t acd__cfg_queue_table = {.noun = "queue",
