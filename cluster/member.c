@@ -569,7 +569,7 @@ int acd_member_alloc(acd_member_t **mp, uv_loop_t *loop, const acd_config_t *cfg
     m->hb_timer.data = m->plan_timer.data = m->retry_timer.data = m;
     m->open = 3; /* the three timers; the link and etcd client add themselves */
 
-    acd_replica_cfg_t rcfg = {.self = m->site};
+    acd_replica_cfg_t rcfg = {.self = m->site, .heartbeat = acd__member_kpi_heard, .ud = m};
     if ((rc = acd_replica_alloc(&m->replica, &rcfg)) < 0)
         goto fail;
     acd_etcd_cfg_t ec = {.endpoints = (const char *const *)cfg->etcd_endpoints,

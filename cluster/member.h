@@ -9,6 +9,7 @@
 
 #include "acd/core.h"
 #include "config/config.h"
+#include "report/kpi.h"
 
 struct json_object;
 
@@ -131,6 +132,9 @@ typedef struct acd_member_ops {
      * site was not taken over (write them all); else it was, by sister (drop those of
      * the calls the peers knew, write the rest). */
     void (*cdr_release)(void *ud, const char *sister);
+    /* The site's KPI counters: read for every heartbeat (its QueueKpi list), and given
+     * each peer's as they arrive (acd_kpi_set_remote). May be NULL, or answer NULL. */
+    acd_kpi_t *(*kpi)(void *ud);
 } acd_member_ops_t;
 
 /*

@@ -198,6 +198,19 @@ void acd__member_resync_retry(acd_member_t *m);
 void acd__member_records_fini(acd_member_t *m);
 const member_call_rec_t *acd__member_call_rec(const acd_member_t *m, const char *id);
 
+/* member_kpi.c: the site's KPI counters (report/kpi.h) in its heartbeats, the peers' in */
+typedef struct acd__member_kpi_out {
+    struct member_kpi_slot *slots; /* what hb->queue_kpi points at */
+    Acd__V1__QueueKpi **ptrs;
+    size_t n, cap;
+} acd__member_kpi_out_t;
+/* Adds the counters from ops.kpi (if any) to hb; hb borrows out and the counters' strings
+ * until out is finished or the counters change. */
+void acd__member_kpi_fill(acd_member_t *m, Acd__V1__Heartbeat *hb, acd__member_kpi_out_t *out);
+void acd__member_kpi_out_fini(acd__member_kpi_out_t *out);
+/* The replica's heartbeat hook (ud the member): hands origin's counters to ops.kpi. */
+void acd__member_kpi_heard(void *ud, const char *origin, const Acd__V1__Heartbeat *h);
+
 /* member_lead.c: the leader's planning */
 void acd__member_schedule_plan(acd_member_t *m);
 /* Stops planning and drops this leader's unsettled offers (no-op unless leading). */

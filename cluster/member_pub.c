@@ -139,11 +139,14 @@ void acd__member_heartbeat(acd_member_t *m)
     hb.leader_epoch = m->leader_epoch;
     hb.queued_calls = load.queued;
     hb.available_agents = load.available;
+    acd__member_kpi_out_t kpi = {0};
+    acd__member_kpi_fill(m, &hb, &kpi);
     Acd__V1__Envelope env;
     acd__member_envelope_init(m, &env);
     env.body_case = ACD__V1__ENVELOPE__BODY_HEARTBEAT;
     env.heartbeat = &hb;
     (void)acd__member_publish(m, &env);
+    acd__member_kpi_out_fini(&kpi);
 }
 
 /* Publishes a decision and applies it here too (this site gets no copy of its own log). */

@@ -186,7 +186,8 @@ static void origin_settle(acd__replica_origin_t *o)
 
 /* ---- applying one envelope in order ---- */
 
-static void heartbeat_apply(acd__replica_origin_t *o, const Acd__V1__Heartbeat *h)
+static void heartbeat_apply(const acd_replica_t *r, acd__replica_origin_t *o,
+                            const Acd__V1__Heartbeat *h)
 {
     o->draining = h->draining;
     o->island = h->island;
@@ -197,6 +198,8 @@ static void heartbeat_apply(acd__replica_origin_t *o, const Acd__V1__Heartbeat *
     o->leader_epoch = h->leader_epoch;
     o->queued_calls = h->queued_calls;
     o->available_agents = h->available_agents;
+    if (r->heartbeat)
+        r->heartbeat(r->heartbeat_ud, o->name, h);
 }
 
 static bool replica_is_decision(const Acd__V1__Envelope *env)
@@ -223,7 +226,7 @@ static int replica_step(acd_replica_t *r, acd__replica_origin_t *o, const Acd__V
     o->applied++;
     out->applied++;
     if (env->body_case == ACD__V1__ENVELOPE__BODY_HEARTBEAT) {
-        heartbeat_apply(o, env->heartbeat);
+        heartbeat_apply(r, o, env->heartbeat);
     } else if (replica_is_decision(env)) {
         r->decisions[r->n_decisions++] = env;
         if (copy)
@@ -587,6 +590,8 @@ int acd_replica_alloc(acd_replica_t **rp, const acd_replica_cfg_t *cfg)
         return -ENOMEM;
     memcpy(r->self, cfg->self, strlen(cfg->self) + 1);
     r->max_buffer = cfg->max_buffer ? cfg->max_buffer : ACD_REPLICA_BUFFER_DEFAULT;
+    r->heartbeat = cfg->heartbeat;
+    r->heartbeat_ud = cfg->ud;
     acd_hmap_init(&r->origins);
     r->decisions = calloc(r->max_buffer + 1, sizeof(*r->decisions));
     r->retired = calloc(r->max_buffer, sizeof(*r->retired));

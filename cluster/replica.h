@@ -60,6 +60,11 @@ typedef struct acd_replica_cfg {
     const char *self;
     /* Deltas buffered per origin while resyncing (and snapshot parts held); 0 = default. */
     size_t max_buffer;
+    /* Called with every heartbeat applied in order, after the origin's status took it
+     * (origin's name and h valid during the call only), e.g. for its KPI counters; may be
+     * NULL. It must not call back into the replica. */
+    void (*heartbeat)(void *ud, const char *origin, const Acd__V1__Heartbeat *h);
+    void *ud;
 } acd_replica_cfg_t;
 
 /*

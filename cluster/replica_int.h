@@ -90,6 +90,8 @@ struct acd__replica_origin {
 struct acd_replica {
     char self[ACD_ID_MAX];
     size_t max_buffer;
+    void (*heartbeat)(void *ud, const char *origin, const Acd__V1__Heartbeat *h);
+    void *heartbeat_ud;
     acd_hmap_t origins;
     /* The last verdict's decisions (capacity max_buffer + 1) and the buffered copies
      * among them, freed when the replica next changes (capacity max_buffer). */

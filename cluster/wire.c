@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/kpi.h" /* the bounds of a heartbeat's KPI counters */
 #include "util/err.h"
 #include "util/log.h"
 #include "util/utf8.h"
@@ -417,9 +418,51 @@ static int check_remote_update(wire_check_t *ck, const Acd__V1__RemoteUpdate *u)
     return 0;
 }
 
+/* KPI numbers stay below 2^53: exact as doubles (ratios, Prometheus) and as int64 ms. */
+#define WIRE_KPI_MAX ((uint64_t)1 << 53)
+
+static int check_queue_kpi(wire_check_t *ck, const Acd__V1__QueueKpi *q)
+{
+    WIRE_TEXT(ck, q, queue, WIRE_ID, true);
+    WIRE_TEXT(ck, q, tenant, WIRE_ID, false);
+    WIRE_REQUIRE(ck, q->sl_target_pct <= 100, "sl_target_pct", "above 100");
+    const uint64_t nums[] = {q->offered,        q->answered,        q->answered_in_sl,
+                             q->abandoned,      q->abandoned_short, q->overflowed,
+                             q->delivered,      q->handled,         q->answer_wait_ms,
+                             q->abandon_wait_ms, q->talk_ms,        q->wrapup_ms,
+                             q->arrivals,       q->longest_wait_ms};
+    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+        WIRE_REQUIRE(ck, nums[i] <= WIRE_KPI_MAX, "queue_kpi", "number above 2^53");
+    WIRE_REQUIRE(ck, q->answered_in_sl <= q->answered, "answered_in_sl", "above answered");
+    WIRE_REQUIRE(ck, q->abandoned_short <= q->abandoned, "abandoned_short", "above abandoned");
+    WIRE_REQUIRE(ck, q->window_ms <= (uint64_t)ACD_KPI_WINDOW_MS, "window_ms", "above 30 min");
+    WIRE_REQUIRE(ck, q->n_abandoned_bucket == ACD_KPI_BUCKETS ||
+                         (q->n_abandoned_bucket == 0 && q->abandoned == 0),
+                 "abandoned_bucket", "not 7 buckets");
+    uint64_t sum = 0;
+    for (size_t i = 0; i < q->n_abandoned_bucket; i++) {
+        WIRE_REQUIRE(ck, q->abandoned_bucket[i] <= q->abandoned, "abandoned_bucket",
+                     "above abandoned");
+        sum += q->abandoned_bucket[i]; /* each <= 2^53, at most 7: no overflow */
+    }
+    WIRE_REQUIRE(ck, sum == q->abandoned, "abandoned_bucket", "does not sum to abandoned");
+    return 0;
+}
+
 static int check_heartbeat(wire_check_t *ck, const Acd__V1__Heartbeat *h)
 {
     WIRE_TEXT(ck, h, leader_site, WIRE_ID, false);
+    WIRE_REQUIRE(ck, h->n_queue_kpi <= ACD_KPI_REMOTE_QUEUES_MAX, "queue_kpi", "too many queues");
+    WIRE_REQUIRE(ck, h->agent_handling_ms <= WIRE_KPI_MAX && h->agent_idle_ms <= WIRE_KPI_MAX,
+                 "agent_handling_ms", "above 2^53");
+    for (size_t i = 0; i < h->n_queue_kpi; i++) {
+        int rc = check_queue_kpi(ck, h->queue_kpi[i]);
+        if (rc < 0)
+            return rc;
+        for (size_t j = 0; j < i; j++)
+            WIRE_REQUIRE(ck, strcmp(h->queue_kpi[i]->queue, h->queue_kpi[j]->queue) != 0,
+                         "queue_kpi", "queue listed twice");
+    }
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "media/media.h"
 #include "media/say.h"
 #include "report/cdr.h"
+#include "report/kpi.h"
 #include "sip/dialog.h"
 #include "sip/divert.h"
 #include "sip/registrar.h"
@@ -141,6 +142,7 @@ struct acd_callctl {
     acd_registrar_t *reg;
     acd_media_t *media;
     acd_core_t *core;
+    acd_kpi_t *kpi;              /* the KPI counters the core's steps feed (site_kpi.c) */
     acd_cdr_writer_t *cdr;
     struct cc_held_cdr *held;    /* CDRs held while a takeover is possible (cdr_hold.c) */
     size_t n_held, cap_held;
@@ -192,6 +194,16 @@ void acd__cc_feed(acd_callctl_t *cc, const acd_event_t *ev);
  * actions ran; the core already holds the state the event left.
  */
 void acd__cc_observe(acd_callctl_t *cc, const acd_event_t *ev, int rc, const acd_actions_t *acts);
+
+/* site_kpi.c: the site's KPI counters (made by the first configure, which sets every
+ * queue's service level from cfg; returns 0 or a negative errno, logged), fed by observe,
+ * read by the admin endpoint (acd__cc_kpi_read) and the cluster member (acd__cc_kpi). */
+int acd__cc_kpi_configure(acd_callctl_t *cc, const acd_config_t *cfg);
+void acd__cc_kpi_observe(acd_callctl_t *cc, const acd_event_t *ev, int rc,
+                         const acd_actions_t *acts);
+acd_kpi_t *acd__cc_kpi(void *ud);
+const acd_kpi_t *acd__cc_kpi_read(void *ud);
+void acd__cc_kpi_fini(acd_callctl_t *cc);
 acd_event_t acd__cc_event(acd_event_type_t type, const char *call_id, const char *agent_id);
 call_t *acd__cc_call(acd_callctl_t *cc, const char *id);
 void acd__cc_leg_link(acd_callctl_t *cc, leg_t *leg);

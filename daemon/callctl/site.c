@@ -136,6 +136,7 @@ static int site_configure(acd_callctl_t *cc, const acd_config_t *cfg)
         return rc;
     /* Only a cluster site takes calls over, and so restores them on redial (ADR 0016). */
     (void)acd_core_set_redial_window(cc->core, cfg->cluster ? cfg->redial_window_ms : 0);
+    (void)acd__cc_kpi_configure(cc, cfg); /* a failure is logged; counting goes on */
     /* Distribution enabled by the change (new agents in a queue ...) runs on the next tick. */
     acd_event_t tick = acd__cc_event(ACD_EV_TICK, NULL, NULL);
     acd__cc_feed(cc, &tick);
@@ -189,6 +190,7 @@ static const acd_admin_ops_t site_admin_ops = {
     .site_info = site_admin_info,
     .status_extra = site_admin_extra,
     .tenants = site_admin_tenants,
+    .kpi = acd__cc_kpi_read,
 };
 
 /* ---- cluster membership ---- */
@@ -302,6 +304,7 @@ static const acd_member_ops_t site_member_ops = {
     .tenant_state = site_member_tenant_state,
     .remote_members = site_member_remote_members,
     .draining = site_member_draining,
+    .kpi = acd__cc_kpi,
 };
 
 int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)
@@ -515,6 +518,7 @@ static void site_part_closed(void *ud)
     free(cc->pending);
     if (cc->core)
         acd_core_free(cc->core);
+    acd__cc_kpi_fini(cc);
     if (cc->cfg)
         acd_config_free(cc->cfg);
     acd_config_free(cc->file_cfg);
