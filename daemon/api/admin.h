@@ -38,6 +38,9 @@ typedef struct acd_admin_ops {
      */
     int (*tenants)(void *ud, const char *method, const char *rest, const char *body, size_t len,
                    struct json_object *answer);
+    /* Optional: the site's KPI counter set (report/kpi.h), read by /metrics and the
+     * wallboard; NULL (or no op) when none. */
+    const struct acd_kpi *(*kpi)(void *ud);
 } acd_admin_ops_t;
 
 /*
