@@ -16,6 +16,7 @@
 #include "media/say.h"
 #include "report/cdr.h"
 #include "report/kpi.h"
+#include "report/queue_log.h"
 #include "sip/dialog.h"
 #include "sip/divert.h"
 #include "sip/registrar.h"
@@ -144,6 +145,7 @@ struct acd_callctl {
     acd_core_t *core;
     acd_kpi_t *kpi;              /* the KPI counters the core's steps feed (site_kpi.c) */
     acd_cdr_writer_t *cdr;
+    acd_queue_log_t *qlog;       /* Asterisk's queue_log (site_qlog.c); NULL: off */
     struct cc_held_cdr *held;    /* CDRs held while a takeover is possible (cdr_hold.c) */
     size_t n_held, cap_held;
     struct cc_tomb *tombs;       /* CC_TOMBS dialogs that ended here lately (tomb.c) */
@@ -204,6 +206,17 @@ void acd__cc_kpi_observe(acd_callctl_t *cc, const acd_event_t *ev, int rc,
 acd_kpi_t *acd__cc_kpi(void *ud);
 const acd_kpi_t *acd__cc_kpi_read(void *ud);
 void acd__cc_kpi_fini(acd_callctl_t *cc);
+
+/* site_qlog.c: the site's queue_log (docs/queue_log.md). open (cfg's path; none: off)
+ * returns 0 or a negative errno, logged; configure after each acd_core_configure (its
+ * actions still in cc->acts); observe from acd__cc_observe; reopen on SIGHUP (by the
+ * reloaded path; failures logged, the old file kept); close is idempotent. */
+int acd__cc_qlog_open(acd_callctl_t *cc, const acd_config_t *cfg);
+void acd__cc_qlog_configure(acd_callctl_t *cc, const acd_config_t *cfg);
+void acd__cc_qlog_observe(acd_callctl_t *cc, const acd_event_t *ev, int rc,
+                          const acd_actions_t *acts);
+void acd__cc_qlog_reopen(acd_callctl_t *cc);
+void acd__cc_qlog_close(acd_callctl_t *cc);
 acd_event_t acd__cc_event(acd_event_type_t type, const char *call_id, const char *agent_id);
 call_t *acd__cc_call(acd_callctl_t *cc, const char *id);
 void acd__cc_leg_link(acd_callctl_t *cc, leg_t *leg);

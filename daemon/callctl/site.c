@@ -137,6 +137,7 @@ static int site_configure(acd_callctl_t *cc, const acd_config_t *cfg)
     /* Only a cluster site takes calls over, and so restores them on redial (ADR 0016). */
     (void)acd_core_set_redial_window(cc->core, cfg->cluster ? cfg->redial_window_ms : 0);
     (void)acd__cc_kpi_configure(cc, cfg); /* a failure is logged; counting goes on */
+    acd__cc_qlog_configure(cc, cfg);      /* before the tick: cc->acts are configure's */
     /* Distribution enabled by the change (new agents in a queue ...) runs on the next tick. */
     acd_event_t tick = acd__cc_event(ACD_EV_TICK, NULL, NULL);
     acd__cc_feed(cc, &tick);
@@ -347,6 +348,8 @@ int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)
              cfg->anycast && cfg->anycast_address ? cfg->anycast_address : cfg->site_address,
              cfg->sip_port);
 
+    if ((rc = acd__cc_qlog_open(cc, cfg)) < 0) /* first: it sees the first configure */
+        goto fail;
     if ((rc = acd_core_alloc(&cc->core)) < 0)
         goto fail;
     if ((rc = site_configure(cc, cfg)) < 0) {
@@ -454,6 +457,7 @@ int acd_callctl_reload(acd_callctl_t *cc, acd_config_t *file)
     }
     acd_config_free(cc->file_cfg);
     cc->file_cfg = file;
+    acd__cc_qlog_reopen(cc);
     return 0;
 }
 
@@ -586,6 +590,7 @@ void acd_callctl_close(acd_callctl_t *cc, void (*cb)(void *ud), void *ud)
     if (cc->cdr)
         acd_cdr_writer_close(cc->cdr);
     cc->cdr = NULL;
+    acd__cc_qlog_close(cc);
     if (cc->txl) {
         cc->open_closes++;
         acd_sip_txl_close(cc->txl, site_txl_closed, cc);

@@ -154,6 +154,7 @@ void acd_config_free(acd_config_t *cfg)
     free(cfg->prompts_dir);
     free(cfg->admin_listen);
     free(cfg->cdr_path);
+    free(cfg->queue_log_path);
     free(cfg->log_level);
     config_strv_free(cfg->etcd_endpoints, cfg->n_etcd_endpoints);
     free(cfg->cluster_prefix);
@@ -196,6 +197,7 @@ static int config_alloc(acd_config_t **cfgp, const char *name)
     cfg->lease_ttl_ms = 3000;
     cfg->redial_window_ms = 120000;
     cfg->anycast_prefix_len = 32;
+    cfg->queue_log_enabled = true;
     *cfgp = cfg;
     return 0;
 }
@@ -207,6 +209,29 @@ static int config_default(char **dst, const char *def)
         return 0;
     *dst = strdup(def);
     return *dst ? 0 : -ENOMEM;
+}
+
+/*
+ * The queue_log's file: none when disabled; unset, next to the CDR file and named after
+ * the site, so that sites sharing a directory never share a file; none when CDRs go to
+ * stdout (there is no directory to put it in). Returns 0 or -ENOMEM.
+ */
+static int config_queue_log_default(acd_config_t *cfg)
+{
+    if (!cfg->queue_log_enabled) {
+        free(cfg->queue_log_path);
+        cfg->queue_log_path = NULL;
+        return 0;
+    }
+    if (cfg->queue_log_path || !cfg->cdr_path || !strcmp(cfg->cdr_path, "-") || !cfg->site_name)
+        return 0;
+    const char *slash = strrchr(cfg->cdr_path, '/');
+    int dir = slash ? (int)(slash - cfg->cdr_path) + 1 : 0;
+    size_t n = (size_t)dir + sizeof("queue_log-") + strlen(cfg->site_name);
+    if (!(cfg->queue_log_path = malloc(n)))
+        return -ENOMEM;
+    snprintf(cfg->queue_log_path, n, "%.*squeue_log-%s", dir, cfg->cdr_path, cfg->site_name);
+    return 0;
 }
 
 /* A tenant's strings: the queues its operator and voicemail use default to its own. */
@@ -240,6 +265,7 @@ static int config_fill_defaults(acd_config_t *cfg, bool site)
         rc |= config_default(&cfg->admin_listen, "127.0.0.1");
         rc |= config_default(&cfg->cdr_path, "/var/lib/acdd/cdr.jsonl");
         rc |= config_default(&cfg->log_level, "info");
+        rc |= config_queue_log_default(cfg);
     }
     if (cfg->cluster)
         rc |= config_default(&cfg->cluster_prefix, "/acdd");

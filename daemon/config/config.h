@@ -222,6 +222,10 @@ typedef struct acd_config {
     uint16_t admin_port; /* default 8080; 0 disables */
     /* output */
     char *cdr_path;           /* default /var/lib/acdd/cdr.jsonl */
+    /* `queue_log:` (docs/queue_log.md): Asterisk's queue_log of this site; NULL: off.
+     * Default <cdr.path's directory>/queue_log-<site name>; off when cdr.path is "-". */
+    char *queue_log_path;
+    bool queue_log_enabled;   /* `queue_log.enabled`, default true */
     char *log_level;          /* default "info" */
     int drain_timeout_ms;     /* yaml `drain_timeout` seconds; default 30 */
     int register_max_expires; /* default 3600; min 60 */

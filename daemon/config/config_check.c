@@ -160,6 +160,16 @@ static void check_anycast(acd__cfg_ctx_t *ctx)
     }
 }
 
+/* The queue_log needs a file of its own: not a CDR file. */
+static void check_queue_log(acd__cfg_ctx_t *ctx)
+{
+    const acd_config_t *cfg = ctx->cfg;
+    const char *p = cfg->queue_log_path;
+    if (p && cfg->cdr_path && !strcmp(p, cfg->cdr_path))
+        acd__cfg_error(ctx, check_line(ctx, &cfg->queue_log_path),
+                       "queue_log.path is a CDR file (%s): the queue_log needs a file of its own", p);
+}
+
 static void check_tenants(acd__cfg_ctx_t *ctx, acd__cfg_index_t *tenants)
 {
     const acd_config_t *cfg = ctx->cfg;
@@ -321,6 +331,7 @@ void acd__cfg_check(acd__cfg_ctx_t *ctx)
     check_trunks(ctx);
     check_cluster(ctx);
     check_anycast(ctx);
+    check_queue_log(ctx);
     if (acd__cfg_index_init(ctx, &tenants, cfg->n_tenants) < 0)
         return;
     if (acd__cfg_index_init(ctx, &queues, cfg->n_queues) < 0) {

@@ -151,6 +151,23 @@ static const acd__cfg_field_t schema_cdr[] = {
     {.key = "path", .read = acd__cfg_read_string, .offset = CFG(cdr_path)},
 };
 
+/* `queue_log.path`: a file; "-" (stdout, which the CDR may use) is refused. */
+static void schema_read_queue_log_path(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f,
+                                       yaml_node_t *v, void *base)
+{
+    if (v->type == YAML_SCALAR_NODE && !strcmp((const char *)v->data.scalar.value, "-")) {
+        acd__cfg_error(ctx, acd__cfg_node_line(v),
+                       "'%s' must be a file: the queue_log cannot go to stdout", f->key);
+        return;
+    }
+    acd__cfg_read_string(ctx, f, v, base);
+}
+
+static const acd__cfg_field_t schema_queue_log[] = {
+    {.key = "path", .read = schema_read_queue_log_path, .offset = CFG(queue_log_path)},
+    {.key = "enabled", .read = acd__cfg_read_bool, .offset = CFG(queue_log_enabled)},
+};
+
 /* One nng URL: tcp://host:port or tls+tcp://host:port (host an IP literal or a name). */
 static bool schema_link_url_ok(const char *s)
 {
@@ -240,6 +257,7 @@ SECTION(sip, schema_sip);
 SECTION(media, schema_media);
 SECTION(admin, schema_admin);
 SECTION(cdr, schema_cdr);
+SECTION(queue_log, schema_queue_log);
 SECTION(log, schema_log);
 
 #define PEER(field) offsetof(acd_cfg_peer_t, field)
@@ -409,6 +427,7 @@ static const acd__cfg_field_t schema_root[] = {
     SECTION_FIELD(media, false),
     SECTION_FIELD(admin, false),
     SECTION_FIELD(cdr, false),
+    SECTION_FIELD(queue_log, false),
     SECTION_FIELD(log, false),
     {.key = "cluster", .read = schema_read_cluster, .table = &schema_cluster_table},
     {.key = "anycast", .read = schema_read_anycast, .table = &schema_anycast_table},
