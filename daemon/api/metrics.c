@@ -243,6 +243,40 @@ static void metrics_agents(metrics_t *m, const acd_core_t *core, const acd_kpi_t
     acd_prom_sample(&m->p, "acd_agent_occupancy_ratio", l, 1, acd_kpi_occupancy(handling, idle));
 }
 
+/* ---- peers' KPI reports (what the wallboard's cluster-wide sums are made of) ---- */
+
+typedef struct metrics_peer_walk {
+    metrics_t *m;
+    int64_t now;
+    bool queues; /* the queue counts, else the ages */
+} metrics_peer_walk_t;
+
+static void metrics_kpi_peer(void *ud, const acd_kpi_site_t *s)
+{
+    metrics_peer_walk_t *w = ud;
+    acd_prom_label_t l[] = {{"site", w->m->site}, {"peer", s->site}};
+    if (w->queues)
+        acd_prom_sample(&w->m->p, "acd_kpi_peer_queues", l, 2, (double)s->report->n_queues);
+    else
+        acd_prom_sample(&w->m->p, "acd_kpi_peer_report_age_seconds", l, 2,
+                        (double)(w->now - s->at) / 1000.0);
+}
+
+static void metrics_kpi_peers(metrics_t *m, const acd_kpi_t *kpi, int64_t now)
+{
+    if (!kpi)
+        return;
+    metrics_peer_walk_t w = {.m = m, .now = now};
+    acd_prom_family(&m->p, "acd_kpi_peer_report_age_seconds", "gauge",
+                    "How long ago a peer's KPI counters last arrived (in its heartbeat); a dark "
+                    "peer's stay at their last value.");
+    acd_kpi_foreach_site(kpi, metrics_kpi_peer, &w);
+    w.queues = true;
+    acd_prom_family(&m->p, "acd_kpi_peer_queues", "gauge",
+                    "Queues in a peer's last KPI report.");
+    acd_kpi_foreach_site(kpi, metrics_kpi_peer, &w);
+}
+
 /* ---- the site ---- */
 
 static void metrics_gauge(metrics_t *m, const char *name, const char *type, const char *help,
@@ -406,6 +440,7 @@ void acd__admin_metrics(acd_admin_t *a, h2o_req_t *req, const char *rest, size_t
     metrics_queues(&m);
     metrics_abandon_histogram(&m);
     metrics_agents(&m, core, kpi, now);
+    metrics_kpi_peers(&m, kpi, now);
     metrics_facts(&m, a);
     if (m.nomem || m.p.err)
         acd__admin_send_error(req, 500, "Internal Server Error", "out of memory");
