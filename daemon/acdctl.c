@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "ctl/ctl_config.h"
 #include "ctl/ctl_http.h"
+#include "ctl/ctl_report.h"
 #include "ctl/ctl_tenant.h"
 #include "ctl/ctl_table.h"
 #include "util/buf.h"
@@ -48,6 +49,7 @@ static void ctl_usage(FILE *f)
           "                         tenants' live state (acdctl tenant --help)\n"
           "  voicemail TENANT       messages left and overdue\n"
           "  outbound TENANT NUMBER an outbound call by the tenant's agents\n"
+          "  report billing ...     a tenant's billing CSV from CDR files (report --help)\n"
           "  config push FILE       check a shared config and store it in etcd\n"
           "  config show            print the shared config stored in etcd\n"
           "\n"
@@ -616,6 +618,8 @@ int main(int argc, char **argv)
     }
 
     const char *cmd = argv[optind];
+    if (!strcmp(cmd, "report")) /* reads CDR files: neither acdd nor etcd */
+        return acd__ctl_report(config, argc - optind, argv + optind);
     bool status = !strcmp(cmd, "status") || !strcmp(cmd, "drain") || !strcmp(cmd, "undrain") ||
                   acd__ctl_tenant_is(cmd);
     if (!status && strcmp(cmd, "config") != 0) {

@@ -57,6 +57,7 @@ static void call_emit_cdr(acd_core_t *c, const acd__call_t *call, acd_dispositio
     cdr->end_ms = now;
     cdr->wait_ms = (answered ? call->answer_ms : now) - call->enqueue_ms;
     cdr->talk_ms = answered ? now - call->answer_ms : 0;
+    cdr->wrapup_ms = answered ? call->queue->wrapup_ms : 0; /* as AHT counts it (stats.c) */
     cdr->offers = call->offers;
     cdr->disposition = disp;
     cdr->priority = call->priority;

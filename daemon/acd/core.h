@@ -316,6 +316,8 @@ typedef struct acd_cdr {
     acd_ms_t end_ms;
     int64_t wait_ms;          /* enqueue -> answer (or -> end when never answered) */
     int64_t talk_ms;          /* answer -> end, 0 when never answered */
+    int64_t wrapup_ms;        /* the queue's wrap-up the agent is given after it (agent
+                                 handle time = talk + wrap-up), 0 when never answered */
     int offers;               /* agents rung for this call */
     acd_disposition_t disposition;
     char agent_site[ACD_ID_MAX]; /* the site owning agent, when another site's; else "" */

@@ -174,6 +174,22 @@ static bool sched_local(const sched_tz_t *z, time_t t, struct tm *tm)
     return (z->utc ? gmtime_r(&t, tm) : localtime_r(&t, tm)) != NULL;
 }
 
+int acd_schedule_local_times(const char *tz, const int64_t *ms, size_t n, struct tm *out)
+{
+    if (!tz || (n > 0 && (!ms || !out)) || strnlen(tz, SCHED_TZ_MAX) >= SCHED_TZ_MAX)
+        return -EINVAL;
+    sched_tz_t z;
+    int rc = sched_tz_enter(&z, tz);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        /* Floor division, as in acd_schedule_mode(). */
+        time_t t = (time_t)(ms[i] / 1000 - (ms[i] % 1000 < 0));
+        if (!sched_local(&z, t, &out[i]))
+            rc = -EINVAL;
+    }
+    sched_tz_leave(&z); /* nothing to undo when entering failed */
+    return rc;
+}
+
 /* ---- classification ---- */
 
 static int sched_wday(const struct tm *tm)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /*
  * What a tenant's line is doing at one instant. The mode decides the greeting and
@@ -126,6 +127,16 @@ int acd_schedule_mode(const acd_schedule_t *s, const acd_override_t *ov, int64_t
  * otherwise (a directory such as "Europe" is not a zone).
  */
 int acd_schedule_tz_valid(const char *tz);
+
+/*
+ * Breaks each of the n instants ms[i] (Unix ms) into the wall-clock time of zone tz
+ * ("" = UTC) in out[i], tm_gmtoff being the UTC offset then: for reports that print
+ * local dates. TZ is set for the duration of the call as acd_schedule_mode() sets it,
+ * under the same thread-safety rule; one call converts them all. Returns 0, -EINVAL
+ * (NULL argument with n > 0, unknown zone, an instant out of range) or -ENOMEM; out is
+ * then undefined.
+ */
+int acd_schedule_local_times(const char *tz, const int64_t *ms, size_t n, struct tm *out);
 
 /*
  * Checks a schedule before use: the zone (as above), every span (days non-zero and

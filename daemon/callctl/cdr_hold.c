@@ -22,11 +22,19 @@
 
 #define CDR_HOLD_MAX 100000
 
-static void cdr_write(acd_cdr_writer_t *w, const acd_cdr_t *cdr)
+static void cdr_write_one(acd_cdr_writer_t *w, const acd_cdr_t *cdr)
 {
     int rc = acd_cdr_write(w, cdr);
     if (rc < 0)
         acd_log_err("ACD-CDR-WRITE-FAILED", "call=%s err=%s", cdr->call_id, acd_errname(rc));
+}
+
+/* The call's record in every CDR file the site writes: JSON lines, and CSV when set. */
+static void cdr_write(acd_callctl_t *cc, const acd_cdr_t *cdr)
+{
+    cdr_write_one(cc->cdr, cdr);
+    if (cc->cdr_csv)
+        cdr_write_one(cc->cdr_csv, cdr);
 }
 
 void acd__cc_cdr_out(acd_callctl_t *cc, const acd_cdr_t *cdr)
@@ -42,7 +50,7 @@ void acd__cc_cdr_out(acd_callctl_t *cc, const acd_cdr_t *cdr)
             if (!v) {
                 acd_log_err("ACD-CDR-HOLD-FAILED", "call=%s: out of memory, written now",
                             cdr->call_id);
-                cdr_write(cc->cdr, cdr);
+                cdr_write(cc, cdr);
                 return;
             }
             cc->held = v;
@@ -54,7 +62,7 @@ void acd__cc_cdr_out(acd_callctl_t *cc, const acd_cdr_t *cdr)
                        exposed ? "yes" : "no");
         return;
     }
-    cdr_write(cc->cdr, cdr);
+    cdr_write(cc, cdr);
 }
 
 void acd__cc_cdr_release(void *ud, const char *sister)
@@ -70,7 +78,7 @@ void acd__cc_cdr_release(void *ud, const char *sister)
             continue;
         }
         if (cc->cdr)
-            cdr_write(cc->cdr, &h->cdr);
+            cdr_write(cc, &h->cdr);
         written++;
     }
     if (cc->n_held)
@@ -87,7 +95,7 @@ void acd__cc_cdr_hold_fini(acd_callctl_t *cc)
         acd_cdr_writer_t *w = NULL;
         int rc = acd_cdr_writer_open(&w, path, cc->cfg->site_name);
         for (size_t i = 0; rc == 0 && i < cc->n_held; i++)
-            cdr_write(w, &cc->held[i].cdr);
+            cdr_write_one(w, &cc->held[i].cdr);
         if (w)
             acd_cdr_writer_close(w);
         acd_log_warn("ACD-CDR-IN-DOUBT", "%zu CDRs held at exit written to %s%s%s", cc->n_held,
@@ -96,4 +104,16 @@ void acd__cc_cdr_hold_fini(acd_callctl_t *cc)
     free(cc->held);
     cc->held = NULL;
     cc->n_held = cc->cap_held = 0;
+}
+
+void acd__cc_cdr_reopen(acd_callctl_t *cc)
+{
+    acd_cdr_writer_t *w[] = {cc->cdr, cc->cdr_csv};
+    const char *path[] = {cc->cfg->cdr_path, cc->cfg->cdr_csv_path};
+    for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+        int rc = w[i] ? acd_cdr_writer_reopen(w[i]) : 0;
+        if (rc < 0)
+            acd_log_err("ACD-CDR-REOPEN-FAILED", "file=%s err=%s: still writing the old file",
+                        path[i] ? path[i] : "-", acd_errname(rc));
+    }
 }

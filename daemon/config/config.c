@@ -154,6 +154,7 @@ void acd_config_free(acd_config_t *cfg)
     free(cfg->prompts_dir);
     free(cfg->admin_listen);
     free(cfg->cdr_path);
+    free(cfg->cdr_csv_path);
     free(cfg->queue_log_path);
     free(cfg->log_level);
     config_strv_free(cfg->etcd_endpoints, cfg->n_etcd_endpoints);

@@ -222,6 +222,7 @@ typedef struct acd_config {
     uint16_t admin_port; /* default 8080; 0 disables */
     /* output */
     char *cdr_path;           /* default /var/lib/acdd/cdr.jsonl */
+    char *cdr_csv_path;       /* `cdr.csv_path`: the same records as CSV; NULL: none */
     /* `queue_log:` (docs/queue_log.md): Asterisk's queue_log of this site; NULL: off.
      * Default <cdr.path's directory>/queue_log-<site name>; off when cdr.path is "-". */
     char *queue_log_path;

@@ -170,6 +170,16 @@ static void check_queue_log(acd__cfg_ctx_t *ctx)
                        "queue_log.path is a CDR file (%s): the queue_log needs a file of its own", p);
 }
 
+/* The CSV records need a file of their own: one file of two formats serves no reader. */
+static void check_cdr(acd__cfg_ctx_t *ctx)
+{
+    const acd_config_t *cfg = ctx->cfg;
+    if (cfg->cdr_csv_path && cfg->cdr_path && !strcmp(cfg->cdr_csv_path, cfg->cdr_path))
+        acd__cfg_error(ctx, check_line(ctx, &cfg->cdr_csv_path),
+                       "cdr.csv_path is cdr.path (%s): the CSV records need a file of their own",
+                       cfg->cdr_path);
+}
+
 static void check_tenants(acd__cfg_ctx_t *ctx, acd__cfg_index_t *tenants)
 {
     const acd_config_t *cfg = ctx->cfg;
@@ -331,6 +341,7 @@ void acd__cfg_check(acd__cfg_ctx_t *ctx)
     check_trunks(ctx);
     check_cluster(ctx);
     check_anycast(ctx);
+    check_cdr(ctx);
     check_queue_log(ctx);
     if (acd__cfg_index_init(ctx, &tenants, cfg->n_tenants) < 0)
         return;

@@ -1,31 +1,24 @@
-/* cdr.c - call detail records: one JSON line per customer call, appended with write(2). */
+/* cdr.c - call detail records: the append-only writer, and one JSON line per customer call. */
 #include "report/cdr.h"
-#include "util/timefmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/utf8.h"
+#include "report/cdr_field.h"
+#include "util/fdio.h"
 
 struct acd_cdr_writer {
     int fd; /* STDOUT_FILENO when path is "-" (never closed here) */
     char *path;
     char *site;
+    const acd_cdr_format_t *fmt;
     acd_buf_t line; /* reused for every record */
-};
-
-/* Names of dispositions, from core.h's own table. */
-static const char *const cdr_disposition_names[] = {
-#define CDR__D_NAME(e, s) [e] = s,
-    ACD_DISPOSITIONS(CDR__D_NAME)
-#undef CDR__D_NAME
 };
 
 #define CDR_MODE 0640
@@ -35,30 +28,50 @@ static bool cdr_is_stdout(const char *path)
     return strcmp(path, "-") == 0;
 }
 
-static int cdr_open_fd(const char *path)
+/* Writes the format's header when fd is an empty file (new, or emptied by logrotate). */
+static int cdr_maybe_header(acd_cdr_writer_t *w, int fd)
 {
-    if (cdr_is_stdout(path))
-        return STDOUT_FILENO;
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, CDR_MODE);
-    return fd < 0 ? -errno : fd;
+    struct stat st;
+    if (!w->fmt->header || fstat(fd, &st) < 0 || st.st_size != 0)
+        return 0;
+    acd_buf_reset(&w->line);
+    int rc = w->fmt->header(&w->line);
+    return rc == 0 ? acd_write_all(fd, w->line.p, w->line.n) : rc;
 }
 
-int acd_cdr_writer_open(acd_cdr_writer_t **wp, const char *path, const char *site)
+/* Opens path for appending (stdout for "-"), with the header when it is empty. */
+static int cdr_open_fd(acd_cdr_writer_t *w)
 {
-    if (!wp || !path || !*path || !site)
+    int fd = STDOUT_FILENO;
+    if (!cdr_is_stdout(w->path)) {
+        fd = open(w->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, CDR_MODE);
+        if (fd < 0)
+            return -errno;
+    }
+    int rc = cdr_maybe_header(w, fd);
+    if (rc < 0 && fd != STDOUT_FILENO)
+        close(fd);
+    return rc < 0 ? rc : fd;
+}
+
+int acd_cdr_writer_open_format(acd_cdr_writer_t **wp, const char *path, const char *site,
+                               const acd_cdr_format_t *fmt)
+{
+    if (!wp || !path || !*path || !site || !fmt || !fmt->record)
         return -EINVAL;
     int rc;
     acd_cdr_writer_t *w = calloc(1, sizeof(*w));
     if (!w)
         return -ENOMEM;
     w->fd = -1;
+    w->fmt = fmt;
     w->path = strdup(path);
     w->site = strdup(site);
     if (!w->path || !w->site) {
         rc = -ENOMEM;
         goto out;
     }
-    rc = cdr_open_fd(path);
+    rc = cdr_open_fd(w);
     if (rc < 0)
         goto out;
     w->fd = rc;
@@ -70,6 +83,11 @@ out:
     return rc;
 }
 
+int acd_cdr_writer_open(acd_cdr_writer_t **wp, const char *path, const char *site)
+{
+    return acd_cdr_writer_open_format(wp, path, site, &acd_cdr_json);
+}
+
 int acd_cdr_writer_reopen(acd_cdr_writer_t *w)
 {
     if (!w)
@@ -77,7 +95,7 @@ int acd_cdr_writer_reopen(acd_cdr_writer_t *w)
     if (cdr_is_stdout(w->path))
         return 0;
     /* Open the new file before closing the old, so a failure keeps the old one working. */
-    int fd = cdr_open_fd(w->path);
+    int fd = cdr_open_fd(w);
     if (fd < 0)
         return fd;
     close(w->fd);
@@ -97,36 +115,14 @@ void acd_cdr_writer_close(acd_cdr_writer_t *w)
     free(w);
 }
 
-/*
- * Writes all of buf, resuming after short writes and EINTR. With O_APPEND one write(2)
- * of a line is one append; a short write (disk full) can split a line, which is still
- * better than dropping the rest of the record.
- */
-static int cdr_write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int acd_cdr_write(acd_cdr_writer_t *w, const acd_cdr_t *cdr)
 {
     if (!w || !cdr)
         return -EINVAL;
     acd_buf_reset(&w->line);
-    int rc = acd_cdr_format_json(&w->line, cdr, w->site);
+    int rc = w->fmt->record(&w->line, cdr, w->site);
     if (rc == 0)
-        rc = acd_buf_append(&w->line, "\n", 1);
-    if (rc == 0)
-        rc = cdr_write_all(w->fd, w->line.p, w->line.n);
+        rc = acd_write_all(w->fd, w->line.p, w->line.n);
     return rc;
 }
 
@@ -136,117 +132,59 @@ int acd_cdr_write(acd_cdr_writer_t *w, const acd_cdr_t *cdr)
 static json_object *cdr_seconds(int64_t ms)
 {
     char s[32];
-    uint64_t mag = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
-    snprintf(s, sizeof(s), "%s%" PRIu64 ".%03u", ms < 0 ? "-" : "", mag / 1000,
-             (unsigned)(mag % 1000));
+    acd__cdr_seconds_text(s, sizeof(s), ms);
     return json_object_new_double_s((double)ms / 1000.0, s);
 }
 
-/*
- * A JSON string for the at most max bytes of s. Field values come from SIP headers in
- * the end, and a byte that is not UTF-8 would make the whole line unreadable to strict
- * JSON parsers, so each such byte is replaced by '?'.
- */
-static json_object *cdr_string(const char *s, size_t max)
+/* A JSON string of text made valid UTF-8 (acd__cdr_text_append), in scratch. */
+static json_object *cdr_string(acd_buf_t *scratch, const char *s, size_t len)
 {
-    size_t n = strnlen(s, max);
-    size_t ok = acd_utf8_valid_prefix(s, n);
-    if (ok == n)
-        return json_object_new_string_len(s, (int)n);
-    acd_buf_t b = {0};
-    while (n > 0) {
-        if (acd_buf_append(&b, s, ok) < 0 || (ok < n && acd_buf_append(&b, "?", 1) < 0)) {
-            acd_buf_fini(&b);
-            return NULL;
-        }
-        size_t skip = ok < n ? ok + 1 : n;
-        s += skip;
-        n -= skip;
-        ok = acd_utf8_valid_prefix(s, n);
-    }
-    json_object *o = json_object_new_string_len(b.p ? b.p : "", (int)b.n);
-    acd_buf_fini(&b);
-    return o;
+    acd_buf_reset(scratch);
+    if (acd__cdr_text_append(scratch, s, len) < 0)
+        return NULL;
+    return json_object_new_string_len(scratch->p, (int)scratch->n);
 }
 
-typedef struct cdr_field {
-    const char *key;
-    json_object *value; /* NULL: JSON null when nullable, else allocation failure */
-    bool nullable;
-} cdr_field_t;
-
-#define CDR_ID(s) cdr_string((s), ACD_ID_MAX)
+/* The JSON value of v (never null or omitted here), or NULL when out of memory. */
+static json_object *cdr_json_value(acd_buf_t *scratch, const acd__cdr_value_t *v)
+{
+    switch (v->kind) {
+    case ACD__CDR_TEXT:
+        return cdr_string(scratch, v->text, v->len);
+    case ACD__CDR_SECONDS:
+        return cdr_seconds(v->num);
+    case ACD__CDR_INT:
+        return json_object_new_int64(v->num);
+    case ACD__CDR_BOOL:
+        return json_object_new_boolean(v->num != 0);
+    }
+    return NULL;
+}
 
 int acd_cdr_format_json(acd_buf_t *out, const acd_cdr_t *cdr, const char *site)
 {
-    if (!out || !cdr || !site)
+    if (!out)
         return -EINVAL;
-    if ((unsigned)cdr->disposition >=
-        sizeof(cdr_disposition_names) / sizeof(cdr_disposition_names[0]))
-        return -EINVAL;
-    bool agent = cdr->agent[0] != '\0';
-    bool remote = agent && cdr->agent_site[0] != '\0';
-    bool answered = cdr->answer_ms != 0;
-    bool restored = cdr->restored_from[0] != '\0';
-    char enqueue_t[40], answer_t[40], end_t[40];
-    if (acd_time_rfc3339(enqueue_t, sizeof(enqueue_t), cdr->enqueue_ms) < 0 ||
-        acd_time_rfc3339(end_t, sizeof(end_t), cdr->end_ms) < 0 ||
-        (answered && acd_time_rfc3339(answer_t, sizeof(answer_t), cdr->answer_ms) < 0))
-        return -EINVAL;
+    acd__cdr_row_t row;
+    int rc = acd__cdr_row(&row, cdr, site);
+    if (rc < 0)
+        return rc;
     json_object *o = json_object_new_object();
     if (!o)
         return -ENOMEM;
-    /* The order here is the order in the line: json-c keeps keys in insertion order. */
-    cdr_field_t f[] = {
-        {"site", cdr_string(site, strlen(site)), false},
-        {"call_id", CDR_ID(cdr->call_id), false},
-        {"tenant", CDR_ID(cdr->tenant), false},
-        {"did", CDR_ID(cdr->did), false},
-        {"caller", CDR_ID(cdr->caller), false},
-        {"queue", CDR_ID(cdr->queue), false},
-        {"agent", agent ? CDR_ID(cdr->agent) : NULL, !agent},
-        {"agent_site", remote ? CDR_ID(cdr->agent_site) : NULL, !remote},
-        {"enqueue_time", json_object_new_string(enqueue_t), false},
-        {"answer_time", answered ? json_object_new_string(answer_t) : NULL, !answered},
-        {"end_time", json_object_new_string(end_t), false},
-        {"wait_s", cdr_seconds(cdr->wait_ms), false},
-        {"talk_s", cdr_seconds(cdr->talk_ms), false},
-        {"offers", json_object_new_int(cdr->offers), false},
-        {"disposition", json_object_new_string(cdr_disposition_names[cdr->disposition]), false},
-        {"enqueue_ms", json_object_new_int64(cdr->enqueue_ms), false},
-        {"answer_ms", answered ? json_object_new_int64(cdr->answer_ms) : NULL, !answered},
-        {"end_ms", json_object_new_int64(cdr->end_ms), false},
-        /* Room for the keys only some calls have, filled in below. */
-        {NULL, NULL, false},
-        {NULL, NULL, false},
-        {NULL, NULL, false},
-        {NULL, NULL, false},
-        {NULL, NULL, false},
-    };
-    /* Last, and only when set, so lines of other calls stay as they always were. */
-    size_t nf = sizeof(f) / sizeof(f[0]) - 5;
-    if (cdr->priority)
-        f[nf++] = (cdr_field_t){"priority", json_object_new_int(cdr->priority), false};
-    if (cdr->priority_reason[0])
-        f[nf++] = (cdr_field_t){"priority_reason", CDR_ID(cdr->priority_reason), false};
-    if (cdr->delivery[0])
-        f[nf++] = (cdr_field_t){"delivery", CDR_ID(cdr->delivery), false};
-    if (restored)
-        f[nf++] = (cdr_field_t){"restored_from", CDR_ID(cdr->restored_from), false};
-    if (cdr->callback)
-        f[nf++] = (cdr_field_t){"callback", json_object_new_boolean(1), false};
-    int rc = 0;
-    for (size_t i = 0; i < nf; i++) {
-        if (!f[i].value && !f[i].nullable)
-            rc = -ENOMEM;
-    }
-    /* Every value is either handed to o or released here, whatever failed. */
-    for (size_t i = 0; i < nf; i++) {
-        if (rc == 0 && json_object_object_add(o, f[i].key, f[i].value) == 0)
+    acd_buf_t scratch = {0};
+    /* The order of the row is the order in the line: json-c keeps insertion order. */
+    for (size_t i = 0; rc == 0 && i < ACD__CDR_FIELDS; i++) {
+        const acd__cdr_value_t *v = &row.v[i];
+        if (v->omitted)
             continue;
-        rc = -ENOMEM;
-        json_object_put(f[i].value);
+        json_object *jv = v->null ? NULL : cdr_json_value(&scratch, v);
+        if ((!jv && !v->null) || json_object_object_add(o, v->key, jv) != 0) {
+            json_object_put(jv);
+            rc = -ENOMEM;
+        }
     }
+    acd_buf_fini(&scratch);
     if (rc == 0) {
         size_t len = 0;
         const char *s = json_object_to_json_string_length(
@@ -256,3 +194,15 @@ int acd_cdr_format_json(acd_buf_t *out, const acd_cdr_t *cdr, const char *site)
     json_object_put(o);
     return rc;
 }
+
+static int cdr_json_record(acd_buf_t *out, const acd_cdr_t *cdr, const char *site)
+{
+    int rc = acd_cdr_format_json(out, cdr, site);
+    return rc == 0 ? acd_buf_append(out, "\n", 1) : rc;
+}
+
+const acd_cdr_format_t acd_cdr_json = {
+    .name = "json",
+    .header = NULL,
+    .record = cdr_json_record,
+};

@@ -1,4 +1,5 @@
-/* test_cdr.c - CDR lines: exact JSON, nulls, escaping, the append-only writer, reopen. */
+/* test_cdr.c - CDR lines: exact JSON, nulls, escaping, handle time, the append-only writer,
+ * reopen. */
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <setjmp.h>
@@ -13,59 +14,17 @@
 
 #include <cmocka.h>
 
+#include "cdr_fixture.h"
 #include "report/cdr.h"
 #include "util/err.h"
-
-#define T_ENQUEUE 1795352654123 /* 2026-11-22T13:04:14.123Z */
-#define T_ANSWER 1795352666623  /* 2026-11-22T13:04:26.623Z */
-#define T_END 1795352754000     /* 2026-11-22T13:05:54.000Z */
-
-static acd_cdr_t answered_cdr(void)
-{
-    acd_cdr_t c = {
-        .call_id = "A-000123",
-        .tenant = "dental",
-        .did = "+34910000001",
-        .caller = "+34600111222",
-        .queue = "reception",
-        .agent = "2001",
-        .enqueue_ms = T_ENQUEUE,
-        .answer_ms = T_ANSWER,
-        .end_ms = T_END,
-        .wait_ms = T_ANSWER - T_ENQUEUE,
-        .talk_ms = T_END - T_ANSWER,
-        .offers = 2,
-        .disposition = ACD_DISP_ANSWERED,
-    };
-    return c;
-}
-
-static acd_cdr_t abandoned_cdr(void)
-{
-    acd_cdr_t c = {
-        .call_id = "A-000124",
-        .tenant = "dental",
-        .did = "+34910000001",
-        .caller = "",
-        .queue = "reception",
-        .agent = "",
-        .enqueue_ms = T_ENQUEUE,
-        .answer_ms = 0,
-        .end_ms = T_ENQUEUE + 5,
-        .wait_ms = 5,
-        .talk_ms = 0,
-        .offers = 0,
-        .disposition = ACD_DISP_ABANDONED,
-    };
-    return c;
-}
 
 static const char answered_json[] =
     "{\"site\":\"A\",\"call_id\":\"A-000123\",\"tenant\":\"dental\",\"did\":\"+34910000001\","
     "\"caller\":\"+34600111222\",\"queue\":\"reception\",\"agent\":\"2001\",\"agent_site\":null,"
     "\"enqueue_time\":\"2026-11-22T13:04:14.123Z\",\"answer_time\":\"2026-11-22T13:04:26.623Z\","
     "\"end_time\":\"2026-11-22T13:05:54.000Z\",\"wait_s\":12.500,\"talk_s\":87.377,"
-    "\"offers\":2,\"disposition\":\"answered\",\"enqueue_ms\":1795352654123,\"answer_ms\":1795352666623,"
+    "\"wrapup_s\":30.000,\"handle_s\":117.377,\"offers\":2,\"disposition\":\"answered\","
+    "\"enqueue_ms\":1795352654123,\"answer_ms\":1795352666623,"
     "\"end_ms\":1795352754000}";
 
 static const char abandoned_json[] =
@@ -73,7 +32,8 @@ static const char abandoned_json[] =
     "\"caller\":\"\",\"queue\":\"reception\",\"agent\":null,\"agent_site\":null,"
     "\"enqueue_time\":\"2026-11-22T13:04:14.123Z\",\"answer_time\":null,"
     "\"end_time\":\"2026-11-22T13:04:14.128Z\",\"wait_s\":0.005,\"talk_s\":0.000,"
-    "\"offers\":0,\"disposition\":\"abandoned\",\"enqueue_ms\":1795352654123,\"answer_ms\":null,"
+    "\"wrapup_s\":0.000,\"handle_s\":0.000,\"offers\":0,\"disposition\":\"abandoned\","
+    "\"enqueue_ms\":1795352654123,\"answer_ms\":null,"
     "\"end_ms\":1795352654128}";
 
 static void test_format_exact(void **state)
@@ -125,53 +85,33 @@ static void test_format_edges(void **state)
     acd_buf_fini(&b);
 }
 
+/* The keys only some calls carry come after end_ms, in the documented order. */
+static void test_format_optional(void **state)
+{
+    (void)state;
+    acd_cdr_t c = answered_cdr();
+    c.priority = 10;
+    strcpy(c.priority_reason, "vip");
+    strcpy(c.delivery, "callback");
+    strcpy(c.restored_from, "B-000007");
+    c.callback = true;
+    strcpy(c.agent_site, "B");
+    acd_buf_t b = {0};
+    assert_int_equal(acd_cdr_format_json(&b, &c, "A"), 0);
+    const char *tail =
+        "\"end_ms\":1795352754000,\"priority\":10,\"priority_reason\":\"vip\","
+        "\"delivery\":\"callback\",\"restored_from\":\"B-000007\",\"callback\":true}";
+    assert_true(b.n > strlen(tail));
+    assert_string_equal(b.p + b.n - strlen(tail), tail);
+    assert_non_null(strstr(b.p, "\"agent\":\"2001\",\"agent_site\":\"B\","));
+    json_object *o = json_tokener_parse(b.p);
+    assert_non_null(o);
+    assert_int_equal(json_object_object_length(o), 25);
+    json_object_put(o);
+    acd_buf_fini(&b);
+}
+
 /* ---- the writer ---- */
-
-typedef struct tmp {
-    char dir[64];
-    char path[128];
-    char rotated[128];
-} tmp_t;
-
-static int tmp_setup(void **state)
-{
-    tmp_t *t = calloc(1, sizeof(*t));
-    if (!t)
-        return -1;
-    strcpy(t->dir, "/tmp/acd-cdr-XXXXXX");
-    if (!mkdtemp(t->dir)) {
-        free(t);
-        return -1;
-    }
-    snprintf(t->path, sizeof(t->path), "%s/cdr.jsonl", t->dir);
-    snprintf(t->rotated, sizeof(t->rotated), "%s/cdr.jsonl.1", t->dir);
-    *state = t;
-    return 0;
-}
-
-static int tmp_teardown(void **state)
-{
-    tmp_t *t = *state;
-    unlink(t->path);
-    unlink(t->rotated);
-    rmdir(t->dir);
-    free(t);
-    return 0;
-}
-
-/* Reads path into a NUL-terminated malloc'd string. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *s = strdup(buf);
-    assert_non_null(s);
-    return s;
-}
 
 static const char *get_str(json_object *o, const char *key)
 {
@@ -201,7 +141,7 @@ static void assert_seconds(json_object *o, const char *key, int64_t ms)
 static void assert_record(json_object *o, const acd_cdr_t *c, const char *site,
                           const char *enqueue_t, const char *answer_t, const char *end_t)
 {
-    assert_int_equal(json_object_object_length(o), 18);
+    assert_int_equal(json_object_object_length(o), 20);
     assert_string_equal(get_str(o, "site"), site);
     json_object *v = NULL;
     assert_true(json_object_object_get_ex(o, "enqueue_ms", &v));
@@ -230,6 +170,8 @@ static void assert_record(json_object *o, const acd_cdr_t *c, const char *site,
     assert_string_equal(get_str(o, "end_time"), end_t);
     assert_seconds(o, "wait_s", c->wait_ms);
     assert_seconds(o, "talk_s", c->talk_ms);
+    assert_seconds(o, "wrapup_s", c->wrapup_ms);
+    assert_seconds(o, "handle_s", c->talk_ms + c->wrapup_ms);
     v = NULL;
     assert_true(json_object_object_get_ex(o, "offers", &v));
     assert_true(json_object_is_type(v, json_type_int));
@@ -385,6 +327,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_exact),
         cmocka_unit_test(test_format_edges),
+        cmocka_unit_test(test_format_optional),
         cmocka_unit_test_setup_teardown(test_writer_appends, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_writer_reopen, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_writer_errors, tmp_setup, tmp_teardown),
