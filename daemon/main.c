@@ -149,10 +149,7 @@ static void main_status(void *ud, json_object *doc)
     acd_anycast_status(d->anycast, doc);
 }
 
-static const acd_admin_control_t main_control = {
-    .drain = main_drain,
-    .status = main_status,
-};
+
 
 static void on_drained(void *ud)
 {
@@ -182,31 +179,103 @@ static void on_sigterm(uv_signal_t *h, int signum)
     acd_callctl_drain(d->site, on_drained, d);
 }
 
-static void on_sighup(uv_signal_t *h, int signum)
+/* Adds the loader's errors to answer: "error" as text, "errors" one "file:line: message" each. */
+static void reload_errors(json_object *answer, const acd_config_errors_t *errs, const char *path,
+                          int rc)
 {
-    acdd_t *d = h->data;
-    (void)signum;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < errs->n; i++) {
+        char line[400];
+        if (errs->v[i].line > 0)
+            snprintf(line, sizeof(line), "%s:%d: %s", path, errs->v[i].line, errs->v[i].message);
+        else
+            snprintf(line, sizeof(line), "%s: %s", path, errs->v[i].message);
+        json_object_array_add(arr, json_object_new_string(line));
+        if (f)
+            fprintf(f, "%s%s", i ? "\n" : "", line);
+    }
+    if (f && errs->n == 0)
+        fprintf(f, "%s: %s", path, acd_strerror(rc));
+    if (f)
+        fclose(f);
+    json_object_object_add(answer, "error", json_object_new_string(text ? text : "invalid"));
+    json_object_object_add(answer, "errors", arr);
+    free(text);
+}
+
+/*
+ * Reads the config file again and applies it: SIGHUP (answer NULL: errors go to stderr)
+ * and POST /v1/reload (acdctl reload: answer gets what changed or the errors). Returns
+ * the HTTP status: 200, 400 invalid file, 409 refused by the site or shutting down. On
+ * 4xx the running configuration stays as it was.
+ */
+static int main_reload(acdd_t *d, json_object *answer)
+{
+    if (d->stopping) {
+        if (answer)
+            json_object_object_add(answer, "error",
+                                   json_object_new_string("acdd is shutting down: no reload"));
+        return 409;
+    }
     sd_notify(0, "RELOADING=1");
-    acd_log_notice("ACD-MAIN-RELOAD", "config=%s", d->config_path);
-    acd_config_t *cfg = load_config(d->config_path);
-    if (!cfg) {
-        acd_log_err("ACD-MAIN-RELOAD-INVALID", "config=%s: keeping the running configuration",
-                    d->config_path);
+    acd_log_notice("ACD-MAIN-RELOAD", "config=%s via=%s", d->config_path, answer ? "api" : "sighup");
+    acd_config_t *cfg = NULL;
+    acd_config_errors_t errs = {0};
+    int status = 200, rc = acd_config_load(d->config_path, &cfg, &errs);
+    if (rc < 0) {
+        if (answer)
+            reload_errors(answer, &errs, d->config_path, rc);
+        else if (errs.n)
+            acd_config_errors_print(&errs, d->config_path, stderr);
+        else
+            fprintf(stderr, "%s: %s\n", d->config_path, acd_strerror(rc));
+        acd_log_err("ACD-MAIN-RELOAD-INVALID", "config=%s errors=%zu: keeping the running"
+                    " configuration", d->config_path, errs.n);
+        status = 400;
     } else {
         char key[sizeof(d->anycast_key)];
         anycast_key(cfg, key, sizeof(key));
         if (strcmp(key, d->anycast_key) != 0)
             acd_log_warn("ACD-MAIN-ANYCAST-STATIC", "anycast %s stays %s until restart", key,
                          d->anycast_key);
-        if (acd_callctl_reload(d->site, cfg) < 0) {
+        acd_log_level_t lvl;
+        bool level_ok = acd_log_level_parse(cfg->log_level, &lvl) == 0;
+        rc = acd_callctl_reload_report(d->site, cfg, answer);
+        if (rc < 0) {
             acd_config_free(cfg);
-        } else {
-            acd_log_level_t lvl;
-            if (acd_log_level_parse(cfg->log_level, &lvl) == 0)
-                acd_log_init(NULL, lvl, cfg->site_name);
+            if (answer)
+                json_object_object_add(
+                    answer, "error",
+                    json_object_new_string("the site refused the configuration (see acdd's log"
+                                           " ACD-SITE-RELOAD-REFUSED): nothing changed"));
+            status = 409;
+        } else if (level_ok) {
+            acd_log_init(NULL, lvl, cfg->site_name);
         }
     }
+    acd_config_errors_fini(&errs);
     sd_notify(0, "READY=1");
+    return status;
+}
+
+static int main_reload_api(void *ud, json_object *answer)
+{
+    return main_reload(ud, answer);
+}
+
+static const acd_admin_control_t main_control = {
+    .drain = main_drain,
+    .status = main_status,
+    .reload = main_reload_api,
+};
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    (void)signum;
+    (void)main_reload(h->data, NULL);
 }
 
 static void on_watchdog(uv_timer_t *h)

@@ -27,36 +27,53 @@
 #endif
 
 #define ADMIN_BACKLOG 64
+/* h2o refuses (413, its own text) bodies beyond this before handing us the request. */
+#define ADMIN_H2O_BODY_MAX (1024 * 1024)
 
-/* A route: the one method it answers, and the handler that fills the response of req. */
-typedef struct admin_route {
-    const char *path;
-    const char *method;
-    void (*handle)(acd_admin_t *a, h2o_req_t *req);
-    bool control; /* exists only while the process's control is attached */
-} admin_route_t;
+static void admin_get_status(acd_admin_t *a, h2o_req_t *req, const acd__admin_params_t *p);
+static void admin_get_healthz(acd_admin_t *a, h2o_req_t *req, const acd__admin_params_t *p);
+static void admin_get_routes(acd_admin_t *a, h2o_req_t *req, const acd__admin_params_t *p);
+static void admin_post_drain(acd_admin_t *a, h2o_req_t *req, const acd__admin_params_t *p);
+static void admin_post_undrain(acd_admin_t *a, h2o_req_t *req, const acd__admin_params_t *p);
+static void admin_tenants(acd_admin_t *a, h2o_req_t *req, const acd__admin_params_t *p);
 
-static void admin_get_status(acd_admin_t *a, h2o_req_t *req);
-static void admin_get_healthz(acd_admin_t *a, h2o_req_t *req);
-static void admin_post_drain(acd_admin_t *a, h2o_req_t *req);
-static void admin_post_undrain(acd_admin_t *a, h2o_req_t *req);
-
+/* Subtrees served by other files; /v1/routes lists each as its prefix. */
 static const acd__admin_mount_t admin_mounts[] = {
     {.prefix = "/metrics", .handle = acd__admin_metrics},
     {.prefix = "/wallboard", .handle = acd__admin_wallboard},
-    {.prefix = "/v1/agents", .handle = acd__admin_agents},
-    {.prefix = "/v1/queues", .handle = acd__admin_queues},
-    {.prefix = "/v1/calls", .handle = acd__admin_calls},
-    {.prefix = "/v1/cluster", .handle = acd__admin_cluster},
-    {.prefix = "/v1/reload", .handle = acd__admin_reload},
 };
 
-static const admin_route_t admin_routes[] = {
+/*
+ * The endpoint's own routes. The tenants' paths are all handed to ops.tenants
+ * (callctl/tstate.c), which reads the path itself; they are listed here one per method
+ * so that the router answers 405 with Allow, and /v1/routes lists them.
+ */
+#define ADMIN_TENANTS(p_, m_)                                                      \
+    {.path = p_, .method = m_, .handle = admin_tenants, .needs = ACD__ADMIN_NEEDS_TENANTS}
+static const acd__admin_route_t admin_routes[] = {
     {.path = "/v1/status", .method = "GET", .handle = admin_get_status},
     {.path = "/healthz", .method = "GET", .handle = admin_get_healthz},
-    {.path = "/v1/drain", .method = "POST", .handle = admin_post_drain, .control = true},
-    {.path = "/v1/undrain", .method = "POST", .handle = admin_post_undrain, .control = true},
+    {.path = "/v1/routes", .method = "GET", .handle = admin_get_routes},
+    {.path = "/v1/drain",
+     .method = "POST",
+     .handle = admin_post_drain,
+     .needs = ACD__ADMIN_NEEDS_CONTROL},
+    {.path = "/v1/undrain",
+     .method = "POST",
+     .handle = admin_post_undrain,
+     .needs = ACD__ADMIN_NEEDS_CONTROL},
+    ADMIN_TENANTS("/v1/tenants", "GET"),
+    ADMIN_TENANTS("/v1/tenants/{tenant}", "GET"),
+    ADMIN_TENANTS("/v1/tenants/{tenant}/override", "PUT"),
+    ADMIN_TENANTS("/v1/tenants/{tenant}/override", "DELETE"),
+    ADMIN_TENANTS("/v1/tenants/{tenant}/instructions", "PUT"),
+    ADMIN_TENANTS("/v1/tenants/{tenant}/instructions", "DELETE"),
+    ADMIN_TENANTS("/v1/tenants/{tenant}/voicemail", "GET"),
+    ADMIN_TENANTS("/v1/tenants/{tenant}/outbound", "POST"),
 };
+#undef ADMIN_TENANTS
+
+#define ADMIN_COUNT(v) (sizeof(v) / sizeof((v)[0]))
 
 /* ---- responses ---- */
 
@@ -101,27 +118,56 @@ void acd__admin_send_error(h2o_req_t *req, int status, const char *reason, const
     json_object_put(doc);
 }
 
-static void admin_get_status(acd_admin_t *a, h2o_req_t *req)
+const char *acd__admin_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 202: return "Accepted";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Error";
+    }
+}
+
+void acd__admin_answer(h2o_req_t *req, int status, json_object *doc)
+{
+    acd__admin_send_json(req, status, acd__admin_reason(status), doc);
+}
+
+json_object *acd__admin_status_doc(acd_admin_t *a)
 {
     acd_admin_site_info_t info;
     memset(&info, 0, sizeof(info));
     a->ops.site_info(a->ud, &info);
     json_object *doc = acd_admin_status_json(a->ops.core(a->ud), &info, acd__admin_now_ms());
-    if (!doc) {
-        acd__admin_send_error(req, 500, "Internal Server Error", "out of memory");
-        return;
-    }
+    if (!doc)
+        return NULL;
     if (a->ops.status_extra)
         a->ops.status_extra(a->ud, doc);
     if (a->has_control && a->control.status)
         a->control.status(a->control_ud, doc);
-    acd__admin_send_json(req, 200, "OK", doc);
+    return doc;
+}
+
+static void admin_get_status(acd_admin_t *a, h2o_req_t *req, const acd__admin_params_t *p)
+{
+    (void)p;
+    json_object *doc = acd__admin_status_doc(a);
+    acd__admin_answer(req, 200, doc); /* a NULL doc becomes a 500 */
     json_object_put(doc);
 }
 
 /* 200 {"status":"ok"} while serving, 503 {"status":"draining"} while draining. */
-static void admin_get_healthz(acd_admin_t *a, h2o_req_t *req)
+static void admin_get_healthz(acd_admin_t *a, h2o_req_t *req, const acd__admin_params_t *p)
 {
+    (void)p;
     acd_admin_site_info_t info;
     memset(&info, 0, sizeof(info));
     a->ops.site_info(a->ud, &info);
@@ -131,10 +177,30 @@ static void admin_get_healthz(acd_admin_t *a, h2o_req_t *req)
         json_object_put(doc);
         doc = NULL;
     }
-    if (info.draining)
-        acd__admin_send_json(req, 503, "Service Unavailable", doc);
-    else
-        acd__admin_send_json(req, 200, "OK", doc);
+    acd__admin_answer(req, info.draining ? 503 : 200, doc);
+    json_object_put(doc);
+}
+
+/*
+ * GET /v1/routes: every route this endpoint serves now, for clients and for the test
+ * that holds docs/openapi.yaml to the code. Mounted subtrees are listed by prefix.
+ */
+static void admin_get_routes(acd_admin_t *a, h2o_req_t *req, const acd__admin_params_t *p)
+{
+    (void)p;
+    json_object *doc = json_object_new_object(), *arr = json_object_new_array();
+    acd__admin_list_routes(a, arr, admin_routes, ADMIN_COUNT(admin_routes));
+    acd__admin_list_routes(a, arr, acd__admin_entity_routes, acd__admin_n_entity_routes);
+    for (size_t i = 0; i < ADMIN_COUNT(admin_mounts); i++) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "path", json_object_new_string(admin_mounts[i].prefix));
+        json_object_object_add(o, "subtree", json_object_new_boolean(true));
+        json_object_object_add(
+            o, "auth", json_object_new_boolean(acd__admin_is_v1(admin_mounts[i].prefix)));
+        json_object_array_add(arr, o);
+    }
+    json_object_object_add(doc, "routes", arr);
+    acd__admin_answer(req, 200, doc);
     json_object_put(doc);
 }
 
@@ -161,28 +227,25 @@ static bool admin_peer_is_loopback(h2o_req_t *req)
  * carrying Origin: browsers add it to cross-site requests, and a page the operator has
  * open must not be able to drain the site. Answers the control's status and document.
  */
-
 static void admin_post_control(acd_admin_t *a, h2o_req_t *req, bool on)
 {
     if (!acd__admin_may_change(req))
         return;
     json_object *doc = json_object_new_object();
-    if (!doc) {
-        acd__admin_send_error(req, 500, "Internal Server Error", "out of memory");
-        return;
-    }
-    int status = a->control.drain(a->control_ud, on, doc);
-    acd__admin_send_json(req, status, status == 200 ? "OK" : status == 409 ? "Conflict" : "Error", doc);
+    int status = doc ? a->control.drain(a->control_ud, on, doc) : 500;
+    acd__admin_answer(req, status, doc);
     json_object_put(doc);
 }
 
-static void admin_post_drain(acd_admin_t *a, h2o_req_t *req)
+static void admin_post_drain(acd_admin_t *a, h2o_req_t *req, const acd__admin_params_t *p)
 {
+    (void)p;
     admin_post_control(a, req, true);
 }
 
-static void admin_post_undrain(acd_admin_t *a, h2o_req_t *req)
+static void admin_post_undrain(acd_admin_t *a, h2o_req_t *req, const acd__admin_params_t *p)
 {
+    (void)p;
     admin_post_control(a, req, false);
 }
 
@@ -200,9 +263,12 @@ bool acd__admin_may_change(h2o_req_t *req)
 }
 
 /* /v1/tenants...: handed to ops.tenants whole (path after the prefix, method, body). */
-static void admin_tenants(acd_admin_t *a, h2o_req_t *req, size_t prefix_len)
+static void admin_tenants(acd_admin_t *a, h2o_req_t *req, const acd__admin_params_t *p)
 {
+    static const char tenants[] = "/v1/tenants";
+    size_t prefix_len = sizeof(tenants) - 1;
     char method[8], rest[160];
+    (void)p;
     if (req->method.len >= sizeof(method) ||
         req->path_normalized.len - prefix_len >= sizeof(rest)) {
         acd__admin_send_error(req, 400, "Bad Request", "request line too long");
@@ -215,72 +281,42 @@ static void admin_tenants(acd_admin_t *a, h2o_req_t *req, size_t prefix_len)
     if (strcmp(method, "GET") != 0 && !acd__admin_may_change(req))
         return;
     json_object *doc = json_object_new_object();
-    if (!doc) {
-        acd__admin_send_error(req, 500, "Internal Server Error", "out of memory");
-        return;
-    }
-    int status = a->ops.tenants(a->ud, method, rest, req->entity.base, req->entity.len, doc);
-    const char *reason = status == 200   ? "OK"
-                         : status == 202 ? "Accepted"
-                         : status == 400 ? "Bad Request"
-                         : status == 404 ? "Not Found"
-                         : status == 405 ? "Method Not Allowed"
-                         : status == 409 ? "Conflict"
-                                         : "Error";
-    acd__admin_send_json(req, status, reason, doc);
+    int status = doc ? a->ops.tenants(a->ud, method, rest, req->entity.base, req->entity.len, doc)
+                     : 500;
+    acd__admin_answer(req, status, doc);
     json_object_put(doc);
 }
 
-/* The handler h2o calls for every request on every path: route, check the method, answer. */
+/* True when prefix is path or path's leading segments. */
+static bool admin_under(const h2o_iovec_t *path, const char *prefix)
+{
+    size_t pl = strlen(prefix);
+    return path->len >= pl && memcmp(path->base, prefix, pl) == 0 &&
+           (path->len == pl || path->base[pl] == '/');
+}
+
+/* The handler h2o calls for every request on every path: authenticate, route, answer. */
 static int admin_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     acd_admin_t *a = ((admin_handler_t *)self)->admin;
-    const admin_route_t *route = NULL;
-    static const char tenants[] = "/v1/tenants";
-    size_t tl = sizeof(tenants) - 1;
-    if (a->ops.tenants && req->path_normalized.len >= tl &&
-        memcmp(req->path_normalized.base, tenants, tl) == 0 &&
-        (req->path_normalized.len == tl || req->path_normalized.base[tl] == '/')) {
-        admin_tenants(a, req, tl);
-        acd_log_debug("ACD-API-ADMIN-REQUEST", "method=%.*s path=%.*s status=%d",
-                      (int)req->method.len, req->method.base, (int)req->path.len, req->path.base,
-                      req->res.status);
-        return 0;
+    bool served = !acd__admin_authorized(a, req);
+    if (!served && req->entity.len > ACD__ADMIN_BODY_MAX) {
+        acd__admin_send_error(req, 413, "Payload Too Large", "the request body is too large");
+        served = true;
     }
-
-    for (size_t i = 0; i < sizeof(admin_mounts) / sizeof(admin_mounts[0]); i++) {
+    if (!served)
+        served = acd__admin_dispatch(a, req, admin_routes, ADMIN_COUNT(admin_routes)) ||
+                 acd__admin_dispatch(a, req, acd__admin_entity_routes, acd__admin_n_entity_routes);
+    for (size_t i = 0; !served && i < ADMIN_COUNT(admin_mounts); i++) {
         size_t pl = strlen(admin_mounts[i].prefix);
-        if (req->path_normalized.len >= pl &&
-            memcmp(req->path_normalized.base, admin_mounts[i].prefix, pl) == 0 &&
-            (req->path_normalized.len == pl || req->path_normalized.base[pl] == '/')) {
+        if (admin_under(&req->path_normalized, admin_mounts[i].prefix)) {
             admin_mounts[i].handle(a, req, req->path_normalized.base + pl,
                                    req->path_normalized.len - pl);
-            acd_log_debug("ACD-API-ADMIN-REQUEST", "method=%.*s path=%.*s status=%d",
-                          (int)req->method.len, req->method.base, (int)req->path.len,
-                          req->path.base, req->res.status);
-            return 0;
+            served = true;
         }
     }
-
-    for (size_t i = 0; i < sizeof(admin_routes) / sizeof(admin_routes[0]); i++) {
-        if (admin_routes[i].control && !a->has_control)
-            continue;
-        if (h2o_memis(req->path_normalized.base, req->path_normalized.len, admin_routes[i].path,
-                      strlen(admin_routes[i].path))) {
-            route = &admin_routes[i];
-            break;
-        }
-    }
-    if (!route) {
+    if (!served)
         acd__admin_send_error(req, 404, "Not Found", "not found");
-    } else if (!h2o_memis(req->method.base, req->method.len, route->method,
-                          strlen(route->method))) {
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, route->method,
-                       strlen(route->method));
-        acd__admin_send_error(req, 405, "Method Not Allowed", "method not allowed");
-    } else {
-        route->handle(a, req);
-    }
     acd_log_debug("ACD-API-ADMIN-REQUEST", "method=%.*s path=%.*s status=%d", (int)req->method.len,
                   req->method.base, (int)req->path.len, req->path.base, req->res.status);
     return 0;
@@ -375,6 +411,7 @@ static void admin_h2o_init(acd_admin_t *a)
     h2o_config_init(&a->config);
     a->config.server_name = h2o_iovec_init(H2O_STRLIT("acdd"));
     a->config.http1.upgrade_to_http2 = 0;
+    a->config.max_request_entity_size = ADMIN_H2O_BODY_MAX;
     h2o_hostconf_t *host =
         h2o_config_register_host(&a->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
@@ -441,8 +478,8 @@ int acd_admin_alloc(acd_admin_t **ap, uv_loop_t *loop, const char *addr, uint16_
 
     if (!loopback)
         acd_log_warn("ACD-API-ADMIN-NOT-LOOPBACK",
-                     "addr=%s the admin endpoint has no "
-                     "authentication; bind it to loopback",
+                     "addr=%s changes are taken from loopback peers only, and without "
+                     "admin.token_file anyone who reaches it reads it: bind it to loopback",
                      addr);
     acd_log_info("ACD-API-ADMIN-LISTEN", "addr=%s port=%u", addr, a->port);
     *ap = a;
@@ -458,6 +495,21 @@ void acd_admin_set_control(acd_admin_t *a, const acd_admin_control_t *ctl, void 
     if (a->has_control)
         a->control = *ctl;
     a->control_ud = ud;
+}
+
+const char *acd_admin_agent_verb_name(acd_admin_agent_verb_t verb)
+{
+    switch (verb) {
+    case ACD_ADMIN_AGENT_LOGIN:
+        return "login";
+    case ACD_ADMIN_AGENT_LOGOUT:
+        return "logout";
+    case ACD_ADMIN_AGENT_PAUSE:
+        return "pause";
+    case ACD_ADMIN_AGENT_UNPAUSE:
+        return "unpause";
+    }
+    return "?";
 }
 
 uint16_t acd_admin_port(const acd_admin_t *a)
@@ -528,6 +580,7 @@ static void admin_on_fin1(uv_handle_t *h)
 
     h2o_config_dispose(&a->config);
     acd_log_info("ACD-API-ADMIN-CLOSED", "port=%u", a->port);
+    explicit_bzero(a->token, sizeof(a->token));
     free(a);
     if (cb)
         cb(ud);

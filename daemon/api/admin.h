@@ -23,6 +23,17 @@ typedef struct acd_admin_site_info {
     uint64_t registrations;    /* agent contacts currently bound */
 } acd_admin_site_info_t;
 
+/* What a supervisor does to an agent through the API. */
+typedef enum acd_admin_agent_verb {
+    ACD_ADMIN_AGENT_LOGIN,
+    ACD_ADMIN_AGENT_LOGOUT,
+    ACD_ADMIN_AGENT_PAUSE,
+    ACD_ADMIN_AGENT_UNPAUSE,
+} acd_admin_agent_verb_t;
+
+/* The verb's path segment: "login", "logout", "pause", "unpause". */
+const char *acd_admin_agent_verb_name(acd_admin_agent_verb_t verb);
+
 /* What the endpoint reads. Called on the loop thread, during a request. */
 typedef struct acd_admin_ops {
     const acd_core_t *(*core)(void *ud);
@@ -38,6 +49,18 @@ typedef struct acd_admin_ops {
      */
     int (*tenants)(void *ud, const char *method, const char *rest, const char *body, size_t len,
                    struct json_object *answer);
+    /*
+     * Optional: POST /v1/agents/<id>/<verb> (docs/api.md). agent is any text of at most
+     * ACD_ID_MAX - 1 bytes (not checked against the config: answer 404 when unknown);
+     * reason is the validated pause reason (ACD_ADMIN_AGENT_PAUSE) or NULL. Does it (or
+     * refuses, changing nothing) and fills answer (an empty object) with "changed" (bool)
+     * and, on a refusal, "error" (and "owner": the site owning another site's agent).
+     * Returns the HTTP status: 200 done, 202 accepted (a logout that waits for the
+     * agent's call to end), 404 no such agent, 409 not in this state or another site's
+     * agent. The endpoint adds the agent's document to a 2xx answer.
+     */
+    int (*agent)(void *ud, const char *agent, acd_admin_agent_verb_t verb, const char *reason,
+                 struct json_object *answer);
     /* Optional: the site's KPI counter set (report/kpi.h), read by /metrics and the
      * wallboard; NULL (or no op) when none. */
     const struct acd_kpi *(*kpi)(void *ud);
@@ -58,6 +81,14 @@ typedef struct acd_admin_control {
     int (*drain)(void *ud, bool on, struct json_object *answer);
     /* Optional: adds more to the status document (the "anycast" object). */
     void (*status)(void *ud, struct json_object *doc);
+    /*
+     * Optional: POST /v1/reload, the configuration reload SIGHUP does. Fills answer (an
+     * empty object) with what changed, or with "error" (the config's errors as text,
+     * "file:line: message" lines) and "errors" (an array of them). Returns 200 reloaded,
+     * 400 the file is invalid, 409 the site refused it (or cannot reload now); on 4xx
+     * nothing changed. Without it POST /v1/reload is 404.
+     */
+    int (*reload)(void *ud, struct json_object *answer);
 } acd_admin_control_t;
 
 /*
@@ -78,6 +109,16 @@ int acd_admin_alloc(acd_admin_t **ap, uv_loop_t *loop, const char *addr, uint16_
  * are 404 like any unknown path.
  */
 void acd_admin_set_control(acd_admin_t *a, const acd_admin_control_t *ctl, void *ud);
+
+/*
+ * Sets the bearer token every /v1 request must carry (`Authorization: Bearer <token>`,
+ * compared in constant time); NULL or "" removes it (then the loopback rule alone
+ * guards changes, as before). /healthz, /metrics and /wallboard stay open either way
+ * (docs/adr/0022). The token is copied. Returns 0, or -EINVAL when it is longer than
+ * ACD_ADMIN_TOKEN_MAX (nothing changed).
+ */
+#define ACD_ADMIN_TOKEN_MAX 256
+int acd_admin_set_token(acd_admin_t *a, const char *token);
 
 /* The TCP port actually bound (useful when acd_admin_alloc() was given port 0). */
 uint16_t acd_admin_port(const acd_admin_t *a);

@@ -562,6 +562,12 @@ static void cc_reg_changed(void *ud, const char *user, bool bound)
     const char *agent = acd_core_agent_for_user(cc->core, user);
     if (!agent)
         return;
+    if (bound && acd__agent_api_held(cc, agent)) {
+        /* A supervisor logged it out: the phone's registration does not log it in. */
+        acd_log_info("ACD-AGENT-HELD-OUT", "agent=%s user=%s: registered, stays logged out"
+                     " until an API login", agent, user);
+        return;
+    }
     acd_event_t ev = acd__cc_event(bound ? ACD_EV_AGENT_LOGIN : ACD_EV_AGENT_LOGOUT, NULL, agent);
     acd__cc_feed(cc, &ev);
 }

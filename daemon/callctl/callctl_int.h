@@ -145,7 +145,6 @@ struct acd_callctl {
     acd_core_t *core;
     acd_kpi_t *kpi;              /* the KPI counters the core's steps feed (site_kpi.c) */
     acd_cdr_writer_t *cdr;
-    acd_cdr_writer_t *cdr_csv;   /* the same records as CSV (cdr.csv_path); NULL: none */
     acd_queue_log_t *qlog;       /* Asterisk's queue_log (site_qlog.c); NULL: off */
     struct cc_held_cdr *held;    /* CDRs held while a takeover is possible (cdr_hold.c) */
     size_t n_held, cap_held;
@@ -160,6 +159,8 @@ struct acd_callctl {
     uint64_t announce_ticks;
     struct cc_tstate *tstates;   /* tenants' override and instructions (tstate.c) */
     size_t n_tstates;
+    struct cc_agent_hold *agent_holds; /* agents a supervisor logged out (agent_api.c) */
+    size_t n_agent_holds;
     struct cc_ivr *ivrs;         /* compiled IVRs by tenant, for cfg (stage.c) */
     size_t n_ivrs;
     const acd_config_t *ivrs_cfg;
@@ -244,8 +245,19 @@ void acd__cc_cdr_out(acd_callctl_t *cc, const acd_cdr_t *cdr);
 void acd__cc_cdr_release(void *ud, const char *sister);
 /* At close: CDRs still held go to <cdr file>.indoubt. */
 void acd__cc_cdr_hold_fini(acd_callctl_t *cc);
-/* Opens the CDR files again by path (SIGHUP, after logrotate); a failure keeps the old. */
-void acd__cc_cdr_reopen(acd_callctl_t *cc);
+
+/*
+ * agent_api.c: the admin API's ops.agent (api/admin.h: POST /v1/agents/<id>/<verb>),
+ * the supervisor's logout hold that registrations do not lift (docs/adr/0024), and what
+ * the status document says of each agent: "site" (the site its phone is registered with,
+ * null when none) and "held_out" (on hold).
+ */
+int acd__agent_api(void *ud, const char *agent, acd_admin_agent_verb_t verb, const char *reason,
+                   struct json_object *answer);
+/* True while a supervisor's logout holds agent out: a REGISTER does not log it in. */
+bool acd__agent_api_held(const acd_callctl_t *cc, const char *agent);
+void acd__agent_api_status(acd_callctl_t *cc, struct json_object *doc);
+void acd__agent_api_fini(acd_callctl_t *cc);
 
 /* tomb.c: keys (Call-ID|local tag) of legs that ended here lately. */
 #define CC_TOMBS 1024
@@ -363,6 +375,7 @@ void acd__tstate_fini(acd_callctl_t *cc);
 /* Adds how each call came to the status document's calls[], and "answering": the calls
  * outside the queue (menu, hours, voicemail, on-call). */
 void acd__tstate_status(acd_callctl_t *cc, struct json_object *doc);
+
 
 /* script.c: the script of a new call (mode, reason, greeting, first target) */
 void acd__script_choose(acd_callctl_t *cc, call_t *call, const acd_sip_msg_t *req);

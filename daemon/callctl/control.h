@@ -31,4 +31,14 @@ void acd_callctl_health(acd_callctl_t *c, acd_callctl_health_t *out);
  */
 void acd_callctl_set_control(acd_callctl_t *c, const acd_admin_control_t *ctl, void *ud);
 
+/*
+ * acd_callctl_reload() (takes cfg on success, nothing changed on failure), and, when
+ * answer (a JSON object) is not NULL and the reload succeeded, what it changed there:
+ * "reloaded": true, "config": the file, "added" / "removed": {"tenants", "queues",
+ * "agents", "trunks": [names]} between the lists in force before and after (in a cluster
+ * the shared config's lists), "lists_changed", and the four counts now. Settings changed
+ * inside entries that stay are applied too but not listed. Returns as the reload does.
+ */
+int acd_callctl_reload_report(acd_callctl_t *c, acd_config_t *cfg, struct json_object *answer);
+
 #endif

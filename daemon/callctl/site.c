@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/cdr_csv.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -177,6 +176,7 @@ static void site_admin_extra(void *ud, struct json_object *doc)
 {
     acd_callctl_t *cc = ud;
     acd__tstate_status(cc, doc);
+    acd__agent_api_status(cc, doc);
     if (cc->member)
         acd_member_status(cc->member, doc);
 }
@@ -193,7 +193,28 @@ static const acd_admin_ops_t site_admin_ops = {
     .status_extra = site_admin_extra,
     .tenants = site_admin_tenants,
     .kpi = acd__cc_kpi_read,
+    .agent = acd__agent_api,
 };
+
+/*
+ * The admin API's bearer token comes from admin.token_file (read by the config loader);
+ * a reload may change or remove it. Without one, /v1 is open to whoever reaches the
+ * endpoint (changes from loopback only), which is worth a warning (docs/adr/0022).
+ */
+static void site_admin_token(acd_callctl_t *cc, const acd_config_t *cfg, bool starting)
+{
+    if (!cc->admin)
+        return;
+    bool had = !starting && cc->cfg && cc->cfg->admin_token;
+    (void)acd_admin_set_token(cc->admin, cfg->admin_token); /* the loader bounds its length */
+    if (!cfg->admin_token && (starting || had))
+        acd_log_warn("ACD-API-ADMIN-NO-TOKEN",
+                     "admin.token_file is not set: the API at %s:%u answers without a token "
+                     "(changes from loopback only)",
+                     cfg->admin_listen, cfg->admin_port);
+    else if (cfg->admin_token && !starting)
+        acd_log_info("ACD-API-ADMIN-TOKEN", "file=%s: the API wants its token", cfg->admin_token_file);
+}
 
 /* ---- cluster membership ---- */
 
@@ -373,12 +394,6 @@ int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)
         acd_log_err("ACD-SITE-CDR", "cannot open CDR file %s: %s", cfg->cdr_path, acd_strerror(rc));
         goto fail;
     }
-    if (cfg->cdr_csv_path && (rc = acd_cdr_writer_open_format(&cc->cdr_csv, cfg->cdr_csv_path,
-                                                              cfg->site_name, &acd_cdr_csv)) < 0) {
-        acd_log_err("ACD-SITE-CDR", "cannot open CDR file %s: %s", cfg->cdr_csv_path,
-                    acd_strerror(rc));
-        goto fail;
-    }
     acd_sip_transport_cfg_t tc = {.listen_addr = cfg->sip_listen,
                                   .port = cfg->sip_port,
                                   .udp = cfg->sip_udp,
@@ -414,6 +429,7 @@ int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)
                         cfg->admin_port, acd_strerror(rc));
             goto fail;
         }
+        site_admin_token(cc, cfg, true);
     }
     acd_log_notice("ACD-SITE-STARTED", "sip=%s:%u udp=%d tcp=%d admin=%s:%u tenants=%zu queues=%zu agents=%zu",
                    cfg->sip_listen, cfg->sip_port, cfg->sip_udp, cfg->sip_tcp, cfg->admin_listen,
@@ -441,6 +457,7 @@ static int site_apply(acd_callctl_t *cc, acd_config_t *cfg)
         return rc;
     }
     acd_registrar_set_max_expires(cc->reg, cfg->register_max_expires);
+    site_admin_token(cc, cfg, false);
     /* Keep the addresses the running sockets use; take everything else from cfg. */
     acd_config_t *prev = cc->cfg;
     cc->cfg = cfg;
@@ -464,7 +481,6 @@ int acd_callctl_reload(acd_callctl_t *cc, acd_config_t *file)
     }
     acd_config_free(cc->file_cfg);
     cc->file_cfg = file;
-    acd__cc_cdr_reopen(cc); /* logrotate sends SIGHUP after moving the files away */
     acd__cc_qlog_reopen(cc);
     return 0;
 }
@@ -536,6 +552,7 @@ static void site_part_closed(void *ud)
     acd_config_free(cc->file_cfg);
     acd_config_free(cc->shared);
     acd__tstate_fini(cc);
+    acd__agent_api_fini(cc);
     acd__cc_ivrs_fini(cc);
     free(cc);
     if (cb)
@@ -598,8 +615,6 @@ void acd_callctl_close(acd_callctl_t *cc, void (*cb)(void *ud), void *ud)
     if (cc->cdr)
         acd_cdr_writer_close(cc->cdr);
     cc->cdr = NULL;
-    acd_cdr_writer_close(cc->cdr_csv);
-    cc->cdr_csv = NULL;
     acd__cc_qlog_close(cc);
     if (cc->txl) {
         cc->open_closes++;

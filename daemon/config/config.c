@@ -153,8 +153,11 @@ void acd_config_free(acd_config_t *cfg)
     free(cfg->sip_listen);
     free(cfg->prompts_dir);
     free(cfg->admin_listen);
+    free(cfg->admin_token_file);
+    if (cfg->admin_token)
+        explicit_bzero(cfg->admin_token, strlen(cfg->admin_token));
+    free(cfg->admin_token);
     free(cfg->cdr_path);
-    free(cfg->cdr_csv_path);
     free(cfg->queue_log_path);
     free(cfg->log_level);
     config_strv_free(cfg->etcd_endpoints, cfg->n_etcd_endpoints);

@@ -220,9 +220,10 @@ typedef struct acd_config {
     /* admin endpoint (loopback HTTP) */
     char *admin_listen;  /* default 127.0.0.1 */
     uint16_t admin_port; /* default 8080; 0 disables */
+    char *admin_token_file; /* NULL: no token (loopback rule only); docs/adr/0022 */
+    char *admin_token;      /* the bearer token read from admin_token_file at load */
     /* output */
     char *cdr_path;           /* default /var/lib/acdd/cdr.jsonl */
-    char *cdr_csv_path;       /* `cdr.csv_path`: the same records as CSV; NULL: none */
     /* `queue_log:` (docs/queue_log.md): Asterisk's queue_log of this site; NULL: off.
      * Default <cdr.path's directory>/queue_log-<site name>; off when cdr.path is "-". */
     char *queue_log_path;

@@ -138,6 +138,14 @@ void acd__cfg_read_ip(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_
 /* A whole number in [min, max] stored as int, or as uint16_t by read_port. */
 void acd__cfg_read_int(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v, void *base);
 void acd__cfg_read_port(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v, void *base);
+/*
+ * admin.token_file (config_token.c): a path whose file holds the admin API's bearer
+ * token; stores the path at f->offset and the token in the config's admin_token. The
+ * file must be a regular file that other users cannot read, holding one token of 16..256
+ * characters of RFC 6750's b64token set, optionally followed by a newline.
+ */
+void acd__cfg_read_token_file(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
+                              void *base);
 /* Seconds (integer or decimal) in [min, max], stored as int milliseconds. */
 void acd__cfg_read_seconds(acd__cfg_ctx_t *ctx, const acd__cfg_field_t *f, yaml_node_t *v,
                            void *base);

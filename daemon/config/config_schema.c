@@ -145,11 +145,11 @@ static const acd__cfg_field_t schema_media[] = {
 static const acd__cfg_field_t schema_admin[] = {
     {.key = "listen", .read = acd__cfg_read_ip, .offset = CFG(admin_listen)},
     {.key = "port", .read = acd__cfg_read_port, .offset = CFG(admin_port), .min = 0, .max = 65535},
+    {.key = "token_file", .read = acd__cfg_read_token_file, .offset = CFG(admin_token_file)},
 };
 
 static const acd__cfg_field_t schema_cdr[] = {
     {.key = "path", .read = acd__cfg_read_string, .offset = CFG(cdr_path)},
-    {.key = "csv_path", .read = acd__cfg_read_string, .offset = CFG(cdr_csv_path)},
 };
 
 /* `queue_log.path`: a file; "-" (stdout, which the CDR may use) is refused. */

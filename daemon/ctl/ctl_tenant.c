@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "ctl/ctl_table.h"
@@ -32,8 +31,7 @@ static void tenant_usage(FILE *f)
           "                                    (now, or at Unix time MS)\n"
           "\n"
           "In a cluster the change is stored in etcd and every site applies it.\n"
-          "Exit status: 0 ok, 1 usage error, 2 cannot reach acdd, 3 bad response,\n"
-          "4 acdd refused the request (its reason is printed).\n",
+          "Options: --json prints acdd's JSON answer; -h, --help shows this help.\n" CTL_EXIT_TEXT,
           f);
 }
 
@@ -46,36 +44,7 @@ int acd__ctl_tenant_is(const char *cmd)
 static int tenant_ask(const acd__ctl_endpoint_t *ep, const char *method, const char *path,
                       json_object *req, json_object **docp)
 {
-    char errbuf[CURL_ERROR_SIZE], where[CTL_HOST_MAX + 16];
-    acd_buf_t body = {0};
-    long status = 0;
-    const char *text = req ? json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN) : NULL;
-    int rc = acd__ctl_http(ep, method, path, text, &body, &status, errbuf);
-    acd__ctl_endpoint_str(ep, where, sizeof(where));
-    *docp = NULL;
-    if (rc) {
-        fprintf(stderr, "acdctl: cannot reach acdd at %s: %s\n", where, errbuf);
-        acd_buf_fini(&body);
-        return rc == -ENOMEM || rc == ACD_EPROTO ? CTL_EXIT_BAD_RESPONSE : CTL_EXIT_UNREACHABLE;
-    }
-    json_object *doc = body.p ? json_tokener_parse(body.p) : NULL;
-    acd_buf_fini(&body);
-    json_object *err = NULL;
-    if (!doc || !json_object_is_type(doc, json_type_object)) {
-        fprintf(stderr, "acdctl: acdd at %s answered HTTP %ld without a JSON object\n", where,
-                status);
-        json_object_put(doc);
-        return CTL_EXIT_BAD_RESPONSE;
-    }
-    if (status >= 400) {
-        json_object_object_get_ex(doc, "error", &err);
-        fprintf(stderr, "acdctl: acdd refused (HTTP %ld): %s\n", status,
-                err ? json_object_get_string(err) : "no reason given");
-        json_object_put(doc);
-        return status < 500 ? CTL_EXIT_REFUSED : CTL_EXIT_BAD_RESPONSE;
-    }
-    *docp = doc;
-    return CTL_EXIT_OK;
+    return acd__ctl_ask(ep, method, path, req, docp, NULL);
 }
 
 static const char *tenant_str(json_object *o, const char *key)
@@ -119,8 +88,7 @@ static void tenant_row(acd__ctl_row_t *r, json_object *t, int64_t now)
 static int tenant_print(json_object *doc, const char *key, bool json)
 {
     if (json) {
-        puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+        acd__ctl_print_json(doc);
         return CTL_EXIT_OK;
     }
     static const char *const heads[] = {"TENANT", "TIMEZONE", "MODE", "CHANGES", "OVERRIDE",
