@@ -590,6 +590,7 @@ int acd_member_alloc(acd_member_t **mp, uv_loop_t *loop, const acd_config_t *cfg
     member_sites_start(m);
     member_config_start(m);
     acd__member_tstate_start(m);
+    acd__member_drill_start(m);
     member_lease_start(m);
     uv_timer_start(&m->hb_timer, member_hb_cb, MEMBER_HEARTBEAT_MS, MEMBER_HEARTBEAT_MS);
     acd__member_heartbeat(m);
@@ -632,6 +633,7 @@ void acd_member_close(acd_member_t *m, void (*cb)(void *ud), void *ud)
         if (m->config_watch)
             acd_etcd_watch_stop(m->config_watch);
         acd__member_tstate_stop(m);
+        acd__member_drill_stop(m);
         if (m->keeper)
             acd_etcd_lease_stop(m->keeper); /* revokes: the site key goes at once */
         m->open++;

@@ -116,6 +116,9 @@ typedef struct acd_member_ops {
      * with acd_member_tenant_state_put) appeared or changed at any site; text NULL: it
      * was cleared. May be NULL. */
     void (*tenant_state)(void *ud, const char *tenant, const char *text, size_t len);
+    /* The drill under way (a JSON document call control wrote with acd_member_drill_put)
+     * appeared or changed; text NULL: none runs. May be NULL. */
+    void (*drill)(void *ud, const char *text, size_t len);
     /* queue's members logged in at other live sites are now n (join/leave_empty and the
      * expected wait count them). May be NULL. */
     void (*remote_members)(void *ud, const char *queue, unsigned n);
@@ -191,6 +194,23 @@ unsigned acd_member_queue_logged_in(const acd_member_t *m, const char *queue);
  */
 int acd_member_tenant_state_put(acd_member_t *m, const char *tenant, const char *text, size_t len,
                                 void (*cb)(void *ud, int err), void *ud);
+
+/*
+ * Stores the drill under way (text, len: a JSON document; text NULL: none) in etcd at
+ * <prefix>/drill, from where every site's ops.drill gets it, this one's included. cb
+ * (may be NULL) gets 0 or the etcd error once etcd answered. Returns 0, -EINVAL (no
+ * etcd, closing), -ENOMEM.
+ */
+int acd_member_drill_put(acd_member_t *m, const char *text, size_t len,
+                         void (*cb)(void *ud, int err), void *ud);
+
+/*
+ * Calls cb with every agent other sites own, as this site's replicas hold them (site:
+ * the owner; the view's strings live during the call only). Nothing when m is NULL.
+ */
+void acd_member_foreach_peer_agent(const acd_member_t *m,
+                                   void (*cb)(void *ud, const char *site, const acd_agent_view_t *v),
+                                   void *ud);
 
 /*
  * Call control reports every core step: ev (NULL for a step without an event, such as

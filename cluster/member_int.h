@@ -115,6 +115,8 @@ struct acd_member {
     acd_etcd_watch_t *tstate_watch; /* tenants' live state (member_tstate.c) */
     struct lead_cursors *rr_cursors; /* member_lead.c: round-robin cursors while leading */
     int64_t tstate_rev;    /* the newest tenant-state revision applied */
+    acd_etcd_watch_t *drill_watch; /* the drill key (member_drill.c) */
+    int64_t drill_rev;     /* the newest drill revision applied */
 
     bool island;
     bool is_leader;
@@ -174,6 +176,9 @@ acd_ms_t acd__member_now(void);
 /* member_tstate.c */
 void acd__member_tstate_start(acd_member_t *m);
 void acd__member_tstate_stop(acd_member_t *m);
+/* member_drill.c */
+void acd__member_drill_start(acd_member_t *m);
+void acd__member_drill_stop(acd_member_t *m);
 /* A peer's applied event: its abandons and its agents' logins reach this site's core. */
 void acd__member_remote_facts(acd_member_t *m, const Acd__V1__Envelope *env);
 /* Recounts every queue's logged-in members at other live sites for the core. */

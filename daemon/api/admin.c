@@ -41,6 +41,7 @@ static void admin_tenants(acd_admin_t *a, h2o_req_t *req, const acd__admin_param
 static const acd__admin_mount_t admin_mounts[] = {
     {.prefix = "/metrics", .handle = acd__admin_metrics},
     {.prefix = "/wallboard", .handle = acd__admin_wallboard},
+    {.prefix = "/v1/drill", .handle = acd__admin_drill},
 };
 
 /*
@@ -632,6 +633,7 @@ void acd_admin_close(acd_admin_t *a, void (*cb)(void *ud), void *ud)
     a->close_ud = ud;
     acd_log_info("ACD-API-ADMIN-CLOSING", "port=%u connections=%zu", a->port, a->n_conns);
     a->ctx.shutdown_requested = 1; /* no more keep-alive on requests under way */
+    acd__admin_wallboard_close(a);
     uv_close((uv_handle_t *)&a->listener, admin_on_listener_closed);
     acd_list_foreach(pos, tmp, &a->conns)
     {

@@ -64,6 +64,20 @@ typedef struct acd_admin_ops {
     /* Optional: the site's KPI counter set (report/kpi.h), read by /metrics and the
      * wallboard; NULL (or no op) when none. */
     const struct acd_kpi *(*kpi)(void *ud);
+    /*
+     * Optional: the drill under way (docs/wallboard.md), GET, PUT or DELETE /v1/drill:
+     * method, the request body (len bytes, may be 0). Fills answer (an empty object) with
+     * "drill" (null or {name, started_ms, by}) or "error"; returns the HTTP status (200,
+     * 202 stored in etcd and being applied, 400, 405, 503). The wallboard calls it with
+     * "GET". Changing requests reach it only from loopback peers without an Origin header.
+     */
+    int (*drill)(void *ud, const char *method, const char *body, size_t len,
+                 struct json_object *answer);
+    /* Optional: calls cb with every agent other sites own, as this site's replicas hold
+     * them (site: the owner), for the wallboard's agent grid. */
+    void (*peer_agents)(void *ud,
+                        void (*cb)(void *cbud, const char *site, const acd_agent_view_t *v),
+                        void *cbud);
 } acd_admin_ops_t;
 
 /*

@@ -49,6 +49,8 @@ struct acd_admin {
     acd_list_t conns; /* admin_conn_t, until their close callback */
     size_t n_conns;
 
+    struct acd__wb *wb; /* api/wallboard_sse.c: the live streams; NULL before the first */
+
     bool closing, listener_closed, finishing;
     void (*close_cb)(void *ud);
     void *close_ud;
@@ -163,6 +165,14 @@ typedef struct acd__admin_mount {
 void acd__admin_metrics(acd_admin_t *a, h2o_req_t *req, const char *rest, size_t rest_len);
 /* api/wallboard.c: the wallboard page, its assets and its live stream. */
 void acd__admin_wallboard(acd_admin_t *a, h2o_req_t *req, const char *rest, size_t rest_len);
+/*
+ * api/wallboard_sse.c: ends every wallboard stream (a final chunk, no keep-alive) and
+ * stops its timer. acd_admin_close() calls it first: h2o does not read a connection
+ * whose response is streaming, so the socket shutdown alone would go unnoticed there.
+ */
+void acd__admin_wallboard_close(acd_admin_t *a);
+/* api/drill.c: GET, PUT, DELETE /v1/drill (ops.drill; 404 without it). */
+void acd__admin_drill(acd_admin_t *a, h2o_req_t *req, const char *rest, size_t rest_len);
 /* api/routes.c: /v1/agents..., /v1/queues..., /v1/calls..., /v1/cluster, /v1/reload. */
 extern const acd__admin_route_t acd__admin_entity_routes[];
 extern const size_t acd__admin_n_entity_routes;

@@ -159,6 +159,7 @@ struct acd_callctl {
     uint64_t announce_ticks;
     struct cc_tstate *tstates;   /* tenants' override and instructions (tstate.c) */
     size_t n_tstates;
+    struct cc_drill *drill;      /* the drill under way (board.c); NULL: none */
     struct cc_agent_hold *agent_holds; /* agents a supervisor logged out (agent_api.c) */
     size_t n_agent_holds;
     struct cc_ivr *ivrs;         /* compiled IVRs by tenant, for cfg (stage.c) */
@@ -376,6 +377,18 @@ void acd__tstate_fini(acd_callctl_t *cc);
  * outside the queue (menu, hours, voicemail, on-call). */
 void acd__tstate_status(acd_callctl_t *cc, struct json_object *doc);
 
+
+/* board.c: what the wallboard reads beyond the core (docs/wallboard.md) */
+/* The member's ops.drill: a stored drill document (NULL: none runs). */
+void acd__board_drill_stored(void *ud, const char *text, size_t len);
+/* The admin's ops.drill: GET, PUT, DELETE /v1/drill (admin.h). */
+int acd__board_drill_api(void *ud, const char *method, const char *body, size_t len,
+                         struct json_object *answer);
+/* The admin's ops.peer_agents: other sites' agents from the member's replicas. */
+void acd__board_peer_agents(void *ud,
+                            void (*cb)(void *cbud, const char *site, const acd_agent_view_t *v),
+                            void *cbud);
+void acd__board_fini(acd_callctl_t *cc);
 
 /* script.c: the script of a new call (mode, reason, greeting, first target) */
 void acd__script_choose(acd_callctl_t *cc, call_t *call, const acd_sip_msg_t *req);

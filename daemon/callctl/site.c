@@ -194,6 +194,8 @@ static const acd_admin_ops_t site_admin_ops = {
     .tenants = site_admin_tenants,
     .kpi = acd__cc_kpi_read,
     .agent = acd__agent_api,
+    .drill = acd__board_drill_api,
+    .peer_agents = acd__board_peer_agents,
 };
 
 /*
@@ -325,6 +327,7 @@ static const acd_member_ops_t site_member_ops = {
     .cdr_release = acd__cc_cdr_release,
     .shared_config = site_member_shared,
     .tenant_state = site_member_tenant_state,
+    .drill = acd__board_drill_stored,
     .remote_members = site_member_remote_members,
     .draining = site_member_draining,
     .kpi = acd__cc_kpi,
@@ -552,6 +555,7 @@ static void site_part_closed(void *ud)
     acd_config_free(cc->file_cfg);
     acd_config_free(cc->shared);
     acd__tstate_fini(cc);
+    acd__board_fini(cc);
     acd__agent_api_fini(cc);
     acd__cc_ivrs_fini(cc);
     free(cc);
