@@ -10,7 +10,7 @@
 
 /*
  * Every metric is this site's own (label site): a cluster-wide figure is a sum over the
- * sites' series in PromQL, and the counting rules (docs/adr/0024) make each call count
+ * sites' series in PromQL, and the counting rules (docs/adr/0025) make each call count
  * once in that sum. Names, labels and meanings are in docs/metrics.md. The figures come
  * from the KPI counters (ops.kpi), the core (waiting calls, agents by state), the site's
  * facts (ops.site_info) and the status additions of the cluster member and the anycast

@@ -16,7 +16,7 @@
  * rate, occupancy - is derived from those counters by the pure functions at the end,
  * so /metrics, the wallboard and tests compute them the same way. Definitions follow
  * docs/metrics.md (and ../shared/DOMAIN.md "Metrics"); the counting rules that make a
- * cluster-wide sum count every call once are in docs/adr (KPI counting):
+ * cluster-wide sum count every call once are in docs/adr/0025-kpi-counting.md:
  *
  *   offered    where the call entered its queue: a CALL_ARRIVE that the core accepted,
  *              and a queue-to-queue overflow into the queue it moved to. Not counted:
