@@ -370,6 +370,18 @@ static bool qlog_reason_is_end(const char *reason)
     return false;
 }
 
+/* An offer of c rings a->agent_id from now; a local agent's ringing began at its own
+ * state_since, the core's time of the offer (observe's clock runs a little later). */
+static void qlog_offer(qlog_ctx_t *x, qlog_call_t *c, const acd_action_t *a)
+{
+    acd_agent_view_t v;
+    qlog_copy(c->agent, sizeof(c->agent), a->agent_id);
+    c->ring_ms = x->now;
+    if (!a->agent_site[0] && acd_core_agent(x->core, a->agent_id, &v) == 0 &&
+        v.state == ACD_AGENT_RINGING && !strcmp(v.call_id, c->id) && v.state_since <= x->now)
+        c->ring_ms = v.state_since;
+}
+
 static void qlog_connect(qlog_ctx_t *x, const acd_action_t *a)
 {
     qlog_call_t *c = qlog_call_find(x->q, a->call_id);
@@ -526,10 +538,8 @@ static void qlog_actions(qlog_ctx_t *x, const acd_actions_t *acts)
         qlog_call_t *c;
         switch (a->type) {
         case ACD_ACT_OFFER:
-            if ((c = qlog_call_find(x->q, a->call_id)) != NULL) {
-                qlog_copy(c->agent, sizeof(c->agent), a->agent_id);
-                c->ring_ms = x->now;
-            }
+            if ((c = qlog_call_find(x->q, a->call_id)) != NULL)
+                qlog_offer(x, c, a);
             break;
         case ACD_ACT_CANCEL_OFFER:
             if ((c = qlog_call_find(x->q, a->call_id)) != NULL)
