@@ -19,7 +19,7 @@
  * "NONE" for global and agent-session events; agent "Agent/<agent id>", "NONE" for
  * caller-only events. Nothing is escaped: '|', CR and LF are removed from every field,
  * and a line whose event has no data still ends in '|'. docs/queue_log.md lists every
- * event with its data and which site of a cluster writes which line (ADR 0022).
+ * event with its data and which site of a cluster writes which line (ADR 0026).
  */
 
 #define ACD_QLOG_NONE "NONE"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""test_queue_log_cluster.py - two sites with real etcd, one queue_log each (ADR 0025).
+"""test_queue_log_cluster.py - two sites with real etcd, one queue_log each (ADR 0026).
 
 Agent 3001's phone registers at site b, agent 3002's at site a. A call entering a while
 only 3001 is logged in is offered by the leader to 3001 and connected by a; then 3001
