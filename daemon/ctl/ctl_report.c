@@ -245,8 +245,8 @@ static int report_billing(const char *config, int argc, char **argv)
     if (code == REPORT_EXIT_OK) {
         if (b.duplicates)
             fprintf(stderr,
-                    "acdctl report billing: note: %zu records of calls already read "
-                    "(the same call_id in several files) were counted once\n",
+                    "acdctl report billing: note: %zu duplicate record(s) (a call_id "
+                    "already read, in another file) skipped: each call counts once\n",
                     b.duplicates);
         fwrite(out.p, 1, out.n, stdout);
         if (a.json)
