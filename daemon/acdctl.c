@@ -15,6 +15,7 @@
 #include "ctl/ctl_config.h"
 #include "ctl/ctl_entity.h"
 #include "ctl/ctl_http.h"
+#include "ctl/ctl_report.h"
 #include "ctl/ctl_status.h"
 #include "ctl/ctl_tenant.h"
 #include "util/err.h"
@@ -76,6 +77,7 @@ static void ctl_usage(FILE *f)
           "                         tenants' live state (acdctl tenant --help)\n"
           "  voicemail TENANT       messages left and overdue\n"
           "  outbound TENANT NUMBER an outbound call by the tenant's agents\n"
+          "  report billing ...     a tenant's billing CSV from CDR files (report --help)\n"
           "  config push FILE       check a shared config and store it in etcd\n"
           "  config show            print the shared config stored in etcd\n"
           "\n"
@@ -307,6 +309,8 @@ int main(int argc, char **argv)
     const ctl_command_t *cmd = ctl_find(name);
     if (cmd)
         return ctl_run_admin(cmd, &g, argc - optind, argv + optind);
+    if (!strcmp(name, "report")) /* reads CDR files: neither acdd nor etcd */
+        return acd__ctl_report(g.config, argc - optind, argv + optind);
     if (!strcmp(name, "config")) {
         /* The etcd client (which sets libcurl up itself) logs retries and failovers;
            acdctl says what came of them. */
