@@ -145,6 +145,7 @@ struct acd_callctl {
     acd_core_t *core;
     acd_kpi_t *kpi;              /* the KPI counters the core's steps feed (site_kpi.c) */
     acd_cdr_writer_t *cdr;
+    acd_cdr_writer_t *cdr_csv;   /* the same records as CSV (cdr.csv_path); NULL: none */
     acd_queue_log_t *qlog;       /* Asterisk's queue_log (site_qlog.c); NULL: off */
     struct cc_held_cdr *held;    /* CDRs held while a takeover is possible (cdr_hold.c) */
     size_t n_held, cap_held;
@@ -246,6 +247,8 @@ void acd__cc_cdr_out(acd_callctl_t *cc, const acd_cdr_t *cdr);
 void acd__cc_cdr_release(void *ud, const char *sister);
 /* At close: CDRs still held go to <cdr file>.indoubt. */
 void acd__cc_cdr_hold_fini(acd_callctl_t *cc);
+/* Opens the CDR files again by path (SIGHUP, after logrotate); a failure keeps the old. */
+void acd__cc_cdr_reopen(acd_callctl_t *cc);
 
 /*
  * agent_api.c: the admin API's ops.agent (api/admin.h: POST /v1/agents/<id>/<verb>),

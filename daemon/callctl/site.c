@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/cdr_csv.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -397,6 +398,12 @@ int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)
         acd_log_err("ACD-SITE-CDR", "cannot open CDR file %s: %s", cfg->cdr_path, acd_strerror(rc));
         goto fail;
     }
+    if (cfg->cdr_csv_path && (rc = acd_cdr_writer_open_format(&cc->cdr_csv, cfg->cdr_csv_path,
+                                                              cfg->site_name, &acd_cdr_csv)) < 0) {
+        acd_log_err("ACD-SITE-CDR", "cannot open CDR file %s: %s", cfg->cdr_csv_path,
+                    acd_strerror(rc));
+        goto fail;
+    }
     acd_sip_transport_cfg_t tc = {.listen_addr = cfg->sip_listen,
                                   .port = cfg->sip_port,
                                   .udp = cfg->sip_udp,
@@ -484,6 +491,7 @@ int acd_callctl_reload(acd_callctl_t *cc, acd_config_t *file)
     }
     acd_config_free(cc->file_cfg);
     cc->file_cfg = file;
+    acd__cc_cdr_reopen(cc); /* logrotate sends SIGHUP after moving the files away */
     acd__cc_qlog_reopen(cc);
     return 0;
 }
@@ -619,6 +627,8 @@ void acd_callctl_close(acd_callctl_t *cc, void (*cb)(void *ud), void *ud)
     if (cc->cdr)
         acd_cdr_writer_close(cc->cdr);
     cc->cdr = NULL;
+    acd_cdr_writer_close(cc->cdr_csv);
+    cc->cdr_csv = NULL;
     acd__cc_qlog_close(cc);
     if (cc->txl) {
         cc->open_closes++;

@@ -158,6 +158,7 @@ void acd_config_free(acd_config_t *cfg)
         explicit_bzero(cfg->admin_token, strlen(cfg->admin_token));
     free(cfg->admin_token);
     free(cfg->cdr_path);
+    free(cfg->cdr_csv_path);
     free(cfg->queue_log_path);
     free(cfg->log_level);
     config_strv_free(cfg->etcd_endpoints, cfg->n_etcd_endpoints);

@@ -224,6 +224,7 @@ typedef struct acd_config {
     char *admin_token;      /* the bearer token read from admin_token_file at load */
     /* output */
     char *cdr_path;           /* default /var/lib/acdd/cdr.jsonl */
+    char *cdr_csv_path;       /* `cdr.csv_path`: the same records as CSV; NULL: none */
     /* `queue_log:` (docs/queue_log.md): Asterisk's queue_log of this site; NULL: off.
      * Default <cdr.path's directory>/queue_log-<site name>; off when cdr.path is "-". */
     char *queue_log_path;

@@ -195,6 +195,7 @@ int acd_config_merge(const acd_config_t *site, const acd_config_t *shared, acd_c
     m->admin_token_file = merge_str(site->admin_token_file, &rc);
     m->admin_token = merge_str(site->admin_token, &rc);
     m->cdr_path = merge_str(site->cdr_path, &rc);
+    m->cdr_csv_path = merge_str(site->cdr_csv_path, &rc);
     m->queue_log_path = merge_str(site->queue_log_path, &rc);
     m->log_level = merge_str(site->log_level, &rc);
     merge_strv(&m->etcd_endpoints, &m->n_etcd_endpoints, site->etcd_endpoints,

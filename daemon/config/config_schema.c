@@ -150,6 +150,7 @@ static const acd__cfg_field_t schema_admin[] = {
 
 static const acd__cfg_field_t schema_cdr[] = {
     {.key = "path", .read = acd__cfg_read_string, .offset = CFG(cdr_path)},
+    {.key = "csv_path", .read = acd__cfg_read_string, .offset = CFG(cdr_csv_path)},
 };
 
 /* `queue_log.path`: a file; "-" (stdout, which the CDR may use) is refused. */
