@@ -13,7 +13,7 @@
  * A failover drill (chaos/drill) runs against the whole cluster, so every site's
  * wallboard must say so, and the note must outlive the site the drill kills: it is one
  * etcd key, <prefix>/drill, holding {"name", "started_ms", "by"} as call control wrote
- * it (docs/wallboard.md, ADR 0023). As for tenants' state (member_tstate.c), every site
+ * it (docs/wallboard.md, ADR 0027). As for tenants' state (member_tstate.c), every site
  * reads the key, then watches it, and hands every value to ops.drill, its own writes
  * included; a compaction restarts the read.
  */

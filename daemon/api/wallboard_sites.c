@@ -177,9 +177,10 @@ static void wb_sites_cluster(json_object *sites, json_object *status, json_objec
     json_object_object_get_ex(cluster, "lease", &lease);
     const char *lease_state = acd__wb_get_str(lease, "state");
     bool island = wb_get_bool(cluster, "island");
-    /* This site is live for the cluster while it holds its lease (ADR 0012). */
+    /* This site is live for the cluster while it holds its lease (ADR 0012), as GET
+     * /v1/cluster says; an island says so apart. */
     bool held = lease_state && !strcmp(lease_state, "held");
-    json_object *me = wb_site(acd__wb_get_str(cluster, "site"), true, held && !island, *leader, err);
+    json_object *me = wb_site(acd__wb_get_str(cluster, "site"), true, held, *leader, err);
     acd__wb_set(me, "island", json_object_new_boolean(island));
     acd__wb_set(me, "lease", json_object_new_string(lease_state ? lease_state : ""));
     acd__wb_set(me, "anycast", wb_anycast(status));

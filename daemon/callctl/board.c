@@ -13,7 +13,7 @@
 #include "util/utf8.h"
 
 /*
- * The drill under way (docs/wallboard.md, ADR 0023): one document,
+ * The drill under way (docs/wallboard.md, ADR 0027): one document,
  *
  *   {"name": "site-kill", "started_ms": 1796290000000, "by": "chaos/drill"}
  *
