@@ -32,7 +32,7 @@ static void drill_apply(acd_member_t *m, const char *text, size_t len, int64_t r
         return;
     if (rev > m->drill_rev)
         m->drill_rev = rev;
-    acd_log_info("ACD-MEMBER-DRILL", "revision=%lld %s", (long long)rev, text ? "set" : "cleared");
+    acd_log_debug("ACD-MEMBER-DRILL", "revision=%lld %s", (long long)rev, text ? "set" : "none");
     if (m->ops.drill)
         m->ops.drill(m->ud, text, len);
 }

@@ -109,9 +109,22 @@ out:
     return rc;
 }
 
-/* Makes d (NULL: none) the drill under way. Returns 0 or -ENOMEM (nothing changed). */
+static bool board_drill_same(const struct cc_drill *a, const struct cc_drill *b)
+{
+    if (!a || !b)
+        return a == b;
+    return !strcmp(a->name, b->name) && !strcmp(a->by, b->by) && a->started_ms == b->started_ms;
+}
+
+/*
+ * Makes d (NULL: none) the drill under way. The site that stored a change applies it
+ * twice (at once, then from the watch): the second time changes nothing and says
+ * nothing. Returns 0 or -ENOMEM (nothing changed).
+ */
 static int board_drill_apply(acd_callctl_t *cc, const struct cc_drill *d)
 {
+    if (board_drill_same(cc->drill, d))
+        return 0;
     struct cc_drill *next = NULL;
     if (d) {
         next = malloc(sizeof(*next));
