@@ -167,8 +167,10 @@ static void queue_log_flush(acd_queue_log_t *l, int rc)
         rc = acd_qlog_writer_write(l->w, l->lines.p, l->lines.n);
     acd_buf_reset(&l->lines);
     if (rc < 0 && !l->failing)
-        acd_log_err("ACD-QLOG-WRITE-FAILED", "path=%s err=%s: queue_log lines are lost until"
-                    " writing works again", acd_qlog_writer_path(l->w), acd_errname(rc));
+        acd_log_err("ACD-QLOG-WRITE-FAILED",
+                    "path=%s err=%s: queue_log lines are lost until"
+                    " writing works again",
+                    acd_qlog_writer_path(l->w), acd_errname(rc));
     else if (rc == 0 && l->failing)
         acd_log_notice("ACD-QLOG-WRITE-OK", "path=%s: queue_log written again",
                        acd_qlog_writer_path(l->w));

@@ -1,4 +1,4 @@
-/* queue_log_fmt.c - which queue_log lines each applied core event makes (pure: no I/O, no clock). */
+/* queue_log_fmt.c - the queue_log lines each applied core event makes (no I/O, no clock). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -346,9 +346,8 @@ static void qlog_forget(qlog_ctx_t *x, const acd_event_t *ev)
         return;
     bool talking = c->answer_ms != 0;
     acd_ms_t hold_end = talking ? c->answer_ms : x->now;
-    qlog_emit(x, x->now, c->id, c->queue, qlog_agent_name(talking ? c->agent : NULL).s,
-              "TRANSFER", 5, ev->call_site, QLOG_TAKEOVER,
-              qlog_num(qlog_span(c->enqueue_ms, hold_end)).s,
+    qlog_emit(x, x->now, c->id, c->queue, qlog_agent_name(talking ? c->agent : NULL).s, "TRANSFER",
+              5, ev->call_site, QLOG_TAKEOVER, qlog_num(qlog_span(c->enqueue_ms, hold_end)).s,
               qlog_num(talking ? qlog_span(c->answer_ms, x->now) : 0).s, qlog_num(c->opos).s);
     qlog_call_drop(x->q, c);
 }
@@ -402,7 +401,8 @@ static void qlog_connect(qlog_ctx_t *x, const acd_action_t *a)
 /* Who ended a connected call: the agent's side (its hangup, or acdd ending the call). */
 static bool qlog_agent_ended(const acd_event_t *ev)
 {
-    return ev && (ev->type == ACD_EV_AGENT_HANGUP || (ev->type == ACD_EV_CALL_HANGUP && ev->failed));
+    return ev &&
+           (ev->type == ACD_EV_AGENT_HANGUP || (ev->type == ACD_EV_CALL_HANGUP && ev->failed));
 }
 
 /* The call left the core with its CDR: its last line. */
@@ -506,8 +506,8 @@ static void qlog_pause(qlog_ctx_t *x, const char *agent, const char *reason, boo
         if (d > 0)
             break;
         if (d == 0)
-            qlog_emit(x, x->now, ACD_QLOG_NONE, m->queue, name.s, paused ? "PAUSE" : "UNPAUSE",
-                      1, reason);
+            qlog_emit(x, x->now, ACD_QLOG_NONE, m->queue, name.s, paused ? "PAUSE" : "UNPAUSE", 1,
+                      reason);
     }
 }
 

@@ -35,14 +35,33 @@ static const acd_core_tenant_cfg_t tenants[] = {
     {.name = "acme", .dids = dids, .n_dids = 1, .queue = "sales", .language = "en"},
 };
 static const acd_core_queue_cfg_t queues[] = {
-    {.name = "sales", .tenant = "acme", .strategy = "longest-idle", .ring_timeout_ms = 20000,
-     .wrapup_ms = 5000, .max_no_answer = 2},
-    {.name = "support", .tenant = "acme", .strategy = "longest-idle", .ring_timeout_ms = 15000,
-     .max_wait_ms = 30000, .overflow = "queue:sales", .join_empty = true},
-    {.name = "vm", .tenant = "acme", .strategy = "longest-idle", .ring_timeout_ms = 15000,
-     .max_wait_ms = 10000, .overflow = "voicemail", .join_empty = true, .leave_empty = true},
-    {.name = "closed", .tenant = "acme", .strategy = "longest-idle", .ring_timeout_ms = 15000,
-     .overflow = "voicemail", .join_empty = false},
+    {.name = "sales",
+     .tenant = "acme",
+     .strategy = "longest-idle",
+     .ring_timeout_ms = 20000,
+     .wrapup_ms = 5000,
+     .max_no_answer = 2},
+    {.name = "support",
+     .tenant = "acme",
+     .strategy = "longest-idle",
+     .ring_timeout_ms = 15000,
+     .max_wait_ms = 30000,
+     .overflow = "queue:sales",
+     .join_empty = true},
+    {.name = "vm",
+     .tenant = "acme",
+     .strategy = "longest-idle",
+     .ring_timeout_ms = 15000,
+     .max_wait_ms = 10000,
+     .overflow = "voicemail",
+     .join_empty = true,
+     .leave_empty = true},
+    {.name = "closed",
+     .tenant = "acme",
+     .strategy = "longest-idle",
+     .ring_timeout_ms = 15000,
+     .overflow = "voicemail",
+     .join_empty = false},
 };
 static const char *const q_a1[] = {"sales", "support"};
 static const char *const q_a2[] = {"sales"};
@@ -52,8 +71,12 @@ static const acd_core_agent_cfg_t agents[] = {
     {.id = "a2", .sip_user = "u2", .queues = q_a2, .n_queues = 1},
     {.id = "a3", .sip_user = "u3", .queues = q_a3, .n_queues = 1},
 };
-static const acd_core_cfg_t cfg = {.tenants = tenants, .n_tenants = 1, .queues = queues,
-                                   .n_queues = 4, .agents = agents, .n_agents = 3};
+static const acd_core_cfg_t cfg = {.tenants = tenants,
+                                   .n_tenants = 1,
+                                   .queues = queues,
+                                   .n_queues = 4,
+                                   .agents = agents,
+                                   .n_agents = 3};
 
 #define MAX_LINES 64
 
@@ -63,7 +86,7 @@ typedef struct fx {
     acd_actions_t acts;
     acd_buf_t out;
     acd_ms_t now;
-    char *text;              /* the lines taken last, split in place */
+    char *text; /* the lines taken last, split in place */
     char *line[MAX_LINES];
     size_t n;
 } fx_t;
