@@ -34,6 +34,19 @@ def registered_at(c, viewer, site, n):
                                   for p in (c[viewer].cluster_status() or {}).get("peers", [])), 10)
 
 
+def answered_across(chk, c, entry, home, agent, prefix):
+    """agent's phone registers at home; one caller enters entry and is answered by it."""
+    phone = home.agent_phones("phone_" + home.name, calls=1, ring_ms=300)
+    home.register([agent], phone.port, name="reg_" + agent, chk=chk)
+    chk.check(registered_at(c, entry.name, home.name, 1), "%s sees %s's registration at %s"
+              % (entry.name, agent, home.name))
+    caller = entry.callers("c" + prefix, calls=1, talk_ms=1500, prefix=prefix)
+    caller.wait(40)
+    phone.wait(10)
+    caller.check_ok(chk, 1)
+    return phone
+
+
 def test(chk):
     c = cl.Cluster(chk, n_sites=2, n_etcd=1, agents=[h.agent("3001"), h.agent("3002")])
     t0 = time.time()
@@ -42,25 +55,12 @@ def test(chk):
     a, b = c["a"], c["b"]
     qpath = {s.name: os.path.join(s.dir, "queue_log-" + s.name) for s in (a, b)}
 
-    # Call 1: enters a, answered by 3001 at b.
-    phone_b = b.agent_phones("phone_b", calls=1, ring_ms=300)
-    b.register(["3001"], phone_b.port, chk=chk)
-    chk.check(registered_at(c, "a", "b", 1), "a sees 3001's registration at b")
-    c1 = a.callers("c1", calls=1, talk_ms=1500, prefix="55")
-    c1.wait(40)
-    phone_b.wait(10)
-    c1.check_ok(chk, 1)
-
-    # Call 2: 3001 pauses at b; enters b, answered by 3002 at a.
+    # Call 1: enters a, answered by 3001 at b. Call 2: 3001 pauses at b; it enters b and
+    # is answered by 3002 at a.
+    answered_across(chk, c, a, b, "3001", "55")
     st, _ = ah.api(b, "POST", "/v1/agents/3001/pause", {"reason": "coffee"})
     chk.eq(st, 200, "b pauses its agent 3001")
-    phone_a = a.agent_phones("phone_a", calls=1, ring_ms=300)
-    a.register(["3002"], phone_a.port, chk=chk)
-    chk.check(registered_at(c, "b", "a", 1), "b sees 3002's registration at a")
-    c2 = b.callers("c2", calls=1, talk_ms=1500, prefix="66")
-    c2.wait(40)
-    phone_a.wait(10)
-    c2.check_ok(chk, 1)
+    phone_a = answered_across(chk, c, b, a, "3002", "66")
     an.unregister(a, ["3002"], phone_a.port, chk, name="unreg_a")
 
     cdrs = c.wait_cdrs(2, 15)
