@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "ctl/ctl_cmd.h"
 #include "ctl/ctl_config.h"
+#include "ctl/ctl_drill.h"
 #include "ctl/ctl_entity.h"
 #include "ctl/ctl_http.h"
 #include "ctl/ctl_report.h"
@@ -35,7 +36,7 @@ static const ctl_command_t ctl_commands[] = {
     {"status", acd__ctl_status},    {"drain", acd__ctl_drain},     {"undrain", acd__ctl_drain},
     {"agent", acd__ctl_entity},     {"queue", acd__ctl_entity},    {"call", acd__ctl_entity},
     {"cluster", acd__ctl_cluster},  {"reload", acd__ctl_reload},   {"tenant", acd__ctl_tenant},
-    {"voicemail", acd__ctl_tenant}, {"outbound", acd__ctl_tenant},
+    {"voicemail", acd__ctl_tenant}, {"outbound", acd__ctl_tenant}, {"drill", acd__ctl_drill},
     /* report: ctl/ctl_report.c */
 };
 
@@ -77,6 +78,8 @@ static void ctl_usage(FILE *f)
           "                         tenants' live state (acdctl tenant --help)\n"
           "  voicemail TENANT       messages left and overdue\n"
           "  outbound TENANT NUMBER an outbound call by the tenant's agents\n"
+          "  drill [show|start NAME [BY]|stop]\n"
+          "                         the failover drill every wallboard shows (drill --help)\n"
           "  report billing ...     a tenant's billing CSV from CDR files (report --help)\n"
           "  config push FILE       check a shared config and store it in etcd\n"
           "  config show            print the shared config stored in etcd\n"

@@ -16,7 +16,7 @@ to a). Then Chromium (Debian's, through chromedriver's WebDriver API) loads a's
     recommendation = an independent computation from the snapshot's traffic and AHT;
   - the page shows the snapshot's values (data-value, and the text parsed back);
   - the page follows changes live: 2004 paused ("break") -> its tile within seconds;
-    the drill cleared -> the banner goes;
+    the drill stopped with `acdctl drill stop` -> the banner goes;
   - the stream is bounded: 64 clients at once, the 65th gets a 503, and a closed
     client's place is freed.
 The screenshot goes to $ACD_BUILD_DIR/artifacts/wallboard.png (path printed).
@@ -28,6 +28,7 @@ import os
 import re
 import socket
 import struct
+import subprocess
 import sys
 import time
 import urllib.error
@@ -55,6 +56,18 @@ def api(site, method, path, body=None, timeout=5):
             return r.status, json.loads(r.read() or b"null")
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
+
+
+def acdctl(site, *args, code=False):
+    """acdctl against site: its JSON output (or, with code, its exit status)."""
+    r = subprocess.run([h.ACDCTL, "--admin", "%s:%d" % (h.LOOPBACK, site.admin_port)] + list(args),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
+    if code:
+        return r.returncode
+    try:
+        return json.loads(r.stdout)
+    except ValueError:
+        return {"exit": r.returncode, "stderr": r.stderr.decode(errors="replace")}
 
 
 def snapshot(site):
@@ -500,7 +513,10 @@ def test(chk):
         chk.check(dims is not None and dims[0] >= 1920 and dims[1] >= 1080 and size > 20000,
                   "screenshot is a PNG of the whole 1920-wide page", repr((dims, size)))
         print("wallboard screenshot: %s" % ARTIFACT, flush=True)
-        chk.eq(api(a, "DELETE", "/v1/drill")[0], 202, "DELETE /v1/drill at a (202)")
+        shown = acdctl(a, "drill", "show", "--json")
+        chk.eq(shown, api(a, "GET", "/v1/drill")[1], "acdctl drill show --json is GET /v1/drill")
+        chk.eq(acdctl(a, "drill", "stop", code=True), 0, "acdctl drill stop at a (DELETE /v1/drill) exits 0")
+        chk.eq(api(a, "GET", "/v1/drill")[1], {"drill": None}, "no drill after the stop")
         chk.check(h.wait_for(lambda: browser.script(
             "return document.getElementById('drill-banner').hidden") is True, 5, interval=0.2),
             "the banner goes when the drill is cleared")
