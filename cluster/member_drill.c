@@ -1,4 +1,5 @@
-/* member_drill.c - what a supervisor's wallboard shows of the cluster: the drill key, peers' agents. */
+/* member_drill.c - what a supervisor's wallboard shows of the cluster: the drill key, peers'
+ * agents. */
 #include "cluster/member_int.h"
 
 #include <errno.h>
@@ -121,10 +122,10 @@ int acd_member_drill_put(acd_member_t *m, const char *text, size_t len,
     *p = (drill_put_t){.cb = cb, .ud = ud};
     char key[200];
     drill_key(m, key, sizeof(key));
-    int rc = text ? acd_etcd_put(m->etcd, acd_str_from(key), (acd_str_t){.p = text, .n = len}, 0,
-                                 drill_put_done, p)
-                  : acd_etcd_delete_range(m->etcd, ACD_ETCD_KEY(acd_str_from(key)),
-                                          drill_put_done, p);
+    int rc =
+        text ? acd_etcd_put(m->etcd, acd_str_from(key), (acd_str_t){.p = text, .n = len}, 0,
+                            drill_put_done, p)
+             : acd_etcd_delete_range(m->etcd, ACD_ETCD_KEY(acd_str_from(key)), drill_put_done, p);
     if (rc < 0)
         free(p);
     return rc;
@@ -159,7 +160,8 @@ static void drill_on_agent(void *ud, const acd_replica_agent_t *a)
 }
 
 void acd_member_foreach_peer_agent(const acd_member_t *m,
-                                   void (*cb)(void *ud, const char *site, const acd_agent_view_t *v),
+                                   void (*cb)(void *ud, const char *site,
+                                              const acd_agent_view_t *v),
                                    void *ud)
 {
     if (!m || !m->replica || !cb)

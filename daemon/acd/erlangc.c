@@ -89,11 +89,8 @@ int acd_erlangc_eval(double a, unsigned n, double aht_s, double t_s, acd_erlangc
         return 0;
     }
     if ((double)n <= a) {
-        *out = (acd_erlangc_t){.traffic = a,
-                               .agents = n,
-                               .wait_prob = 1.0,
-                               .asa_s = INFINITY,
-                               .occupancy = 1.0};
+        *out = (acd_erlangc_t){
+            .traffic = a, .agents = n, .wait_prob = 1.0, .asa_s = INFINITY, .occupancy = 1.0};
         return 0;
     }
     double ec;

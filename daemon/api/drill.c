@@ -1,4 +1,5 @@
-/* drill.c - /v1/drill: the failover drill under way, set by the drill scripts, shown on the wallboard. */
+/* drill.c - /v1/drill: the failover drill under way, set by the drill scripts, shown on the
+ * wallboard. */
 #include "api/admin_int.h"
 
 #include <string.h>

@@ -163,8 +163,8 @@ static json_object *wb_buckets(const acd_kpi_counts_t *c, int *err)
     json_object *arr = acd__wb_arr(err);
     for (int i = 0; i < ACD_KPI_BUCKETS; i++) {
         json_object *b = acd__wb_obj(err);
-        acd__wb_set(b, "le_s", i < ACD_KPI_BOUNDS ? json_object_new_int(acd_kpi_bucket_bound_s[i])
-                                                  : NULL);
+        acd__wb_set(b, "le_s",
+                    i < ACD_KPI_BOUNDS ? json_object_new_int(acd_kpi_bucket_bound_s[i]) : NULL);
         acd__wb_set(b, "calls", json_object_new_uint64(c->abandoned_bucket[i]));
         acd__wb_push(arr, b, err);
     }
@@ -244,9 +244,9 @@ static json_object *wb_staffing(const acd_kpi_queue_t *q, size_t logged_in, int 
     }
     acd_erlangc_t at_n, at_logged;
     (void)acd_erlangc_eval(a, n, aht, t, &at_n);
-    (void)acd_erlangc_eval(a, logged_in > ACD_ERLANGC_MAX_AGENTS ? ACD_ERLANGC_MAX_AGENTS
-                                                                 : (unsigned)logged_in,
-                           aht, t, &at_logged);
+    (void)acd_erlangc_eval(
+        a, logged_in > ACD_ERLANGC_MAX_AGENTS ? ACD_ERLANGC_MAX_AGENTS : (unsigned)logged_in, aht,
+        t, &at_logged);
     acd__wb_set(s, "agents_needed", json_object_new_uint64(n));
     acd__wb_set(s, "short_by", json_object_new_uint64(n > logged_in ? n - logged_in : 0));
     acd__wb_set(s, "service_level", acd__wb_num(at_n.service_level, 4));
@@ -304,8 +304,7 @@ static json_object *wb_queue_json(const wb_queue_t *q, const acd_core_t *core, i
 }
 
 /* The cluster-wide totals over every queue: summed counters, the longest wait. */
-static json_object *wb_totals(const wb_queues_t *qs, const acd_kpi_t *kpi, int64_t now,
-                              int *err)
+static json_object *wb_totals(const wb_queues_t *qs, const acd_kpi_t *kpi, int64_t now, int *err)
 {
     json_object *o = acd__wb_obj(err);
     acd_kpi_queue_t t;
@@ -322,8 +321,8 @@ static json_object *wb_totals(const wb_queues_t *qs, const acd_kpi_t *kpi, int64
         t.waiting += k->waiting;
         t.arrivals += k->arrivals;
         t.window_ms = k->window_ms > t.window_ms ? k->window_ms : t.window_ms;
-        t.longest_wait_ms = k->longest_wait_ms > t.longest_wait_ms ? k->longest_wait_ms
-                                                                   : t.longest_wait_ms;
+        t.longest_wait_ms =
+            k->longest_wait_ms > t.longest_wait_ms ? k->longest_wait_ms : t.longest_wait_ms;
     }
     acd__wb_set(o, "queues", json_object_new_uint64(qs->n));
     acd__wb_set(o, "waiting", json_object_new_int64(t.waiting));
@@ -363,9 +362,9 @@ json_object *acd__wb_doc(acd_admin_t *a, int64_t now)
     json_object_object_get_ex(status, "site", &site);
 
     acd__wb_set(doc, "version", json_object_new_int(1));
-    acd__wb_set(doc, "site", json_object_new_string(acd__wb_get_str(site, "name")
-                                                        ? acd__wb_get_str(site, "name")
-                                                        : ""));
+    acd__wb_set(
+        doc, "site",
+        json_object_new_string(acd__wb_get_str(site, "name") ? acd__wb_get_str(site, "name") : ""));
     acd__wb_set(doc, "now_ms", json_object_new_int64(now));
     acd__wb_set(doc, "definitions", wb_definitions_json(&err));
 

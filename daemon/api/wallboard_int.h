@@ -47,7 +47,7 @@ void acd__wb_site_facts(acd_admin_t *a, json_object *doc, json_object *status, i
  * sets *err; a failed leaf becomes a null, and a NULL container swallows what is added.
  */
 void acd__wb_set(json_object *o, const char *key, json_object *v); /* takes v; NULL: null */
-json_object *acd__wb_num(double v, int decimals); /* NULL (null) when not finite */
+json_object *acd__wb_num(double v, int decimals);                  /* NULL (null) when not finite */
 json_object *acd__wb_obj(int *err);
 json_object *acd__wb_arr(int *err);
 void acd__wb_push(json_object *arr, json_object *v, int *err); /* takes v; NULL: *err */

@@ -45,13 +45,13 @@ static void wb_agent_add(wb_agents_t *l, const acd_agent_view_t *v, const char *
     acd__wb_set(o, "id", json_object_new_string(v->id));
     acd__wb_set(o, "site", json_object_new_string(site ? site : ""));
     acd__wb_set(o, "state", json_object_new_string(acd_agent_state_name(v->state)));
-    acd__wb_set(o, "pause_reason", v->pause_reason && v->pause_reason[0]
-                                       ? json_object_new_string(v->pause_reason)
-                                       : NULL);
-    acd__wb_set(o, "state_since_ms", v->state_since > 0 ? json_object_new_int64(v->state_since)
-                                                        : NULL);
-    acd__wb_set(o, "call_id", v->call_id && v->call_id[0] ? json_object_new_string(v->call_id)
-                                                          : NULL);
+    acd__wb_set(o, "pause_reason",
+                v->pause_reason && v->pause_reason[0] ? json_object_new_string(v->pause_reason)
+                                                      : NULL);
+    acd__wb_set(o, "state_since_ms",
+                v->state_since > 0 ? json_object_new_int64(v->state_since) : NULL);
+    acd__wb_set(o, "call_id",
+                v->call_id && v->call_id[0] ? json_object_new_string(v->call_id) : NULL);
     acd__wb_set(o, "calls_handled", json_object_new_uint64(v->calls_handled));
     acd__wb_push(l->arr, o, &l->err);
     if ((unsigned)v->state <= ACD_AGENT_PAUSED)
@@ -156,8 +156,7 @@ static json_object *wb_anycast(json_object *status)
 }
 
 /* One row of "sites"; leader is the leader's name (NULL: none known). */
-static json_object *wb_site(const char *name, bool self, bool live, const char *leader,
-                            int *err)
+static json_object *wb_site(const char *name, bool self, bool live, const char *leader, int *err)
 {
     json_object *o = acd__wb_obj(err);
     acd__wb_set(o, "name", json_object_new_string(name ? name : ""));
@@ -190,8 +189,8 @@ static void wb_sites_cluster(json_object *sites, json_object *status, json_objec
     for (size_t i = 0; i < json_object_array_length(peers); i++) {
         json_object *p = json_object_array_get_idx(peers, i);
         const char *state = acd__wb_get_str(p, "state");
-        json_object *o = wb_site(acd__wb_get_str(p, "site"), false, wb_get_bool(p, "live"),
-                                 *leader, err);
+        json_object *o =
+            wb_site(acd__wb_get_str(p, "site"), false, wb_get_bool(p, "live"), *leader, err);
         acd__wb_set(o, "connected", json_object_new_boolean(wb_get_bool(p, "connected")));
         acd__wb_set(o, "island", json_object_new_boolean(wb_get_bool(p, "island")));
         acd__wb_set(o, "draining", json_object_new_boolean(wb_get_bool(p, "draining")));

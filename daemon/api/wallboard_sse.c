@@ -43,15 +43,15 @@ typedef struct wb_frame {
 } wb_frame_t;
 
 typedef struct wb_client {
-    h2o_generator_t gen;  /* what h2o calls back: proceed (write done), stop (gone) */
-    acd_list_t link;      /* in wb->clients while the wallboard serves it */
-    struct acd__wb *wb;   /* NULL once the wallboard let it go (closing) */
+    h2o_generator_t gen; /* what h2o calls back: proceed (write done), stop (gone) */
+    acd_list_t link;     /* in wb->clients while the wallboard serves it */
+    struct acd__wb *wb;  /* NULL once the wallboard let it go (closing) */
     h2o_req_t *req;
-    wb_frame_t *sending;  /* the frame h2o is writing; NULL: idle */
-    uint64_t sent_seq;    /* the last frame handed to h2o */
-    int64_t busy_since;   /* when the write in flight began */
-    bool ending;          /* end the response once the write in flight is done */
-    bool shut;            /* its socket was shut down (stalled) */
+    wb_frame_t *sending; /* the frame h2o is writing; NULL: idle */
+    uint64_t sent_seq;   /* the last frame handed to h2o */
+    int64_t busy_since;  /* when the write in flight began */
+    bool ending;         /* end the response once the write in flight is done */
+    bool shut;           /* its socket was shut down (stalled) */
 } wb_client_t;
 
 struct acd__wb {
@@ -237,10 +237,10 @@ void acd__wb_events(acd_admin_t *a, h2o_req_t *req)
     if (!wb || wb->n_clients >= ACD__WB_CLIENTS_MAX) {
         acd_log_warn("ACD-WALLBOARD-CLIENTS-FULL", "clients=%zu max=%d closing=%d",
                      wb ? wb->n_clients : 0, ACD__WB_CLIENTS_MAX, a->closing);
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
-                       H2O_STRLIT("5"));
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("5"));
         acd__admin_send_error(req, 503, "Service Unavailable",
-                              a->closing ? "the site is shutting down" : "too many wallboard clients");
+                              a->closing ? "the site is shutting down"
+                                         : "too many wallboard clients");
         return;
     }
     /* A snapshot on connect: a fresh one, which every other client gets next tick. */

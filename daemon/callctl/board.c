@@ -1,4 +1,5 @@
-/* board.c - what the wallboard reads of the site beyond the core: the drill under way, other sites' agents. */
+/* board.c - what the wallboard reads of the site beyond the core: the drill under way, other sites'
+ * agents. */
 #include "callctl/callctl_int.h"
 
 #include <errno.h>
@@ -96,7 +97,8 @@ static int board_drill_parse(const char *text, size_t len, int64_t default_ms, s
         else if (!strcmp(key, "started_ms"))
             d->started_ms = json_object_get_int64(val);
         else
-            rc = acd_err_invalid(err, errlen, "unknown member \"%.40s\" (name, by, started_ms)", key);
+            rc = acd_err_invalid(err, errlen, "unknown member \"%.40s\" (name, by, started_ms)",
+                                 key);
         if (rc < 0)
             goto out;
     }
@@ -165,8 +167,8 @@ static int board_drill_store(acd_callctl_t *cc, const struct cc_drill *d)
 {
     json_object *doc = board_drill_json(d);
     size_t len = 0;
-    const char *text = doc ? json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN, &len)
-                           : NULL;
+    const char *text =
+        doc ? json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN, &len) : NULL;
     int rc = d && !text ? -ENOMEM : board_drill_apply(cc, d);
     if (rc == 0 && cc->member)
         rc = acd_member_drill_put(cc->member, text, len, NULL, NULL);

@@ -14,7 +14,7 @@
  * Rounds to want at 4 decimals, the precision the vector is given in (cmocka's float
  * compare works in single precision, too coarse for this).
  */
-#define assert_4dp(got, want) assert_int_equal(lround((got) * 1e4), lround((want) * 1e4))
+#define assert_4dp(got, want) assert_int_equal(lround((got)*1e4), lround((want)*1e4))
 
 /* ../shared/DOMAIN.md: 100 calls per 30 min, AHT 180 s, target 80/20. */
 #define V_CALLS 100.0
@@ -204,14 +204,10 @@ static void test_bad_inputs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vector_traffic),
-        cmocka_unit_test(test_vector_13_agents),
-        cmocka_unit_test(test_vector_14_agents),
-        cmocka_unit_test(test_vector_recommendation),
-        cmocka_unit_test(test_unstable),
-        cmocka_unit_test(test_zero_traffic),
-        cmocka_unit_test(test_large_n),
-        cmocka_unit_test(test_target_and_threshold),
+        cmocka_unit_test(test_vector_traffic),   cmocka_unit_test(test_vector_13_agents),
+        cmocka_unit_test(test_vector_14_agents), cmocka_unit_test(test_vector_recommendation),
+        cmocka_unit_test(test_unstable),         cmocka_unit_test(test_zero_traffic),
+        cmocka_unit_test(test_large_n),          cmocka_unit_test(test_target_and_threshold),
         cmocka_unit_test(test_bad_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,12 +27,16 @@ static void test_routes_and_snapshot(void **state)
 {
     fixture_t *f = *state;
     static const http_req_t reqs[] = {
-        {.method = "GET", .path = "/wallboard"},           {.method = "GET", .path = "/wallboard/"},
-        {.method = "GET", .path = "/wallboard/app.js"},    {.method = "GET", .path = "/wallboard/style.css"},
-        {.method = "GET", .path = "/wallboard/snapshot"},  {.method = "GET", .path = "/wallboard/nope.js"},
+        {.method = "GET", .path = "/wallboard"},
+        {.method = "GET", .path = "/wallboard/"},
+        {.method = "GET", .path = "/wallboard/app.js"},
+        {.method = "GET", .path = "/wallboard/style.css"},
+        {.method = "GET", .path = "/wallboard/snapshot"},
+        {.method = "GET", .path = "/wallboard/nope.js"},
         {.method = "POST", .path = "/wallboard/snapshot"},
     };
-    fake_drill = "{\"name\": \"site-kill\", \"started_ms\": 1767323000000, \"by\": \"chaos/drill\"}";
+    fake_drill =
+        "{\"name\": \"site-kill\", \"started_ms\": 1767323000000, \"by\": \"chaos/drill\"}";
     f->ops.drill = fake_drill_op;
     serve(f, reqs, sizeof(reqs) / sizeof(reqs[0]));
 
@@ -93,8 +97,8 @@ static void test_routes_and_snapshot(void **state)
 typedef struct stream_test {
     fixture_t *f;
     int fds[ACD__WB_CLIENTS_MAX];
-    int refused_status;  /* the stream beyond the bound */
-    int first_ids[2];    /* the first two event ids of stream 0 */
+    int refused_status;              /* the stream beyond the bound */
+    int first_ids[2];                /* the first two event ids of stream 0 */
     bool ended[ACD__WB_CLIENTS_MAX]; /* saw end of file after the close */
     int n_open;
     char err[160];
@@ -102,8 +106,8 @@ typedef struct stream_test {
 
 static int stream_open(uint16_t port)
 {
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct timeval tv = {.tv_sec = 5};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -228,7 +232,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_routes_and_snapshot, fixture_setup, fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_stream_bound_and_close, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_stream_bound_and_close, fixture_setup,
+                                        fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
