@@ -380,7 +380,6 @@ void acd__tstate_fini(acd_callctl_t *cc);
  * outside the queue (menu, hours, voicemail, on-call). */
 void acd__tstate_status(acd_callctl_t *cc, struct json_object *doc);
 
-
 /* board.c: what the wallboard reads beyond the core (docs/wallboard.md) */
 /* The member's ops.drill: a stored drill document (NULL: none runs). */
 void acd__board_drill_stored(void *ud, const char *text, size_t len);

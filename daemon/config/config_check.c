@@ -160,16 +160,6 @@ static void check_anycast(acd__cfg_ctx_t *ctx)
     }
 }
 
-/* The queue_log needs a file of its own: not a CDR file. */
-static void check_queue_log(acd__cfg_ctx_t *ctx)
-{
-    const acd_config_t *cfg = ctx->cfg;
-    const char *p = cfg->queue_log_path;
-    if (p && cfg->cdr_path && !strcmp(p, cfg->cdr_path))
-        acd__cfg_error(ctx, check_line(ctx, &cfg->queue_log_path),
-                       "queue_log.path is a CDR file (%s): the queue_log needs a file of its own", p);
-}
-
 /* The CSV records need a file of their own: one file of two formats serves no reader. */
 static void check_cdr(acd__cfg_ctx_t *ctx)
 {
@@ -178,6 +168,17 @@ static void check_cdr(acd__cfg_ctx_t *ctx)
         acd__cfg_error(ctx, check_line(ctx, &cfg->cdr_csv_path),
                        "cdr.csv_path is cdr.path (%s): the CSV records need a file of their own",
                        cfg->cdr_path);
+}
+
+/* The queue_log needs a file of its own: not a CDR file. */
+static void check_queue_log(acd__cfg_ctx_t *ctx)
+{
+    const acd_config_t *cfg = ctx->cfg;
+    const char *p = cfg->queue_log_path;
+    if (p && ((cfg->cdr_path && !strcmp(p, cfg->cdr_path)) ||
+              (cfg->cdr_csv_path && !strcmp(p, cfg->cdr_csv_path))))
+        acd__cfg_error(ctx, check_line(ctx, &cfg->queue_log_path),
+                       "queue_log.path is a CDR file (%s): the queue_log needs a file of its own", p);
 }
 
 static void check_tenants(acd__cfg_ctx_t *ctx, acd__cfg_index_t *tenants)
