@@ -229,7 +229,8 @@ function siteTile(s) {
     ? valueEl('span', 'anycast', 'anycast', s.anycast.announced,
               (s.anycast.announced ? 'anycast announced' : 'anycast withdrawn') +
               (s.anycast.why ? ' (' + s.anycast.why + ')' : ''))
-    : valueEl('span', 'anycast', 'anycast', null, 'anycast not reported');
+    : valueEl('span', 'anycast', 'anycast', null,
+              s.self ? 'no anycast address configured' : 'anycast not reported');
   t.append(name, live, leader, any);
   if (s.island) t.appendChild(el('span', 'badge warn', 'ISLAND'));
   if (s.draining) t.appendChild(el('span', 'badge warn', 'DRAINING'));
