@@ -149,8 +149,6 @@ static void main_status(void *ud, json_object *doc)
     acd_anycast_status(d->anycast, doc);
 }
 
-
-
 static void on_drained(void *ud)
 {
     acdd_t *d = ud;
@@ -221,7 +219,8 @@ static int main_reload(acdd_t *d, json_object *answer)
         return 409;
     }
     sd_notify(0, "RELOADING=1");
-    acd_log_notice("ACD-MAIN-RELOAD", "config=%s via=%s", d->config_path, answer ? "api" : "sighup");
+    acd_log_notice("ACD-MAIN-RELOAD", "config=%s via=%s", d->config_path,
+                   answer ? "api" : "sighup");
     acd_config_t *cfg = NULL;
     acd_config_errors_t errs = {0};
     int status = 200, rc = acd_config_load(d->config_path, &cfg, &errs);
@@ -232,8 +231,10 @@ static int main_reload(acdd_t *d, json_object *answer)
             acd_config_errors_print(&errs, d->config_path, stderr);
         else
             fprintf(stderr, "%s: %s\n", d->config_path, acd_strerror(rc));
-        acd_log_err("ACD-MAIN-RELOAD-INVALID", "config=%s errors=%zu: keeping the running"
-                    " configuration", d->config_path, errs.n);
+        acd_log_err("ACD-MAIN-RELOAD-INVALID",
+                    "config=%s errors=%zu: keeping the running"
+                    " configuration",
+                    d->config_path, errs.n);
         status = 400;
     } else {
         char key[sizeof(d->anycast_key)];

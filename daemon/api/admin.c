@@ -49,8 +49,10 @@ static const acd__admin_mount_t admin_mounts[] = {
  * (callctl/tstate.c), which reads the path itself; they are listed here one per method
  * so that the router answers 405 with Allow, and /v1/routes lists them.
  */
-#define ADMIN_TENANTS(p_, m_)                                                      \
-    {.path = p_, .method = m_, .handle = admin_tenants, .needs = ACD__ADMIN_NEEDS_TENANTS}
+#define ADMIN_TENANTS(p_, m_)                                                                      \
+    {                                                                                              \
+        .path = p_, .method = m_, .handle = admin_tenants, .needs = ACD__ADMIN_NEEDS_TENANTS       \
+    }
 static const acd__admin_route_t admin_routes[] = {
     {.path = "/v1/status", .method = "GET", .handle = admin_get_status},
     {.path = "/healthz", .method = "GET", .handle = admin_get_healthz},
@@ -122,18 +124,30 @@ void acd__admin_send_error(h2o_req_t *req, int status, const char *reason, const
 const char *acd__admin_reason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 202: return "Accepted";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Error";
+    case 200:
+        return "OK";
+    case 202:
+        return "Accepted";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Error";
     }
 }
 
@@ -196,8 +210,8 @@ static void admin_get_routes(acd_admin_t *a, h2o_req_t *req, const acd__admin_pa
         json_object *o = json_object_new_object();
         json_object_object_add(o, "path", json_object_new_string(admin_mounts[i].prefix));
         json_object_object_add(o, "subtree", json_object_new_boolean(true));
-        json_object_object_add(
-            o, "auth", json_object_new_boolean(acd__admin_is_v1(admin_mounts[i].prefix)));
+        json_object_object_add(o, "auth",
+                               json_object_new_boolean(acd__admin_is_v1(admin_mounts[i].prefix)));
         json_object_array_add(arr, o);
     }
     json_object_object_add(doc, "routes", arr);
@@ -253,7 +267,8 @@ static void admin_post_undrain(acd_admin_t *a, h2o_req_t *req, const acd__admin_
 bool acd__admin_may_change(h2o_req_t *req)
 {
     if (!admin_peer_is_loopback(req)) {
-        acd__admin_send_error(req, 403, "Forbidden", "changes are taken from loopback clients only");
+        acd__admin_send_error(req, 403, "Forbidden",
+                              "changes are taken from loopback clients only");
         return false;
     }
     if (h2o_find_header_by_str(&req->headers, H2O_STRLIT("origin"), -1) != -1) {
@@ -282,8 +297,8 @@ static void admin_tenants(acd_admin_t *a, h2o_req_t *req, const acd__admin_param
     if (strcmp(method, "GET") != 0 && !acd__admin_may_change(req))
         return;
     json_object *doc = json_object_new_object();
-    int status = doc ? a->ops.tenants(a->ud, method, rest, req->entity.base, req->entity.len, doc)
-                     : 500;
+    int status =
+        doc ? a->ops.tenants(a->ud, method, rest, req->entity.base, req->entity.len, doc) : 500;
     acd__admin_answer(req, status, doc);
     json_object_put(doc);
 }

@@ -107,11 +107,15 @@ typedef struct acd_admin_control {
 
 /*
  * Listens on addr:port (loopback is expected; port 0 picks a free port, see
- * acd_admin_port()) and serves, as JSON:
- *   GET /v1/status   {site, queues[], agents[], calls[]} (see docs/api.md)
+ * acd_admin_port()) and serves the routes of docs/api.md (all of them in
+ * docs/openapi.yaml; GET /v1/routes lists those served now), among them:
+ *   GET /v1/status   {site, queues[], agents[], calls[]}
  *   GET /healthz     {"status":"ok"|"draining"}
- *   POST /v1/drain, POST /v1/undrain  once a control is attached (acd_admin_set_control)
- * Anything else gets a 404/405 with a JSON error body. *ap belongs to the caller.
+ *   GET /v1/agents, /v1/queues, /v1/calls, /v1/cluster (and one entity of each)
+ *   POST /v1/agents/<id>/<verb>  with ops.agent
+ *   POST /v1/drain, /v1/undrain, /v1/reload  once a control is attached
+ * Anything else gets a 404/405 with a JSON error body; with a token set
+ * (acd_admin_set_token) every /v1 path wants it first. *ap belongs to the caller.
  * Returns 0, -EADDRINUSE, -EINVAL, -ENOMEM.
  */
 int acd_admin_alloc(acd_admin_t **ap, uv_loop_t *loop, const char *addr, uint16_t port,

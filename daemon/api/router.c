@@ -39,7 +39,8 @@ void acd__admin_list_routes(acd_admin_t *a, json_object *arr, const acd__admin_r
             continue;
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++)
-            seen = acd__admin_route_present(a, &routes[j]) && !strcmp(routes[j].path, routes[i].path);
+            seen =
+                acd__admin_route_present(a, &routes[j]) && !strcmp(routes[j].path, routes[i].path);
         if (seen)
             continue;
         json_object *methods = json_object_new_array();
@@ -49,7 +50,8 @@ void acd__admin_list_routes(acd_admin_t *a, json_object *arr, const acd__admin_r
         json_object *o = json_object_new_object();
         json_object_object_add(o, "path", json_object_new_string(routes[i].path));
         json_object_object_add(o, "methods", methods);
-        json_object_object_add(o, "auth", json_object_new_boolean(acd__admin_is_v1(routes[i].path)));
+        json_object_object_add(o, "auth",
+                               json_object_new_boolean(acd__admin_is_v1(routes[i].path)));
         json_object_array_add(arr, o);
     }
 }
@@ -161,4 +163,3 @@ int acd_admin_set_token(acd_admin_t *a, const char *token)
     a->token_len = len;
     return 0;
 }
-

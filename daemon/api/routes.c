@@ -271,8 +271,8 @@ static void routes_queue_stats(acd_admin_t *a, json_object *q, int64_t now)
 {
     acd_queue_stats_t st;
     json_object *name = routes_get(q, "name");
-    if (!name || acd_core_queue_stats(a->ops.core(a->ud), json_object_get_string(name), now,
-                                      &st) != 0)
+    if (!name ||
+        acd_core_queue_stats(a->ops.core(a->ud), json_object_get_string(name), now, &st) != 0)
         return;
     json_object *o = json_object_new_object();
     json_object_object_add(o, "waiting", json_object_new_int64((int64_t)st.waiting));
@@ -368,7 +368,7 @@ static json_object *routes_site(const char *name, json_object *peer, bool self, 
     json_object_object_add(o, "live", json_object_new_boolean(live));
     json_object_object_add(o, "dark", json_object_new_boolean(!live));
     json_object_object_add(o, "leader", json_object_new_boolean(leads));
-    static const char *const copied[] = {"state", "connected", "lag_ms", "heartbeat_age_ms",
+    static const char *const copied[] = {"state",  "connected", "lag_ms", "heartbeat_age_ms",
                                          "island", "draining"};
     for (size_t i = 0; peer && i < sizeof(copied) / sizeof(copied[0]); i++) {
         json_object *v = routes_get(peer, copied[i]);
@@ -440,8 +440,10 @@ static void routes_reload(acd_admin_t *a, h2o_req_t *req, const acd__admin_param
 
 /* ---- the table ---- */
 
-#define ROUTES_AGENT(p_, fn)                                                             \
-    {.path = p_, .method = "POST", .handle = fn, .needs = ACD__ADMIN_NEEDS_AGENT}
+#define ROUTES_AGENT(p_, fn)                                                                       \
+    {                                                                                              \
+        .path = p_, .method = "POST", .handle = fn, .needs = ACD__ADMIN_NEEDS_AGENT                \
+    }
 const acd__admin_route_t acd__admin_entity_routes[] = {
     {.path = "/v1/agents", .method = "GET", .handle = routes_agents},
     {.path = "/v1/agents/{agent}", .method = "GET", .handle = routes_agent},

@@ -253,8 +253,8 @@ void acd__agent_api_status(acd_callctl_t *cc, json_object *doc)
             continue;
         const char *owner = agent_owner(cc, json_object_get_string(user));
         json_object_object_add(o, "site", owner ? json_object_new_string(owner) : NULL);
-        json_object_object_add(o, "held_out",
-                               json_object_new_boolean(
-                                   acd__agent_api_held(cc, json_object_get_string(id))));
+        json_object_object_add(
+            o, "held_out",
+            json_object_new_boolean(acd__agent_api_held(cc, json_object_get_string(id))));
     }
 }

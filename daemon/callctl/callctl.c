@@ -564,8 +564,10 @@ static void cc_reg_changed(void *ud, const char *user, bool bound)
         return;
     if (bound && acd__agent_api_held(cc, agent)) {
         /* A supervisor logged it out: the phone's registration does not log it in. */
-        acd_log_info("ACD-AGENT-HELD-OUT", "agent=%s user=%s: registered, stays logged out"
-                     " until an API login", agent, user);
+        acd_log_info("ACD-AGENT-HELD-OUT",
+                     "agent=%s user=%s: registered, stays logged out"
+                     " until an API login",
+                     agent, user);
         return;
     }
     acd_event_t ev = acd__cc_event(bound ? ACD_EV_AGENT_LOGIN : ACD_EV_AGENT_LOGOUT, NULL, agent);

@@ -96,7 +96,8 @@ int acd_callctl_reload_report(acd_callctl_t *cc, acd_config_t *cfg, struct json_
         json_object_object_add(answer, "removed", reload_minus(before, after, &any));
         json_object_object_add(answer, "lists_changed", json_object_new_boolean(any));
         for (size_t l = 0; l < RELOAD_LISTS; l++)
-            json_object_object_add(answer, reload_lists[l], json_object_new_int64((int64_t)after[l].n));
+            json_object_object_add(answer, reload_lists[l],
+                                   json_object_new_int64((int64_t)after[l].n));
     }
     reload_names_fini(before);
     reload_names_fini(after);

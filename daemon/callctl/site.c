@@ -216,7 +216,8 @@ static void site_admin_token(acd_callctl_t *cc, const acd_config_t *cfg, bool st
                      "(changes from loopback only)",
                      cfg->admin_listen, cfg->admin_port);
     else if (cfg->admin_token && !starting)
-        acd_log_info("ACD-API-ADMIN-TOKEN", "file=%s: the API wants its token", cfg->admin_token_file);
+        acd_log_info("ACD-API-ADMIN-TOKEN", "file=%s: the API wants its token",
+                     cfg->admin_token_file);
 }
 
 /* ---- cluster membership ---- */

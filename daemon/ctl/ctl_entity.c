@@ -141,8 +141,8 @@ static void entity_fill_answering(acd__ctl_row_t *r, json_object *c, int64_t now
 }
 
 /* Fills and prints one table from doc[key]; returns 0 or -ENOMEM. */
-static int entity_table(const char *title, const char *const *heads, size_t ncols,
-                        json_object *doc, const char *key, int64_t now,
+static int entity_table(const char *title, const char *const *heads, size_t ncols, json_object *doc,
+                        const char *key, int64_t now,
                         void (*fill)(acd__ctl_row_t *r, json_object *o, int64_t now), FILE *f)
 {
     acd__ctl_table_t t = {.title = title, .heads = heads, .ncols = ncols};
@@ -157,7 +157,8 @@ static int entity_table(const char *title, const char *const *heads, size_t ncol
 static const char *const queue_heads[] = {"NAME",     "TENANT",  "WAITING", "OFFERED",
                                           "AVAIL/IN", "LONGEST", "AHT"};
 static const char *const agent_heads[] = {"ID", "STATE", "REASON", "SINCE", "CALL", "SITE", "HOLD"};
-static const char *const call_heads[] = {"ID", "TENANT", "CALLER", "QUEUE", "STATE", "AGENT", "WAIT"};
+static const char *const call_heads[] = {"ID",    "TENANT", "CALLER", "QUEUE",
+                                         "STATE", "AGENT",  "WAIT"};
 
 int acd__ctl_print_queues(json_object *doc, int64_t now, FILE *f)
 {
@@ -191,11 +192,24 @@ static void entity_fields(json_object *o, const char *const *keys, size_t n)
 
 static void entity_show_agent(json_object *a, int64_t now)
 {
-    static const char *const keys[] = {"id",        "agent",         "sip_user",      "sip user",
-                                       "state",     "state",         "pause_reason",  "pause reason",
-                                       "call_id",   "call",          "site",          "site",
-                                       "held_out",  "held out",      "missed_in_row", "missed in row",
-                                       "calls_handled", "calls handled"};
+    static const char *const keys[] = {"id",
+                                       "agent",
+                                       "sip_user",
+                                       "sip user",
+                                       "state",
+                                       "state",
+                                       "pause_reason",
+                                       "pause reason",
+                                       "call_id",
+                                       "call",
+                                       "site",
+                                       "site",
+                                       "held_out",
+                                       "held out",
+                                       "missed_in_row",
+                                       "missed in row",
+                                       "calls_handled",
+                                       "calls handled"};
     char since[32] = "-";
     int64_t t = acd__ctl_time(a, "state_since");
     entity_fields(a, keys, sizeof(keys) / sizeof(keys[0]));
@@ -206,10 +220,20 @@ static void entity_show_agent(json_object *a, int64_t now)
 
 static void entity_show_queue(json_object *q, int64_t now)
 {
-    static const char *const keys[] = {"name",    "queue",   "tenant",           "tenant",
-                                       "strategy", "strategy", "waiting",         "waiting",
-                                       "offered", "offered", "agents_available", "available",
-                                       "agents_logged_in", "logged in"};
+    static const char *const keys[] = {"name",
+                                       "queue",
+                                       "tenant",
+                                       "tenant",
+                                       "strategy",
+                                       "strategy",
+                                       "waiting",
+                                       "waiting",
+                                       "offered",
+                                       "offered",
+                                       "agents_available",
+                                       "available",
+                                       "agents_logged_in",
+                                       "logged in"};
     json_object *st = NULL;
     char d[32];
     entity_fields(q, keys, sizeof(keys) / sizeof(keys[0]));
@@ -225,14 +249,44 @@ static void entity_show_queue(json_object *q, int64_t now)
 
 static void entity_show_call(json_object *c, int64_t now)
 {
-    static const char *const keys[] = {
-        "id",       "call",     "tenant",   "tenant",   "did",       "did",
-        "caller",   "caller",   "queue",    "queue",    "state",     "state",
-        "stage",    "stage",    "menu",     "menu",     "agent",     "agent",
-        "priority", "priority", "position", "position", "enqueued",  "enqueued",
-        "answered", "answered", "wait_s",   "wait (s)", "mode",      "mode",
-        "forward_reason", "forward reason", "diverted_from", "diverted from",
-        "instructions", "instructions", "delivery", "delivery"};
+    static const char *const keys[] = {"id",
+                                       "call",
+                                       "tenant",
+                                       "tenant",
+                                       "did",
+                                       "did",
+                                       "caller",
+                                       "caller",
+                                       "queue",
+                                       "queue",
+                                       "state",
+                                       "state",
+                                       "stage",
+                                       "stage",
+                                       "menu",
+                                       "menu",
+                                       "agent",
+                                       "agent",
+                                       "priority",
+                                       "priority",
+                                       "position",
+                                       "position",
+                                       "enqueued",
+                                       "enqueued",
+                                       "answered",
+                                       "answered",
+                                       "wait_s",
+                                       "wait (s)",
+                                       "mode",
+                                       "mode",
+                                       "forward_reason",
+                                       "forward reason",
+                                       "diverted_from",
+                                       "diverted from",
+                                       "instructions",
+                                       "instructions",
+                                       "delivery",
+                                       "delivery"};
     (void)now;
     entity_fields(c, keys, sizeof(keys) / sizeof(keys[0]));
 }
@@ -260,7 +314,8 @@ static int entity_get(const acd__ctl_endpoint_t *ep, const char *path, bool json
 
 static void print_agent_list(json_object *doc, int64_t now)
 {
-    (void)entity_table("AGENTS", agent_heads, 7, doc, "agents", now, entity_fill_agent_site, stdout);
+    (void)entity_table("AGENTS", agent_heads, 7, doc, "agents", now, entity_fill_agent_site,
+                       stdout);
 }
 
 static void print_queue_list(json_object *doc, int64_t now)
@@ -369,7 +424,14 @@ int acd__ctl_entity(const acd__ctl_endpoint_t *ep, int argc, char **argv)
         snprintf(path, sizeof(path), "%s/%s", base, pos[1]);
     if (list)
         return entity_get(ep, path, o.json, NULL,
-                          agent ? print_agent_list : queue ? print_queue_list : print_call_list);
-    return entity_get(ep, path, o.json, agent ? "agent" : queue ? "queue" : "call",
-                      agent ? entity_show_agent : queue ? entity_show_queue : entity_show_call);
+                          agent   ? print_agent_list
+                          : queue ? print_queue_list
+                                  : print_call_list);
+    return entity_get(ep, path, o.json,
+                      agent   ? "agent"
+                      : queue ? "queue"
+                              : "call",
+                      agent   ? entity_show_agent
+                      : queue ? entity_show_queue
+                              : entity_show_call);
 }

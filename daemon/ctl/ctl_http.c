@@ -95,7 +95,6 @@ int acd__ctl_http(const acd__ctl_endpoint_t *ep, const char *method, const char 
     return rc;
 }
 
-
 /* The exit code of an HTTP status acdd answered with (CTL_EXIT_*). */
 static int ctl_status_exit(long status)
 {
@@ -133,7 +132,8 @@ int acd__ctl_ask(const acd__ctl_endpoint_t *ep, const char *method, const char *
     json_object *doc = body.p ? json_tokener_parse(body.p) : NULL;
     int code = ctl_status_exit(status);
     if (!doc || !json_object_is_type(doc, json_type_object)) {
-        fprintf(stderr, "acdctl: acdd at %s answered %s %s with HTTP %ld and no JSON object: %.200s\n",
+        fprintf(stderr,
+                "acdctl: acdd at %s answered %s %s with HTTP %ld and no JSON object: %.200s\n",
                 where, method, path, status, body.p ? body.p : "");
         code = CTL_EXIT_BAD_RESPONSE;
     } else if (code != CTL_EXIT_OK) {

@@ -22,8 +22,8 @@ enum {
 };
 
 /* The exit codes as every admin command's --help ends with them. */
-#define CTL_EXIT_TEXT                                                                      \
-    "\nExit status: 0 ok, 1 usage error, 2 cannot reach acdd, 3 bad response,\n"           \
+#define CTL_EXIT_TEXT                                                                              \
+    "\nExit status: 0 ok, 1 usage error, 2 cannot reach acdd, 3 bad response,\n"                   \
     "4 refused (invalid request, conflict), 5 not authorized (token), 6 not found.\n"
 
 #define CTL_DEFAULT_HOST "127.0.0.1"

@@ -119,13 +119,13 @@ static int status_print_cluster(json_object *c, int64_t now, FILE *f)
         acd__ctl_table_print(&peers, f);
     free(peers.rows);
     if (!rc && leading && json_object_object_get_ex(c, "offers", &offers))
-        fprintf(f,
-                "\nOFFERS (this site leads)\nmade %lld  accepted %lld  rejected %lld  "
-                "expired %lld  pending %lld\n",
-                (long long)acd__ctl_int(offers, "made"), (long long)acd__ctl_int(offers, "accepted"),
-                (long long)acd__ctl_int(offers, "rejected"),
-                (long long)acd__ctl_int(offers, "expired"),
-                (long long)acd__ctl_int(offers, "pending"));
+        fprintf(
+            f,
+            "\nOFFERS (this site leads)\nmade %lld  accepted %lld  rejected %lld  "
+            "expired %lld  pending %lld\n",
+            (long long)acd__ctl_int(offers, "made"), (long long)acd__ctl_int(offers, "accepted"),
+            (long long)acd__ctl_int(offers, "rejected"), (long long)acd__ctl_int(offers, "expired"),
+            (long long)acd__ctl_int(offers, "pending"));
     return rc;
 }
 

@@ -73,7 +73,8 @@ static void tenant_row(acd__ctl_row_t *r, json_object *t, int64_t now)
     json_object_object_get_ex(t, "override", &ov);
     if (ov && json_object_object_get_ex(ov, "until_ms", &v))
         tenant_when(json_object_get_int64(v), until, sizeof(until));
-    int64_t next = json_object_object_get_ex(t, "next_change_ms", &v) ? json_object_get_int64(v) : 0;
+    int64_t next =
+        json_object_object_get_ex(t, "next_change_ms", &v) ? json_object_get_int64(v) : 0;
     char nx[32];
     tenant_when(next, nx, sizeof(nx));
     CTL_CELL(r, 0, "%s", tenant_str(t, "name"));
@@ -91,8 +92,8 @@ static int tenant_print(json_object *doc, const char *key, bool json)
         acd__ctl_print_json(doc);
         return CTL_EXIT_OK;
     }
-    static const char *const heads[] = {"TENANT", "TIMEZONE", "MODE", "CHANGES", "OVERRIDE",
-                                        "UNTIL", "INSTRUCTIONS"};
+    static const char *const heads[] = {"TENANT",   "TIMEZONE", "MODE",        "CHANGES",
+                                        "OVERRIDE", "UNTIL",    "INSTRUCTIONS"};
     acd__ctl_table_t t = {.title = "TENANTS", .heads = heads, .ncols = 7};
     json_object *one = NULL;
     int rc;
@@ -122,9 +123,10 @@ static void vm_row(acd__ctl_row_t *r, json_object *m, int64_t now)
     bool late = json_object_object_get_ex(m, "overdue", &v) && json_object_get_boolean(v);
     CTL_CELL(r, 0, "%s", tenant_str(m, "id"));
     CTL_CELL(r, 1, "%s", tenant_str(m, "caller"));
-    CTL_CELL(r, 2, "%.1f", json_object_object_get_ex(m, "duration_ms", &v)
-                               ? (double)json_object_get_int64(v) / 1000.0
-                               : 0.0);
+    CTL_CELL(r, 2, "%.1f",
+             json_object_object_get_ex(m, "duration_ms", &v)
+                 ? (double)json_object_get_int64(v) / 1000.0
+                 : 0.0);
     CTL_CELL(r, 3, "%s", due);
     CTL_CELL(r, 4, "%s%s", tenant_str(m, "status"), late ? " OVERDUE" : "");
     CTL_CELL(r, 5, "%s", tenant_str(m, "agent"));
@@ -144,8 +146,7 @@ static int tenant_opts(int argc, char **argv, tenant_opts_t *o)
         {"minutes", required_argument, NULL, 'm'},  {"until-ms", required_argument, NULL, 'u'},
         {"message", required_argument, NULL, 'M'},  {"queue", required_argument, NULL, 'q'},
         {"priority", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
-        {"at-ms", required_argument, NULL, 'A'},
-        {NULL, 0, NULL, 0},
+        {"at-ms", required_argument, NULL, 'A'},    {NULL, 0, NULL, 0},
     };
     int c;
     char *end;
@@ -201,9 +202,9 @@ static int tenant_opts(int argc, char **argv, tenant_opts_t *o)
 /* A tenant name that can go into a path as it is. */
 static bool tenant_name_ok(const char *t)
 {
-    return t && *t && strlen(t) < 64 && strspn(t, "abcdefghijklmnopqrstuvwxyz"
-                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") ==
-                                            strlen(t);
+    return t && *t && strlen(t) < 64 &&
+           strspn(t, "abcdefghijklmnopqrstuvwxyz"
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") == strlen(t);
 }
 
 static int tenant_cmd(const acd__ctl_endpoint_t *ep, const char *cmd, char **pos, int npos,
@@ -283,8 +284,8 @@ static int tenant_cmd(const acd__ctl_endpoint_t *ep, const char *cmd, char **pos
     if (code != CTL_EXIT_OK)
         return code;
     if (!strcmp(key, "messages") && !o->json) {
-        static const char *const heads[] = {"MESSAGE", "CALLER", "SECONDS", "DUE", "STATUS",
-                                            "AGENT"};
+        static const char *const heads[] = {"MESSAGE", "CALLER", "SECONDS",
+                                            "DUE",     "STATUS", "AGENT"};
         acd__ctl_table_t tb = {.title = "VOICEMAIL", .heads = heads, .ncols = 6};
         if (acd__ctl_table_fill(&tb, doc, "messages", 0, vm_row) == 0)
             acd__ctl_table_print(&tb, stdout);

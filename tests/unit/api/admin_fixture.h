@@ -176,9 +176,9 @@ typedef struct fixture {
     uv_loop_t loop;
     acd_core_t *core;
     acd_admin_site_info_t info;
-    acd_admin_ops_t ops;         /* what serve() gives the endpoint (fixture_setup: core, info) */
+    acd_admin_ops_t ops; /* what serve() gives the endpoint (fixture_setup: core, info) */
     const acd_admin_control_t *control; /* attached by serve() when set */
-    const char *token;           /* set by serve() when set */
+    const char *token;                  /* set by serve() when set */
     acd_admin_t *admin;
     uv_async_t done;     /* the client is finished */
     uv_timer_t watchdog; /* fails the test if the loop does not wind down */

@@ -69,17 +69,21 @@ static void test_token(void **state)
 {
     fixture_t *f = *state;
     static const http_req_t reqs[] = {
-        {.method = "GET", .path = "/v1/status"},                                    /* 0 no token */
+        {.method = "GET", .path = "/v1/status"}, /* 0 no token */
         {.method = "GET", .path = "/v1/status", .auth = "Bearer wrong-token-000000000"}, /* 1 */
-        {.method = "GET", .path = "/v1/status", .auth = "Basic dXNlcjpwYXNz"},      /* 2 another scheme */
-        {.method = "GET", .path = "/v1/status", .auth = BEARER},                    /* 3 */
-        {.method = "GET", .path = "/v1/status", .auth = "bearer " TOKEN},           /* 4 the scheme is caseless */
-        {.method = "GET", .path = "/healthz"},                                      /* 5 open */
-        {.method = "GET", .path = "/v1/nope"},                                      /* 6 401 before 404 */
-        {.method = "GET", .path = "/v1/nope", .auth = BEARER},                      /* 7 */
-        {.method = "GET", .path = "/v1", .auth = "Bearer " TOKEN "x"},              /* 8 a longer token */
-        {.method = "GET", .path = "/nope"},                                         /* 9 outside /v1: 404 */
-        {.method = "GET", .path = "/v1/status", .auth = "Bearer s3cret"},           /* 10 a prefix of it */
+        {.method = "GET",
+         .path = "/v1/status",
+         .auth = "Basic dXNlcjpwYXNz"},                          /* 2 another scheme */
+        {.method = "GET", .path = "/v1/status", .auth = BEARER}, /* 3 */
+        {.method = "GET",
+         .path = "/v1/status",
+         .auth = "bearer " TOKEN},                             /* 4 the scheme is caseless */
+        {.method = "GET", .path = "/healthz"},                 /* 5 open */
+        {.method = "GET", .path = "/v1/nope"},                 /* 6 401 before 404 */
+        {.method = "GET", .path = "/v1/nope", .auth = BEARER}, /* 7 */
+        {.method = "GET", .path = "/v1", .auth = "Bearer " TOKEN "x"},    /* 8 a longer token */
+        {.method = "GET", .path = "/nope"},                               /* 9 outside /v1: 404 */
+        {.method = "GET", .path = "/v1/status", .auth = "Bearer s3cret"}, /* 10 a prefix of it */
     };
     f->token = TOKEN;
     serve(f, reqs, sizeof(reqs) / sizeof(reqs[0]));
@@ -178,7 +182,8 @@ static void test_routes_absent(void **state)
     assert_json_error(&f->res[2], 404, "not found");
     json_object *routes = member(f->res[3].json, "routes");
     for (size_t i = 0; i < json_object_array_length(routes); i++) {
-        const char *p = json_object_get_string(member(json_object_array_get_idx(routes, i), "path"));
+        const char *p =
+            json_object_get_string(member(json_object_array_get_idx(routes, i), "path"));
         assert_null(strstr(p, "/login"));
         assert_null(strstr(p, "/reload"));
         assert_null(strstr(p, "/tenants"));
@@ -192,10 +197,16 @@ static void test_entities(void **state)
 {
     fixture_t *f = *state;
     static const http_req_t reqs[] = {
-        {.method = "GET", .path = "/v1/agents"},          {.method = "GET", .path = "/v1/agents/bob"}, {.method = "GET", .path = "/v1/agents/carol"},
-        {.method = "GET", .path = "/v1/queues"},          {.method = "GET", .path = "/v1/queues/support"},
-        {.method = "GET", .path = "/v1/queues/nope"},     {.method = "GET", .path = "/v1/calls"},      {.method = "GET", .path = "/v1/calls/call-2"},
-        {.method = "GET", .path = "/v1/calls/call-9"},    {.method = "GET", .path = "/v1/cluster"},
+        {.method = "GET", .path = "/v1/agents"},
+        {.method = "GET", .path = "/v1/agents/bob"},
+        {.method = "GET", .path = "/v1/agents/carol"},
+        {.method = "GET", .path = "/v1/queues"},
+        {.method = "GET", .path = "/v1/queues/support"},
+        {.method = "GET", .path = "/v1/queues/nope"},
+        {.method = "GET", .path = "/v1/calls"},
+        {.method = "GET", .path = "/v1/calls/call-2"},
+        {.method = "GET", .path = "/v1/calls/call-9"},
+        {.method = "GET", .path = "/v1/cluster"},
     };
     serve(f, reqs, sizeof(reqs) / sizeof(reqs[0]));
 
@@ -243,26 +254,48 @@ static void test_agent_verbs(void **state)
     fixture_t *f = *state;
     fake_site_t s;
     static const http_req_t reqs[] = {
-        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{\"reason\": \"break\"}"},        /* 0 */
-        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{\"reason\": \"break\""},         /* 1 */
-        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "[\"break\"]"},                    /* 2 */
-        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{\"reason\": 3}"},                /* 3 */
-        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{}"},                             /* 4 */
-        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{\"reason\": \"\"}"},             /* 5 */
-        {.method = "POST", .path = "/v1/agents/bob/pause",
-         .body = "{\"reason\": \"a reason that is much too long to fit\"}"},        /* 6 */
-        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{\"reason\": \"a|b\"}"},          /* 7 */
-        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{\"reason\": \"tab\\there\"}"},   /* 8 */
-        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{\"reason\": \" lunch\"}"},       /* 9 */
-        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{\"reason\": \"x\", \"for\": 5}"}, /* 10 */
-        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{\"reason\": \"x\"} {}"},         /* 11 */
-        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{\"reason\": \"\xff\"}"},         /* 12 */
-        {.method = "POST", .path = "/v1/agents/carol/pause", .body = "{\"reason\": \"break\"}"},      /* 13 */
-        {.method = "POST", .path = "/v1/agents/bob/login", .body = "{\"force\": true}"},              /* 14 */
-        {.method = "POST", .path = "/v1/agents/bob/logout", .body = ""},                              /* 15 */
-        {.method = "POST", .path = "/v1/agents/bob/unpause", .body = "{}"},                           /* 16 */
-        {.method = "POST", .path = "/v1/agents/bob/login", .body = "{}", .origin = "http://evil"},    /* 17 */
-        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{\"reason\": \"almuerzo caf\\u00e9\"}"}, /* 18 */
+        {.method = "POST",
+         .path = "/v1/agents/bob/pause",
+         .body = "{\"reason\": \"break\"}"}, /* 0 */
+        {.method = "POST",
+         .path = "/v1/agents/bob/pause",
+         .body = "{\"reason\": \"break\""},                                               /* 1 */
+        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "[\"break\"]"},        /* 2 */
+        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{\"reason\": 3}"},    /* 3 */
+        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{}"},                 /* 4 */
+        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{\"reason\": \"\"}"}, /* 5 */
+        {.method = "POST",
+         .path = "/v1/agents/bob/pause",
+         .body = "{\"reason\": \"a reason that is much too long to fit\"}"},                 /* 6 */
+        {.method = "POST", .path = "/v1/agents/bob/pause", .body = "{\"reason\": \"a|b\"}"}, /* 7 */
+        {.method = "POST",
+         .path = "/v1/agents/bob/pause",
+         .body = "{\"reason\": \"tab\\there\"}"}, /* 8 */
+        {.method = "POST",
+         .path = "/v1/agents/bob/pause",
+         .body = "{\"reason\": \" lunch\"}"}, /* 9 */
+        {.method = "POST",
+         .path = "/v1/agents/bob/pause",
+         .body = "{\"reason\": \"x\", \"for\": 5}"}, /* 10 */
+        {.method = "POST",
+         .path = "/v1/agents/bob/pause",
+         .body = "{\"reason\": \"x\"} {}"}, /* 11 */
+        {.method = "POST",
+         .path = "/v1/agents/bob/pause",
+         .body = "{\"reason\": \"\xff\"}"}, /* 12 */
+        {.method = "POST",
+         .path = "/v1/agents/carol/pause",
+         .body = "{\"reason\": \"break\"}"},                                             /* 13 */
+        {.method = "POST", .path = "/v1/agents/bob/login", .body = "{\"force\": true}"}, /* 14 */
+        {.method = "POST", .path = "/v1/agents/bob/logout", .body = ""},                 /* 15 */
+        {.method = "POST", .path = "/v1/agents/bob/unpause", .body = "{}"},              /* 16 */
+        {.method = "POST",
+         .path = "/v1/agents/bob/login",
+         .body = "{}",
+         .origin = "http://evil"}, /* 17 */
+        {.method = "POST",
+         .path = "/v1/agents/bob/pause",
+         .body = "{\"reason\": \"almuerzo caf\\u00e9\"}"}, /* 18 */
     };
     with_fake(f, &s);
     serve(f, reqs, sizeof(reqs) / sizeof(reqs[0]));
@@ -327,7 +360,10 @@ static void test_reload(void **state)
     static const http_req_t reqs[] = {
         {.method = "POST", .path = "/v1/reload", .body = ""},
         {.method = "POST", .path = "/v1/reload", .body = "{\"now\": 1}"},
-        {.method = "POST", .path = "/v1/reload", .body = "{}", .origin = "http://wallboard.example"},
+        {.method = "POST",
+         .path = "/v1/reload",
+         .body = "{}",
+         .origin = "http://wallboard.example"},
     };
     with_fake(f, &s);
     serve(f, reqs, 3);

@@ -67,8 +67,9 @@ static void test_token_read(void **state)
     assert_string_equal(cfg->admin_token_file, path);
 
     /* The token survives the merge with a cluster's shared config, as a deep copy. */
-    acd_config_t *shared = cfg_shared_load_ok("queues: [{name: q2, tenant: t2}]\n"
-                                              "tenants: [{name: t2, dids: [\"2000\"], queue: q2}]\n");
+    acd_config_t *shared =
+        cfg_shared_load_ok("queues: [{name: q2, tenant: t2}]\n"
+                           "tenants: [{name: t2, dids: [\"2000\"], queue: q2}]\n");
     acd_config_t *merged = NULL;
     assert_int_equal(acd_config_merge(cfg, shared, &merged), 0);
     assert_string_equal(merged->admin_token, cfg->admin_token);
@@ -94,7 +95,8 @@ static void test_token_refused(void **state)
     const char *eq_inside = token_file("eq", "0123456789=abcdef\n", 0600, paths[4], 128);
     snprintf(paths[5], 128, "%s/missing", dir);
     const cfg_err_case_t cases[] = {
-        {"world-readable", with_file(open_file, yamls[0], 512), 5, "can be read or written by every user (mode 0644)"},
+        {"world-readable", with_file(open_file, yamls[0], 512), 5,
+         "can be read or written by every user (mode 0644)"},
         {"too short", with_file(short_file, yamls[1], 512), 5, "must hold one token of 16..256"},
         {"a space", with_file(space_file, yamls[2], 512), 5, "must hold one token"},
         {"two lines", with_file(two_lines, yamls[3], 512), 5, "must hold one token"},
