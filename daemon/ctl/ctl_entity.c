@@ -67,10 +67,6 @@ static void call_usage(FILE *f)
           f);
 }
 
-bool acd__ctl_entity_is(const char *cmd)
-{
-    return !strcmp(cmd, "agent") || !strcmp(cmd, "queue") || !strcmp(cmd, "call");
-}
 
 /* ---- tables ---- */
 

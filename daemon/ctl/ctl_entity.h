@@ -22,9 +22,6 @@
  */
 int acd__ctl_entity(const acd__ctl_endpoint_t *ep, int argc, char **argv);
 
-/* True when cmd is one of the commands acd__ctl_entity() runs. */
-bool acd__ctl_entity_is(const char *cmd);
-
 /*
  * The QUEUES, AGENTS and CALLS tables of acdctl status, from the lists of doc (a status
  * document, or an answer holding the same list); now is the document's clock (ms).

@@ -35,10 +35,6 @@ static void tenant_usage(FILE *f)
           f);
 }
 
-int acd__ctl_tenant_is(const char *cmd)
-{
-    return !strcmp(cmd, "tenant") || !strcmp(cmd, "voicemail") || !strcmp(cmd, "outbound");
-}
 
 /* Sends the request and prints errors; *docp is the answer's object on success. */
 static int tenant_ask(const acd__ctl_endpoint_t *ep, const char *method, const char *path,

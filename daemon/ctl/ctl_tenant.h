@@ -11,7 +11,4 @@
  */
 int acd__ctl_tenant(const acd__ctl_endpoint_t *ep, int argc, char **argv);
 
-/* True when cmd is one of the commands acd__ctl_tenant() runs. */
-int acd__ctl_tenant_is(const char *cmd);
-
 #endif
