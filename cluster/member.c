@@ -655,6 +655,18 @@ typedef struct member_status_ctx {
     json_object *arr;
 } member_status_ctx_t;
 
+/* The peer's anycast address as its last heartbeat told it; NULL (JSON null): it has none. */
+static json_object *member_status_anycast(const acd_replica_status_t *s)
+{
+    if (!s->anycast_configured)
+        return NULL;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "address", json_object_new_string(s->anycast_address));
+    json_object_object_add(o, "announced", json_object_new_boolean(s->anycast_announced));
+    json_object_object_add(o, "why", json_object_new_string(s->anycast_why));
+    return o;
+}
+
 static void member_status_peer(void *ud, const acd_replica_status_t *s)
 {
     member_status_ctx_t *ctx = ud;
@@ -680,6 +692,8 @@ static void member_status_peer(void *ud, const acd_replica_status_t *s)
     json_object_object_add(p, "dialogs", json_object_new_uint64(s->dialogs));
     json_object_object_add(p, "island", json_object_new_boolean(s->island));
     json_object_object_add(p, "draining", json_object_new_boolean(s->draining));
+    if (s->heartbeat_applied) /* absent until heard: "not reported", not "none" */
+        json_object_object_add(p, "anycast", member_status_anycast(s));
     json_object_object_add(p, "gaps", json_object_new_uint64(s->gaps));
     json_object_object_add(p, "resyncs", json_object_new_uint64(s->resyncs));
     json_object_object_add(p, "decode_errors",

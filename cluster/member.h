@@ -96,6 +96,14 @@ typedef struct acd_member_adopt {
     const acd_member_dialog_t *agent_leg;  /* connected: the agent phone's dialog; else NULL */
 } acd_member_adopt_t;
 
+/* The site's anycast address as its heartbeats tell the peers (acd_member_ops_t.anycast). */
+typedef struct acd_member_anycast {
+    bool configured; /* the site has an `anycast:` section; else the rest stays zero */
+    bool announced;  /* the address is on its interface now */
+    char address[64];
+    char why[128]; /* the status document's anycast.why */
+} acd_member_anycast_t;
+
 /* What the member needs from its site (call control). Called on the loop thread. */
 typedef struct acd_member_ops {
     /* Applies ev to the site's core and carries out the actions (queued if busy). */
@@ -138,6 +146,9 @@ typedef struct acd_member_ops {
     /* The site's KPI counters: read for every heartbeat (its QueueKpi list), and given
      * each peer's as they arrive (acd_kpi_set_remote). May be NULL, or answer NULL. */
     acd_kpi_t *(*kpi)(void *ud);
+    /* The site's anycast address now, read for every heartbeat: fills out (zeroed by the
+     * member: left so, the site has none). May be NULL. */
+    void (*anycast)(void *ud, acd_member_anycast_t *out);
 } acd_member_ops_t;
 
 /*

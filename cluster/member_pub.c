@@ -126,6 +126,16 @@ static void member_count_agent(void *ud, const acd_agent_view_t *v)
         ((member_load_t *)ud)->available++;
 }
 
+/* Makes s plain printable ASCII in place: a heartbeat the wire check refused for a stray
+ * byte of the anycast text would leave the peers without this site's liveness. */
+static char *member_plain(char *s)
+{
+    for (char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+            *p = '?';
+    return s;
+}
+
 void acd__member_heartbeat(acd_member_t *m)
 {
     member_load_t load = {0};
@@ -139,6 +149,16 @@ void acd__member_heartbeat(acd_member_t *m)
     hb.leader_epoch = m->leader_epoch;
     hb.queued_calls = load.queued;
     hb.available_agents = load.available;
+    acd_member_anycast_t any = {0};
+    if (m->ops.anycast)
+        m->ops.anycast(m->ud, &any);
+    any.address[sizeof(any.address) - 1] = any.why[sizeof(any.why) - 1] = '\0';
+    if (any.configured && any.address[0]) { /* else the wire check wants the rest empty */
+        hb.anycast_configured = true;
+        hb.anycast_announced = any.announced;
+        hb.anycast_address = member_plain(any.address);
+        hb.anycast_why = member_plain(any.why);
+    }
     acd__member_kpi_out_t kpi = {0};
     acd__member_kpi_fill(m, &hb, &kpi);
     Acd__V1__Envelope env;

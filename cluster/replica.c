@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,15 +190,19 @@ static void origin_settle(acd__replica_origin_t *o)
 static void heartbeat_apply(const acd_replica_t *r, acd__replica_origin_t *o,
                             const Acd__V1__Heartbeat *h)
 {
+    o->heartbeat_applied = true;
     o->draining = h->draining;
     o->island = h->island;
-    size_t n = h->leader_site ? strlen(h->leader_site) : 0;
-    n = n < sizeof(o->leader_site) ? n : sizeof(o->leader_site) - 1;
-    memcpy(o->leader_site, h->leader_site ? h->leader_site : "", n);
-    o->leader_site[n] = '\0';
+    /* The wire check bounds each string below its buffer; snprintf cuts it anyway. */
+    snprintf(o->leader_site, sizeof(o->leader_site), "%s", h->leader_site ? h->leader_site : "");
     o->leader_epoch = h->leader_epoch;
     o->queued_calls = h->queued_calls;
     o->available_agents = h->available_agents;
+    o->anycast_configured = h->anycast_configured;
+    o->anycast_announced = h->anycast_announced;
+    snprintf(o->anycast_address, sizeof(o->anycast_address), "%s",
+             h->anycast_address ? h->anycast_address : "");
+    snprintf(o->anycast_why, sizeof(o->anycast_why), "%s", h->anycast_why ? h->anycast_why : "");
     if (r->heartbeat)
         r->heartbeat(r->heartbeat_ud, o->name, h);
 }
@@ -668,6 +673,11 @@ static void origin_status(const acd__replica_origin_t *o, acd_ms_t now, acd_repl
         .leader_epoch = o->leader_epoch,
         .queued_calls = o->queued_calls,
         .available_agents = o->available_agents,
+        .heartbeat_applied = o->heartbeat_applied,
+        .anycast_configured = o->anycast_configured,
+        .anycast_announced = o->anycast_announced,
+        .anycast_address = o->anycast_address,
+        .anycast_why = o->anycast_why,
         .calls = o->set.maps[ACD__REPLICA_CALL].count,
         .agents = o->set.maps[ACD__REPLICA_AGENT].count,
         .registrations = o->set.maps[ACD__REPLICA_REG].count,

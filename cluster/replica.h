@@ -292,13 +292,18 @@ typedef struct acd_replica_status {
     acd_ms_t last_heartbeat_ms;   /* now of the last heartbeat received */
     acd_ms_t last_sent_ms;        /* that envelope's sent_ms */
     acd_ms_t lag_ms;              /* now - last_sent_ms (clock skew included; 0 if ahead) */
-    /* From the last heartbeat applied in order. */
+    /* From the last heartbeat applied in order (all zero until heartbeat_applied). */
+    bool heartbeat_applied;
     bool draining;
     bool island;
     const char *leader_site;
     uint64_t leader_epoch;
     uint32_t queued_calls;
     uint32_t available_agents;
+    /* The origin's anycast address (Heartbeat.anycast_*): address and why are "" unless
+     * configured; valid like origin, until the replica next changes. */
+    bool anycast_configured, anycast_announced;
+    const char *anycast_address, *anycast_why;
     /* Entities held. */
     size_t calls, agents, registrations, dialogs, queues;
     /* Counters since the origin was first seen. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cluster/replica.h"
+#include "cluster/wire.h" /* ACD_WIRE_TOKEN_MAX */
 #include "util/hmap.h"
 
 typedef enum acd__replica_kind {
@@ -83,6 +84,9 @@ struct acd__replica_origin {
     uint64_t leader_epoch;
     uint32_t queued_calls;
     uint32_t available_agents;
+    bool heartbeat_applied;
+    bool anycast_configured, anycast_announced;
+    char anycast_address[ACD_WIRE_TOKEN_MAX + 1], anycast_why[ACD_WIRE_TOKEN_MAX + 1];
     uint64_t applied, duplicates, stale, gaps, invalid, overflows, restarts, resyncs, snapshots;
     uint64_t torn;
 };

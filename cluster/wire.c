@@ -455,6 +455,13 @@ static int check_heartbeat(wire_check_t *ck, const Acd__V1__Heartbeat *h)
     WIRE_REQUIRE(ck, h->n_queue_kpi <= ACD_KPI_REMOTE_QUEUES_MAX, "queue_kpi", "too many queues");
     WIRE_REQUIRE(ck, h->agent_handling_ms <= WIRE_KPI_MAX && h->agent_idle_ms <= WIRE_KPI_MAX,
                  "agent_handling_ms", "above 2^53");
+    WIRE_TEXT(ck, h, anycast_address, WIRE_TOKEN, h->anycast_configured);
+    WIRE_TEXT(ck, h, anycast_why, WIRE_TOKEN, false);
+    WIRE_REQUIRE(ck,
+                 h->anycast_configured ||
+                     (!h->anycast_announced && !wire_present(h->anycast_address) &&
+                      !wire_present(h->anycast_why)),
+                 "anycast_announced", "anycast state without anycast_configured");
     for (size_t i = 0; i < h->n_queue_kpi; i++) {
         int rc = check_queue_kpi(ck, h->queue_kpi[i]);
         if (rc < 0)

@@ -329,6 +329,7 @@ static int run(const char *path, const char *level_override)
     uv_signal_start(&d.sigterm, on_sigterm, SIGTERM);
     uv_signal_start(&d.sigint, on_sigterm, SIGINT);
     acd_callctl_set_control(d.site, &main_control, &d);
+    acd_callctl_set_anycast(d.site, d.anycast); /* the peers learn it from the heartbeats */
     uv_timer_init(&d.loop, &d.health);
     d.health.data = &d;
     if (d.anycast) {

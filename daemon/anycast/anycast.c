@@ -62,6 +62,10 @@ struct acd_anycast {
     void *close_ud;
 };
 
+_Static_assert(sizeof(((acd_anycast_state_t *)0)->address) >= INET_ADDRSTRLEN &&
+                   sizeof(((acd_anycast_state_t *)0)->interface) >= IFNAMSIZ,
+               "acd_anycast_state_t holds any address and interface name");
+
 static void anycast_kick(acd_anycast_t *a);
 static void anycast_finish(acd_anycast_t *a);
 
@@ -456,27 +460,36 @@ bool acd_anycast_announced(const acd_anycast_t *a)
     return a && a->known && a->present;
 }
 
+void acd_anycast_read(const acd_anycast_t *a, acd_anycast_state_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    snprintf(out->address, sizeof(out->address), "%s", a->address);
+    snprintf(out->interface, sizeof(out->interface), "%s", a->ifname);
+    out->prefix_len = a->prefix_len;
+    out->announced = acd_anycast_announced(a);
+    if (a->last_err && out->announced != a->want)
+        snprintf(out->why, sizeof(out->why), "error: %s",
+                 a->last_err == -ENODEV ? "no such interface" : acd_strerror(a->last_err));
+    else if (a->inflight)
+        snprintf(out->why, sizeof(out->why), "%s", a->inflight_add ? "adding" : "removing");
+    else
+        snprintf(out->why, sizeof(out->why), "%s", a->want_why);
+}
+
 void acd_anycast_status(const acd_anycast_t *a, struct json_object *doc)
 {
     if (!a || !doc)
         return;
-    char why[160];
-    bool announced = acd_anycast_announced(a);
-    if (a->last_err && announced != a->want)
-        snprintf(why, sizeof(why), "error: %s",
-                 a->last_err == -ENODEV ? "no such interface" : acd_strerror(a->last_err));
-    else if (a->inflight)
-        snprintf(why, sizeof(why), "%s", a->inflight_add ? "adding" : "removing");
-    else
-        snprintf(why, sizeof(why), "%s", a->want_why);
+    acd_anycast_state_t st;
+    acd_anycast_read(a, &st);
     json_object *o = json_object_new_object();
     if (!o)
         return;
-    json_object_object_add(o, "address", json_object_new_string(a->address));
-    json_object_object_add(o, "prefix_len", json_object_new_int(a->prefix_len));
-    json_object_object_add(o, "interface", json_object_new_string(a->ifname));
-    json_object_object_add(o, "announced", json_object_new_boolean(announced));
-    json_object_object_add(o, "why", json_object_new_string(why));
+    json_object_object_add(o, "address", json_object_new_string(st.address));
+    json_object_object_add(o, "prefix_len", json_object_new_int(st.prefix_len));
+    json_object_object_add(o, "interface", json_object_new_string(st.interface));
+    json_object_object_add(o, "announced", json_object_new_boolean(st.announced));
+    json_object_object_add(o, "why", json_object_new_string(st.why));
     json_object_object_add(doc, "anycast", o);
 }
 

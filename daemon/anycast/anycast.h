@@ -74,10 +74,23 @@ void acd_anycast_want(acd_anycast_t *a, bool announce, const char *why);
 /* True while the kernel has confirmed the address on the interface. */
 bool acd_anycast_announced(const acd_anycast_t *a);
 
+/* The address's state as the status document and the site's heartbeats report it. */
+typedef struct acd_anycast_state {
+    char address[16];   /* the IPv4 literal */
+    char interface[16]; /* its interface */
+    int prefix_len;
+    bool announced; /* acd_anycast_announced() */
+    /* The wish's reason ("healthy", "draining" ...), "adding" or "removing" while a
+     * request waits for the kernel, or "error: ..." after the kernel refused it. */
+    char why[128];
+} acd_anycast_state_t;
+
+/* Fills *out with a's state now (a and out must not be NULL). */
+void acd_anycast_read(const acd_anycast_t *a, acd_anycast_state_t *out);
+
 /*
- * Adds "anycast": {address, prefix_len, interface, announced, why} to doc (an object).
- * why is the wish's reason ("healthy", "draining" ...), "adding" or "removing" while a
- * request waits for the kernel, or "error: ..." after the kernel refused it.
+ * Adds "anycast": {address, prefix_len, interface, announced, why} to doc (an object),
+ * as acd_anycast_read() gives them. Does nothing when a or doc is NULL.
  */
 void acd_anycast_status(const acd_anycast_t *a, struct json_object *doc);
 

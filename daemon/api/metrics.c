@@ -318,32 +318,62 @@ static bool metrics_bool(json_object *o, const char *key)
     return v && json_object_get_boolean(v);
 }
 
+/* A peer's sample of one family: false when the peer has none (*v untouched). */
+typedef bool (*metrics_peer_value_cb)(json_object *peer, double *v);
+
+static bool metrics_peer_up(json_object *p, double *v)
+{
+    *v = metrics_bool(p, "live") ? 1 : 0;
+    return true;
+}
+
+static bool metrics_peer_lag(json_object *p, double *v)
+{
+    json_object *lag = metrics_get(p, "lag_ms");
+    if (lag) /* else never heard from */
+        *v = (double)json_object_get_int64(lag) / 1000.0;
+    return lag != NULL;
+}
+
+static bool metrics_peer_anycast(json_object *p, double *v)
+{
+    json_object *any = metrics_get(p, "anycast"); /* null: no address; absent: not heard */
+    if (any)
+        *v = metrics_bool(any, "announced") ? 1 : 0;
+    return any != NULL;
+}
+
+/* The family name with one sample {site, peer} per peer that value() gives one for. */
+static void metrics_per_peer(metrics_t *m, json_object *peers, const char *name, const char *help,
+                             metrics_peer_value_cb value)
+{
+    size_t n =
+        peers && json_object_is_type(peers, json_type_array) ? json_object_array_length(peers) : 0;
+    acd_prom_family(&m->p, name, "gauge", help);
+    for (size_t i = 0; i < n; i++) {
+        json_object *p = json_object_array_get_idx(peers, i);
+        double v = 0;
+        if (!value(p, &v))
+            continue;
+        acd_prom_label_t l[] = {{"site", m->site},
+                                {"peer", json_object_get_string(metrics_get(p, "site"))}};
+        acd_prom_sample(&m->p, name, l, 2, v);
+    }
+}
+
 static void metrics_peers(metrics_t *m, json_object *peers)
 {
-    size_t n = peers && json_object_is_type(peers, json_type_array)
-                   ? json_object_array_length(peers)
-                   : 0;
-    acd_prom_family(&m->p, "acd_peer_up", "gauge",
-                    "1 while a peer site holds its liveness key in etcd, 0 once it is dark.");
-    for (size_t i = 0; i < n; i++) {
-        json_object *p = json_object_array_get_idx(peers, i);
-        acd_prom_label_t l[] = {{"site", m->site},
-                                {"peer", json_object_get_string(metrics_get(p, "site"))}};
-        acd_prom_sample(&m->p, "acd_peer_up", l, 2, metrics_bool(p, "live") ? 1 : 0);
-    }
-    acd_prom_family(&m->p, "acd_replication_lag_seconds", "gauge",
-                    "How old the last envelope applied from a peer was when applied, plus the "
-                    "time since (clock skew included).");
-    for (size_t i = 0; i < n; i++) {
-        json_object *p = json_object_array_get_idx(peers, i);
-        json_object *lag = metrics_get(p, "lag_ms");
-        if (!lag)
-            continue; /* never heard from */
-        acd_prom_label_t l[] = {{"site", m->site},
-                                {"peer", json_object_get_string(metrics_get(p, "site"))}};
-        acd_prom_sample(&m->p, "acd_replication_lag_seconds", l, 2,
-                        (double)json_object_get_int64(lag) / 1000.0);
-    }
+    metrics_per_peer(m, peers, "acd_peer_up",
+                     "1 while a peer site holds its liveness key in etcd, 0 once it is dark.",
+                     metrics_peer_up);
+    metrics_per_peer(m, peers, "acd_replication_lag_seconds",
+                     "How old the last envelope applied from a peer was when applied, plus the "
+                     "time since (clock skew included).",
+                     metrics_peer_lag);
+    metrics_per_peer(m, peers, "acd_peer_anycast_announced",
+                     "1 while a peer's last heartbeat said it announces its anycast address "
+                     "(absent for a peer without one, or not heard yet).",
+                     metrics_peer_anycast);
 }
 
 /* The cluster member's facts: its "cluster" object of the status document. */

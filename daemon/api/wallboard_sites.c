@@ -11,9 +11,9 @@
  * Agents come from the core's views (this site's, as GET /v1/status lists them) and,
  * in a cluster, from the site's replicas of the others (ops.peer_agents). Sites come
  * from the status document's "cluster" object (acd_member_status: the lease, the
- * leader, every peer's liveness) and "anycast" object (the process's own address): the
- * wallboard reads them as the API reports them and derives nothing of its own. A peer's
- * anycast state is not replicated, so a peer's "anycast" is null ("not reported").
+ * leader, every peer's liveness and the anycast address its last heartbeat reported)
+ * and "anycast" object (the process's own address): the wallboard reads them as the API
+ * reports them and derives nothing of its own.
  */
 
 /* ---- agents ---- */
@@ -141,11 +141,14 @@ static bool wb_get_bool(json_object *o, const char *key)
     return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
 
-/* This site's anycast object as the wallboard shows it; NULL without anycast. */
-static json_object *wb_anycast(json_object *status)
+/*
+ * The anycast object of from (the status document for this site, a peer of its cluster
+ * object for a peer) as the wallboard shows it; NULL without one.
+ */
+static json_object *wb_anycast(json_object *from)
 {
     json_object *any = NULL;
-    if (!json_object_object_get_ex(status, "anycast", &any) || !any)
+    if (!json_object_object_get_ex(from, "anycast", &any) || !any)
         return NULL;
     json_object *o = json_object_new_object();
     acd__wb_set(o, "announced", json_object_new_boolean(wb_get_bool(any, "announced")));
@@ -195,7 +198,10 @@ static void wb_sites_cluster(json_object *sites, json_object *status, json_objec
         acd__wb_set(o, "island", json_object_new_boolean(wb_get_bool(p, "island")));
         acd__wb_set(o, "draining", json_object_new_boolean(wb_get_bool(p, "draining")));
         acd__wb_set(o, "replica", json_object_new_string(state ? state : ""));
-        acd__wb_set(o, "anycast", NULL); /* not replicated: see the top of the file */
+        /* A peer not heard yet has no "anycast" member at all: not reported, not none. */
+        acd__wb_set(o, "anycast_reported",
+                    json_object_new_boolean(json_object_object_get_ex(p, "anycast", NULL)));
+        acd__wb_set(o, "anycast", wb_anycast(p));
         acd__wb_push(sites, o, err);
     }
 }

@@ -168,6 +168,7 @@ struct acd_callctl {
     const acd_config_t *ivrs_cfg;
     acd_admin_t *admin;
     acd_member_t *member;        /* NULL for a site alone */
+    const struct acd_anycast *anycast; /* the process's address (control.c); NULL: none */
     acd_actions_t acts;
     acd_event_t *pending;        /* events raised while actions run */
     size_t npending, cappending;
@@ -210,6 +211,9 @@ void acd__cc_kpi_observe(acd_callctl_t *cc, const acd_event_t *ev, int rc,
 acd_kpi_t *acd__cc_kpi(void *ud);
 const acd_kpi_t *acd__cc_kpi_read(void *ud);
 void acd__cc_kpi_fini(acd_callctl_t *cc);
+
+/* control.c: the member's ops.anycast (ud the site): the process's address, if any. */
+void acd__cc_anycast(void *ud, acd_member_anycast_t *out);
 
 /* site_qlog.c: the site's queue_log (docs/queue_log.md). open (cfg's path; none: off)
  * returns 0 or a negative errno, logged; configure after each acd_core_configure (its

@@ -1,6 +1,7 @@
 /* control.c - what the process asks of its running site besides calls: health, control verbs. */
 #include "callctl/control.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -40,4 +41,22 @@ void acd_callctl_set_control(acd_callctl_t *cc, const acd_admin_control_t *ctl, 
 {
     if (cc->admin)
         acd_admin_set_control(cc->admin, ctl, ud);
+}
+
+void acd_callctl_set_anycast(acd_callctl_t *cc, const acd_anycast_t *a)
+{
+    cc->anycast = a;
+}
+
+void acd__cc_anycast(void *ud, acd_member_anycast_t *out)
+{
+    const acd_callctl_t *cc = ud;
+    if (!cc->anycast)
+        return;
+    acd_anycast_state_t st;
+    acd_anycast_read(cc->anycast, &st);
+    out->configured = true;
+    out->announced = st.announced;
+    snprintf(out->address, sizeof(out->address), "%s", st.address);
+    snprintf(out->why, sizeof(out->why), "%s", st.why);
 }

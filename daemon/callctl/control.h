@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "anycast/anycast.h"
 #include "api/admin.h"
 #include "callctl/callctl.h"
 
@@ -30,6 +31,14 @@ void acd_callctl_health(acd_callctl_t *c, acd_callctl_health_t *out);
  * endpoint (acd_admin_set_control; nothing when the endpoint is off). ctl is copied.
  */
 void acd_callctl_set_control(acd_callctl_t *c, const acd_admin_control_t *ctl, void *ud);
+
+/*
+ * Names the anycast address the process keeps for the site (NULL: none), so that the
+ * site's cluster member tells its peers in every heartbeat whether it is announced
+ * (their wallboards and /metrics show it). a is only read, and must stay valid until
+ * acd_callctl_close()'s callback ran.
+ */
+void acd_callctl_set_anycast(acd_callctl_t *c, const acd_anycast_t *a);
 
 /*
  * acd_callctl_reload() (takes cfg on success, nothing changed on failure), and, when

@@ -333,6 +333,7 @@ static const acd_member_ops_t site_member_ops = {
     .remote_members = site_member_remote_members,
     .draining = site_member_draining,
     .kpi = acd__cc_kpi,
+    .anycast = acd__cc_anycast,
 };
 
 int acd_callctl_alloc(acd_callctl_t **cp, uv_loop_t *loop, acd_config_t *cfg)

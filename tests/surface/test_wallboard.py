@@ -12,7 +12,8 @@ to a). Then Chromium (Debian's, through chromedriver's WebDriver API) loads a's
   - GET /wallboard/snapshot equals the API: this site's queue gauges = /v1/status, the
     cluster-wide waiting = a's + b's, agents' states and pause reasons = their owners'
     /v1/status (b's agent through a's replica), leader and liveness = /v1/status
-    cluster, the drill = GET /v1/drill; counters = what the callers did; the Erlang C
+    cluster, each site's anycast = its own /v1/status (neither has a section here;
+    test_wallboard_anycast.py has sites that do), the drill = GET /v1/drill; counters = what the callers did; the Erlang C
     recommendation = an independent computation from the snapshot's traffic and AHT;
   - the page shows the snapshot's values (data-value, and the text parsed back);
   - the page follows changes live: 2004 paused ("break") -> its tile within seconds;
@@ -264,6 +265,9 @@ def compare_page(page, snap):
         ps = page["sites"].get(s["name"])
         if ps is None or ps["live"]["value"] != raw(s["live"]) or ps["leader"]["value"] != raw(s["leader"]):
             diffs.append("site %s: page %r, snapshot %r" % (s["name"], ps, s))
+        elif (ps["anycast"]["value"], ps["anycast"]["text"]) != (raw((s["anycast"] or {}).get("announced")),
+                                                                 anycast_text(s)):
+            diffs.append("site %s: anycast %r, snapshot %r" % (s["name"], ps["anycast"], s["anycast"]))
     for state, n in snap["agent_states"].items():
         if page["states"].get(state) != n:
             diffs.append("agents %s: page %r, snapshot %r" % (state, page["states"].get(state), n))
@@ -271,6 +275,31 @@ def compare_page(page, snap):
 
 
 # ---- the snapshot against the API ----
+
+def anycast_text(s):
+    """The sites panel's anycast line for snapshot row s, as docs/wallboard.md states it."""
+    a = s.get("anycast")
+    if not a:
+        reported = s["self"] or s.get("anycast_reported")
+        return "no anycast address configured" if reported else "anycast not reported"
+    return "anycast %s%s%s" % ("announced" if a["announced"] else "withdrawn",
+                               " (%s)" % a["why"] if a["why"] else "", "" if s["live"] else ", last report")
+
+
+def anycast_diffs(snap, own):
+    """The differences between snap's sites' anycast objects and each site's own
+    /v1/status "anycast" object (own: site name -> its status document)."""
+    diffs = []
+    for name, st in own.items():
+        s = by(snap["sites"], "name", name)
+        a = st.get("anycast")
+        want = {k: a.get(k) for k in ("announced", "address", "why")} if a else None
+        if s is None or s.get("anycast") != want:
+            diffs.append("site %s: anycast %r, its own /v1/status %r" % (name, s and s.get("anycast"), want))
+        elif not s["self"] and not s.get("anycast_reported"):
+            diffs.append("site %s: anycast not reported" % name)
+    return diffs
+
 
 def compare_api(snap, st_a, st_b, drill):
     """The differences between snap (site a's) and the API's own documents."""
@@ -304,6 +333,7 @@ def compare_api(snap, st_a, st_b, drill):
         s = by(snap["sites"], "name", p["site"])
         if s is None or s["live"] != p["live"]:
             diffs.append("site %s: %r, /v1/status peer %r" % (p["site"], s, p))
+    diffs += anycast_diffs(snap, {"a": st_a, "b": st_b})  # neither has a section: null, reported
     if snap["drill"] != drill:
         diffs.append("drill %r, GET /v1/drill %r" % (snap["drill"], drill))
     return diffs

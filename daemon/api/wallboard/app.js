@@ -225,12 +225,15 @@ function siteTile(s) {
                        s.live ? 'LIVE' : 'DARK');
   const leader = valueEl('span', 'badge leader', 'leader', s.leader, s.leader ? 'LEADER' : '');
   leader.hidden = !s.leader;
+  // A peer's state is its last heartbeat's: a dark site's is its last word, marked so.
   const any = s.anycast
     ? valueEl('span', 'anycast', 'anycast', s.anycast.announced,
               (s.anycast.announced ? 'anycast announced' : 'anycast withdrawn') +
-              (s.anycast.why ? ' (' + s.anycast.why + ')' : ''))
+              (s.anycast.why ? ' (' + s.anycast.why + ')' : '') +
+              (s.live ? '' : ', last report'))
     : valueEl('span', 'anycast', 'anycast', null,
-              s.self ? 'no anycast address configured' : 'anycast not reported');
+              s.self || s.anycast_reported ? 'no anycast address configured'
+                                           : 'anycast not reported');
   t.append(name, live, leader, any);
   if (s.island) t.appendChild(el('span', 'badge warn', 'ISLAND'));
   if (s.draining) t.appendChild(el('span', 'badge warn', 'DRAINING'));
