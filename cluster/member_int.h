@@ -5,6 +5,7 @@
 #include "cluster/etcd.h"
 #include "cluster/link.h"
 #include "cluster/member.h"
+#include "cluster/member_doc.h"
 #include "cluster/planner.h"
 #include "cluster/replica.h"
 #include "cluster/wire.h"
@@ -112,11 +113,9 @@ struct acd_member {
     acd_etcd_watch_t *sites_watch;
     acd_etcd_watch_t *config_watch;
     int64_t config_rev;    /* mod_revision of the shared config applied */
-    acd_etcd_watch_t *tstate_watch; /* tenants' live state (member_tstate.c) */
+    acd__member_doc_t tstate;        /* tenants' live state (member_tstate.c) */
     struct lead_cursors *rr_cursors; /* member_lead.c: round-robin cursors while leading */
-    int64_t tstate_rev;    /* the newest tenant-state revision applied */
-    acd_etcd_watch_t *drill_watch; /* the drill key (member_drill.c) */
-    int64_t drill_rev;     /* the newest drill revision applied */
+    acd__member_doc_t drill;         /* the drill key (member_drill.c) */
 
     bool island;
     bool is_leader;

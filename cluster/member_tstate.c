@@ -20,20 +20,17 @@
  * change is a supervisor's action, never per call.
  */
 
-static void tstate_start(acd_member_t *m);
-
 static void tstate_key(const acd_member_t *m, const char *tenant, char *out, size_t len)
 {
     snprintf(out, len, "%s/tenant-state/%s", m->prefix, tenant ? tenant : "");
 }
 
-/* Hands the kv to call control when it is newer than what was applied for its tenant. */
-static void tstate_value(acd_member_t *m, const acd_etcd_kv_t *kv, bool deleted)
+/* Hands a tenant's state (deleted: cleared) to call control (member_doc.c orders them). */
+static void tstate_value(acd__member_doc_t *d, const acd_etcd_kv_t *kv, bool deleted)
 {
-    char prefix[200];
-    tstate_key(m, NULL, prefix, sizeof(prefix));
-    size_t pl = strlen(prefix);
-    if (kv->key.n <= pl || memcmp(kv->key.p, prefix, pl) != 0)
+    acd_member_t *m = d->m;
+    size_t pl = strlen(d->key); /* the prefix */
+    if (!kv || kv->key.n <= pl || memcmp(kv->key.p, d->key, pl) != 0)
         return;
     char tenant[ACD_ID_MAX];
     size_t tl = kv->key.n - pl;
@@ -41,105 +38,33 @@ static void tstate_value(acd_member_t *m, const acd_etcd_kv_t *kv, bool deleted)
         return;
     memcpy(tenant, kv->key.p + pl, tl);
     tenant[tl] = '\0';
-    if (kv->mod_revision && kv->mod_revision <= m->tstate_rev)
-        return;
-    if (kv->mod_revision > m->tstate_rev)
-        m->tstate_rev = kv->mod_revision;
     acd_log_info("ACD-MEMBER-TENANT-STATE", "tenant=%s revision=%lld %s", tenant,
                  (long long)kv->mod_revision, deleted ? "cleared" : "set");
     if (m->ops.tenant_state)
-        m->ops.tenant_state(m->ud, tenant, deleted ? NULL : kv->value.p,
-                            deleted ? 0 : kv->value.n);
-}
-
-static void tstate_event(acd_etcd_watch_t *w, const acd_etcd_event_t *ev, void *ud)
-{
-    acd_member_t *m = ud;
-    (void)w;
-    if (ev->type == ACD_ETCD_EVENT_COMPACTED) {
-        acd_etcd_watch_stop(m->tstate_watch);
-        m->tstate_watch = NULL;
-        tstate_start(m);
-    } else if (ev->type == ACD_ETCD_EVENT_PUT && ev->kv) {
-        tstate_value(m, ev->kv, false);
-    } else if (ev->type == ACD_ETCD_EVENT_DELETE && ev->kv) {
-        tstate_value(m, ev->kv, true);
-    }
-}
-
-static void tstate_range(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
-{
-    acd_member_t *m = ud;
-    (void)e;
-    if (res->err < 0) {
-        if (res->err != -ECANCELED && !m->closing)
-            tstate_start(m);
-        return;
-    }
-    int64_t rev = m->tstate_rev;
-    for (size_t i = 0; i < res->n_kvs; i++) {
-        m->tstate_rev = rev; /* every kv of one range is applied, whatever its revision */
-        tstate_value(m, &res->kvs[i], false);
-    }
-    if (res->revision > m->tstate_rev)
-        m->tstate_rev = res->revision;
-    char key[200];
-    tstate_key(m, NULL, key, sizeof(key));
-    if (acd_etcd_watch_start(&m->tstate_watch, m->etcd, ACD_ETCD_PREFIX(acd_str_from(key)),
-                             res->revision + 1, tstate_event, m) < 0)
-        m->tstate_watch = NULL;
-}
-
-static void tstate_start(acd_member_t *m)
-{
-    char key[200];
-    tstate_key(m, NULL, key, sizeof(key));
-    (void)acd_etcd_range(m->etcd, ACD_ETCD_PREFIX(acd_str_from(key)), tstate_range, m);
+        m->ops.tenant_state(m->ud, tenant, deleted ? NULL : kv->value.p, deleted ? 0 : kv->value.n);
 }
 
 void acd__member_tstate_start(acd_member_t *m)
 {
-    tstate_start(m);
+    char prefix[200];
+    tstate_key(m, NULL, prefix, sizeof(prefix));
+    acd__member_doc_init(&m->tstate, m, prefix, true, tstate_value);
+    acd__member_doc_start(&m->tstate);
 }
 
 void acd__member_tstate_stop(acd_member_t *m)
 {
-    if (m->tstate_watch)
-        acd_etcd_watch_stop(m->tstate_watch);
-    m->tstate_watch = NULL;
-}
-
-typedef struct tstate_put {
-    void (*cb)(void *ud, int err);
-    void *ud;
-} tstate_put_t;
-
-static void tstate_put_done(acd_etcd_t *e, const acd_etcd_result_t *res, void *ud)
-{
-    tstate_put_t *p = ud;
-    (void)e;
-    if (p->cb)
-        p->cb(p->ud, res->err);
-    free(p);
+    acd__member_doc_stop(&m->tstate);
 }
 
 int acd_member_tenant_state_put(acd_member_t *m, const char *tenant, const char *text, size_t len,
                                 void (*cb)(void *ud, int err), void *ud)
 {
-    if (!m || !tenant || !*tenant || m->closing || !m->etcd)
+    if (!m || !tenant || !*tenant)
         return -EINVAL;
-    tstate_put_t *p = malloc(sizeof(*p));
-    if (!p)
-        return -ENOMEM;
-    *p = (tstate_put_t){.cb = cb, .ud = ud};
     char key[200];
     tstate_key(m, tenant, key, sizeof(key));
-    int rc = text ? acd_etcd_put(m->etcd, acd_str_from(key), (acd_str_t){.p = text, .n = len}, 0,
-                                 tstate_put_done, p)
-                  : acd_etcd_delete_range(m->etcd, ACD_ETCD_KEY(acd_str_from(key)), tstate_put_done, p);
-    if (rc < 0)
-        free(p);
-    return rc;
+    return acd__member_doc_put(m, key, text, len, NULL, cb, ud);
 }
 
 /* ---- who serves a queue elsewhere ---- */
