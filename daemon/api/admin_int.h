@@ -173,6 +173,15 @@ void acd__admin_wallboard(acd_admin_t *a, h2o_req_t *req, const char *rest, size
 void acd__admin_wallboard_close(acd_admin_t *a);
 /* api/drill.c: GET, PUT, DELETE /v1/drill (ops.drill; 404 without it). */
 void acd__admin_drill(acd_admin_t *a, h2o_req_t *req, const char *rest, size_t rest_len);
+/*
+ * api/sites.c: the sites of doc, a status document (acd__admin_status_doc), as GET
+ * /v1/cluster and the wallboard both list them (docs/api.md): this site first ("self",
+ * live while it holds its etcd lease, always when alone), then every peer of doc's
+ * "cluster" object (live while its key is in etcd), each with "leader" and "anycast".
+ * *leader (may be NULL) gets the leader's name, borrowed from doc (NULL: none known, or
+ * alone). Returns a new array the caller puts; NULL when memory ran out.
+ */
+json_object *acd__admin_sites(json_object *doc, const char **leader);
 /* api/routes.c: /v1/agents..., /v1/queues..., /v1/calls..., /v1/cluster, /v1/reload. */
 extern const acd__admin_route_t acd__admin_entity_routes[];
 extern const size_t acd__admin_n_entity_routes;

@@ -358,37 +358,17 @@ static void routes_call(acd_admin_t *a, h2o_req_t *req, const acd__admin_params_
 
 /* ---- cluster ---- */
 
-/* One entry of "sites": a peer of the member's status (or this site: peer NULL). */
-static json_object *routes_site(const char *name, json_object *peer, bool self, bool live,
-                                bool leads)
-{
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "site", json_object_new_string(name));
-    json_object_object_add(o, "self", json_object_new_boolean(self));
-    json_object_object_add(o, "live", json_object_new_boolean(live));
-    json_object_object_add(o, "dark", json_object_new_boolean(!live));
-    json_object_object_add(o, "leader", json_object_new_boolean(leads));
-    static const char *const copied[] = {"state",  "connected", "lag_ms", "heartbeat_age_ms",
-                                         "island", "draining"};
-    for (size_t i = 0; peer && i < sizeof(copied) / sizeof(copied[0]); i++) {
-        json_object *v = routes_get(peer, copied[i]);
-        if (json_object_object_get_ex(peer, copied[i], NULL))
-            json_object_object_add(o, copied[i], json_object_get(v));
-    }
-    if (!peer)
-        json_object_object_add(o, "lag_ms", NULL);
-    return o;
-}
-
 /*
- * GET /v1/cluster: who leads, every site live or dark with its replication lag, and the
- * member's whole "cluster" object as /v1/status has it (null for a site alone).
+ * GET /v1/cluster: who leads, every site live or dark with its replication lag and
+ * anycast state (acd__admin_sites), and the member's whole "cluster" object as
+ * /v1/status has it (null for a site alone).
  */
 static void routes_cluster(acd_admin_t *a, h2o_req_t *req, const acd__admin_params_t *p)
 {
     (void)p;
+    const char *lead = NULL;
     json_object *doc = acd__admin_status_doc(a), *out = json_object_new_object();
-    json_object *sites = json_object_new_array();
+    json_object *sites = doc ? acd__admin_sites(doc, &lead) : NULL;
     if (!doc || !out || !sites) {
         json_object_put(doc);
         json_object_put(out);
@@ -396,23 +376,10 @@ static void routes_cluster(acd_admin_t *a, h2o_req_t *req, const acd__admin_para
         acd__admin_answer(req, 500, NULL);
         return;
     }
-    json_object *c = routes_get(doc, "cluster"), *site = routes_get(doc, "site");
-    json_object *name = routes_get(site, "name"), *leader = routes_get(c, "leader");
-    json_object *ls = routes_get(leader, "site"), *lease = routes_get(c, "lease");
-    json_object *lstate = routes_get(lease, "state"), *peers = routes_get(c, "peers");
-    const char *self = name ? json_object_get_string(name) : "";
-    const char *lead = ls ? json_object_get_string(ls) : NULL;
-    bool self_live = !c || (lstate && strcmp(json_object_get_string(lstate), "held") == 0);
-    json_object_array_add(sites,
-                          routes_site(self, NULL, true, self_live, lead && !strcmp(lead, self)));
-    for (size_t i = 0; peers && i < json_object_array_length(peers); i++) {
-        json_object *pe = json_object_array_get_idx(peers, i);
-        json_object *pn = routes_get(pe, "site"), *live = routes_get(pe, "live");
-        const char *pname = pn ? json_object_get_string(pn) : "";
-        json_object_array_add(sites, routes_site(pname, pe, false, json_object_get_boolean(live),
-                                                 lead && !strcmp(lead, pname)));
-    }
-    json_object_object_add(out, "site", json_object_new_string(self));
+    json_object *c = routes_get(doc, "cluster");
+    json_object *name = routes_get(routes_get(doc, "site"), "name");
+    json_object_object_add(out, "site",
+                           json_object_new_string(name ? json_object_get_string(name) : ""));
     json_object_object_add(out, "leader", lead ? json_object_new_string(lead) : NULL);
     json_object_object_add(out, "sites", sites);
     json_object_object_add(out, "cluster", c ? json_object_get(c) : NULL);

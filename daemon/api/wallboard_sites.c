@@ -9,11 +9,9 @@
 
 /*
  * Agents come from the core's views (this site's, as GET /v1/status lists them) and,
- * in a cluster, from the site's replicas of the others (ops.peer_agents). Sites come
- * from the status document's "cluster" object (acd_member_status: the lease, the
- * leader, every peer's liveness and the anycast address its last heartbeat reported)
- * and "anycast" object (the process's own address): the wallboard reads them as the API
- * reports them and derives nothing of its own.
+ * in a cluster, from the site's replicas of the others (ops.peer_agents). Sites are
+ * GET /v1/cluster's rows (api/sites.c: the leader, every site's liveness and anycast
+ * state from the status document): the wallboard derives nothing of its own.
  */
 
 /* ---- agents ---- */
@@ -141,84 +139,16 @@ static bool wb_get_bool(json_object *o, const char *key)
     return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
 }
 
-/*
- * The anycast object of from (the status document for this site, a peer of its cluster
- * object for a peer) as the wallboard shows it; NULL without one.
- */
-static json_object *wb_anycast(json_object *from)
+/* The rows of GET /v1/cluster (acd__admin_sites), the leader and whether the site drains. */
+static void wb_sites(json_object *doc, json_object *status, int *err)
 {
-    json_object *any = NULL;
-    if (!json_object_object_get_ex(from, "anycast", &any) || !any)
-        return NULL;
-    json_object *o = json_object_new_object();
-    acd__wb_set(o, "announced", json_object_new_boolean(wb_get_bool(any, "announced")));
-    const char *addr = acd__wb_get_str(any, "address"), *why = acd__wb_get_str(any, "why");
-    acd__wb_set(o, "address", json_object_new_string(addr ? addr : ""));
-    acd__wb_set(o, "why", json_object_new_string(why ? why : ""));
-    return o;
-}
-
-/* One row of "sites"; leader is the leader's name (NULL: none known). */
-static json_object *wb_site(const char *name, bool self, bool live, const char *leader, int *err)
-{
-    json_object *o = acd__wb_obj(err);
-    acd__wb_set(o, "name", json_object_new_string(name ? name : ""));
-    acd__wb_set(o, "self", json_object_new_boolean(self));
-    acd__wb_set(o, "live", json_object_new_boolean(live));
-    acd__wb_set(o, "dark", json_object_new_boolean(!live));
-    acd__wb_set(o, "leader", json_object_new_boolean(leader && name && !strcmp(leader, name)));
-    return o;
-}
-
-static void wb_sites_cluster(json_object *sites, json_object *status, json_object *cluster,
-                             const char **leader, int *err)
-{
-    json_object *lead = NULL, *lease = NULL, *peers = NULL;
-    if (json_object_object_get_ex(cluster, "leader", &lead) && lead)
-        *leader = acd__wb_get_str(lead, "site");
-    json_object_object_get_ex(cluster, "lease", &lease);
-    const char *lease_state = acd__wb_get_str(lease, "state");
-    bool island = wb_get_bool(cluster, "island");
-    /* This site is live for the cluster while it holds its lease (ADR 0012), as GET
-     * /v1/cluster says; an island says so apart. */
-    bool held = lease_state && !strcmp(lease_state, "held");
-    json_object *me = wb_site(acd__wb_get_str(cluster, "site"), true, held, *leader, err);
-    acd__wb_set(me, "island", json_object_new_boolean(island));
-    acd__wb_set(me, "lease", json_object_new_string(lease_state ? lease_state : ""));
-    acd__wb_set(me, "anycast", wb_anycast(status));
-    acd__wb_push(sites, me, err);
-    if (!json_object_object_get_ex(cluster, "peers", &peers))
-        return;
-    for (size_t i = 0; i < json_object_array_length(peers); i++) {
-        json_object *p = json_object_array_get_idx(peers, i);
-        const char *state = acd__wb_get_str(p, "state");
-        json_object *o =
-            wb_site(acd__wb_get_str(p, "site"), false, wb_get_bool(p, "live"), *leader, err);
-        acd__wb_set(o, "connected", json_object_new_boolean(wb_get_bool(p, "connected")));
-        acd__wb_set(o, "island", json_object_new_boolean(wb_get_bool(p, "island")));
-        acd__wb_set(o, "draining", json_object_new_boolean(wb_get_bool(p, "draining")));
-        acd__wb_set(o, "replica", json_object_new_string(state ? state : ""));
-        /* A peer not heard yet has no "anycast" member at all: not reported, not none. */
-        acd__wb_set(o, "anycast_reported",
-                    json_object_new_boolean(json_object_object_get_ex(p, "anycast", NULL)));
-        acd__wb_set(o, "anycast", wb_anycast(p));
-        acd__wb_push(sites, o, err);
-    }
-}
-
-static void wb_sites(json_object *doc, json_object *status, const char *self, int *err)
-{
-    json_object *sites = acd__wb_arr(err), *cluster = NULL, *site = NULL;
+    json_object *cluster = NULL, *site = NULL;
     const char *leader = NULL;
+    json_object *sites = acd__admin_sites(status, &leader);
+    if (!sites)
+        *err = -ENOMEM;
     json_object_object_get_ex(status, "site", &site);
-    if (json_object_object_get_ex(status, "cluster", &cluster) && cluster) {
-        wb_sites_cluster(sites, status, cluster, &leader, err);
-    } else {
-        /* Alone: no election; the site decides for itself and is live while it runs. */
-        json_object *me = wb_site(self, true, true, NULL, err);
-        acd__wb_set(me, "anycast", wb_anycast(status));
-        acd__wb_push(sites, me, err);
-    }
+    json_object_object_get_ex(status, "cluster", &cluster);
     acd__wb_set(doc, "mode", json_object_new_string(cluster ? "cluster" : "alone"));
     acd__wb_set(doc, "draining", json_object_new_boolean(wb_get_bool(site, "draining")));
     acd__wb_set(doc, "leader", leader ? json_object_new_string(leader) : NULL);
@@ -251,6 +181,6 @@ void acd__wb_site_facts(acd_admin_t *a, json_object *doc, json_object *status, i
     json_object_object_get_ex(status, "site", &site);
     const char *self = acd__wb_get_str(site, "name");
     wb_drill(a, doc, err);
-    wb_sites(doc, status, self, err);
+    wb_sites(doc, status, err);
     wb_agents(a, doc, self, err);
 }

@@ -12,8 +12,9 @@ to a). Then Chromium (Debian's, through chromedriver's WebDriver API) loads a's
   - GET /wallboard/snapshot equals the API: this site's queue gauges = /v1/status, the
     cluster-wide waiting = a's + b's, agents' states and pause reasons = their owners'
     /v1/status (b's agent through a's replica), leader and liveness = /v1/status
-    cluster, each site's anycast = its own /v1/status (neither has a section here;
-    test_wallboard_anycast.py has sites that do), the drill = GET /v1/drill; counters = what the callers did; the Erlang C
+    cluster, the sites = GET /v1/cluster's, each site's anycast = its own /v1/status
+    (neither has a section here; test_wallboard_anycast.py has sites that do), the
+    drill = GET /v1/drill; counters = what the callers did; the Erlang C
     recommendation = an independent computation from the snapshot's traffic and AHT;
   - the page shows the snapshot's values (data-value, and the text parsed back);
   - the page follows changes live: 2004 paused ("break") -> its tile within seconds;
@@ -262,12 +263,12 @@ def compare_page(page, snap):
         if (pa["pause-reason"]["value"] or None) != a["pause_reason"]:
             diffs.append("agent %s: reason %r, snapshot %r" % (a["id"], pa["pause-reason"], a["pause_reason"]))
     for s in snap["sites"]:
-        ps = page["sites"].get(s["name"])
+        ps = page["sites"].get(s["site"])
         if ps is None or ps["live"]["value"] != raw(s["live"]) or ps["leader"]["value"] != raw(s["leader"]):
-            diffs.append("site %s: page %r, snapshot %r" % (s["name"], ps, s))
+            diffs.append("site %s: page %r, snapshot %r" % (s["site"], ps, s))
         elif (ps["anycast"]["value"], ps["anycast"]["text"]) != (raw((s["anycast"] or {}).get("announced")),
                                                                  anycast_text(s)):
-            diffs.append("site %s: anycast %r, snapshot %r" % (s["name"], ps["anycast"], s["anycast"]))
+            diffs.append("site %s: anycast %r, snapshot %r" % (s["site"], ps["anycast"], s["anycast"]))
     for state, n in snap["agent_states"].items():
         if page["states"].get(state) != n:
             diffs.append("agents %s: page %r, snapshot %r" % (state, page["states"].get(state), n))
@@ -291,7 +292,7 @@ def anycast_diffs(snap, own):
     /v1/status "anycast" object (own: site name -> its status document)."""
     diffs = []
     for name, st in own.items():
-        s = by(snap["sites"], "name", name)
+        s = by(snap["sites"], "site", name)
         a = st.get("anycast")
         want = {k: a.get(k) for k in ("announced", "address", "why")} if a else None
         if s is None or s.get("anycast") != want:
@@ -301,7 +302,16 @@ def anycast_diffs(snap, own):
     return diffs
 
 
-def compare_api(snap, st_a, st_b, drill):
+def same_sites(snap_sites, api_sites):
+    """The differences between the snapshot's sites and GET /v1/cluster's: the same rows
+    (one function builds both), but for the ages that move between the two reads."""
+    def strip(rows):
+        return [{k: v for k, v in r.items() if k not in ("lag_ms", "heartbeat_age_ms")} for r in rows or []]
+    return [] if strip(snap_sites) == strip(api_sites) else [
+        "sites %r, GET /v1/cluster %r" % (snap_sites, api_sites)]
+
+
+def compare_api(snap, st_a, st_b, drill, cluster):
     """The differences between snap (site a's) and the API's own documents."""
     diffs = []
     for q in st_a["queues"]:
@@ -330,10 +340,13 @@ def compare_api(snap, st_a, st_b, drill):
     if snap["leader"] != (c.get("leader") or {}).get("site"):
         diffs.append("leader %r, /v1/status %r" % (snap["leader"], c.get("leader")))
     for p in c["peers"]:
-        s = by(snap["sites"], "name", p["site"])
+        s = by(snap["sites"], "site", p["site"])
         if s is None or s["live"] != p["live"]:
             diffs.append("site %s: %r, /v1/status peer %r" % (p["site"], s, p))
     diffs += anycast_diffs(snap, {"a": st_a, "b": st_b})  # neither has a section: null, reported
+    diffs += same_sites(snap["sites"], cluster.get("sites"))
+    if snap["leader"] != cluster.get("leader"):
+        diffs.append("leader %r, GET /v1/cluster %r" % (snap["leader"], cluster.get("leader")))
     if snap["drill"] != drill:
         diffs.append("drill %r, GET /v1/drill %r" % (snap["drill"], drill))
     return diffs
@@ -462,8 +475,8 @@ def check_snapshot(chk, a, b):
     # DOMAIN.md's vector through the same Python, so the cross-check itself is checked.
     chk.eq(agents_needed(10.0, 180, 0.8, 20), 14, "the test's Erlang C gives DOMAIN.md's 14 agents")
     chk.eq(snap["mode"], "cluster", "mode cluster")
-    chk.eq(sorted(s["name"] for s in snap["sites"]), ["a", "b"], "both sites listed")
-    chk.check(by(snap["sites"], "name", "a")["self"], "a is this site")
+    chk.eq(sorted(s["site"] for s in snap["sites"]), ["a", "b"], "both sites listed")
+    chk.check(by(snap["sites"], "site", "a")["self"], "a is this site")
     chk.check(all(s["live"] and not s["dark"] for s in snap["sites"]), "both sites live", repr(snap["sites"]))
     chk.eq(sum(1 for s in snap["sites"] if s["leader"]), 1, "exactly one site marked leader")
     ag = {x["id"]: x for x in snap["agents"]}
@@ -478,7 +491,8 @@ def check_snapshot(chk, a, b):
         st_a, st_b = a.status(quiet=True), b.status(quiet=True)
         if not (s and st_a and st_b):
             return ["a document is missing"]
-        return compare_api(s, st_a, st_b, api(a, "GET", "/v1/drill")[1].get("drill"))
+        return compare_api(s, st_a, st_b, api(a, "GET", "/v1/drill")[1].get("drill"),
+                           api(a, "GET", "/v1/cluster")[1] or {})
     chk.eq(settle("snapshot and API", vs_api), [], "the snapshot's values equal the API's")
 
 

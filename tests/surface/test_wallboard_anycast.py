@@ -72,7 +72,7 @@ def check_formed(chk, c):
     chk.eq(wb.settle("wallboards and statuses", lambda: views_agree(c, "abc", "abc")), [],
            "every wallboard shows every site's anycast as that site's own /v1/status says")
     snap = wb.snapshot(c["a"])
-    rows = {s["name"]: s for s in snap["sites"]}
+    rows = {s["site"]: s for s in snap["sites"]}
     chk.eq((rows["b"]["anycast"] or {}).get("announced"), True, "a's wallboard: b announced")
     chk.eq((rows["b"]["anycast"] or {}).get("address"), ADDRESS["b"], "a's wallboard: b's address")
     chk.eq((rows["c"]["anycast"], rows["c"]["anycast_reported"]), (None, True),
@@ -93,14 +93,14 @@ def check_drain(chk, c):
               "b's address leaves lo", lo_addrs_here())
     chk.eq(wb.settle("a's wallboard and b drained", lambda: views_agree(c, "ac", "b")), [],
            "a's and c's wallboards show b as b's own status says")
-    row = wb.by(wb.snapshot(a)["sites"], "name", "b")
+    row = wb.by(wb.snapshot(a)["sites"], "site", "b")
     chk.eq((row["anycast"]["announced"], row["anycast"]["why"]), (False, "draining"),
            "a's wallboard: b withdrawn (draining)")
     chk.eq(wb.anycast_text(row), "anycast withdrawn (draining)", "b's line on a's page")
     chk.eq(announced_metric(a, "b"), 0.0, "a: acd_peer_anycast_announced{peer=b} 0")
     chk.eq(wb.acdctl(b, "undrain", code=True), 0, "acdctl undrain at b exits 0")
     chk.eq(wb.settle("a's wallboard and b undrained", lambda: views_agree(c, "ac", "b") or (
-        [] if wb.by(wb.snapshot(a)["sites"], "name", "b")["anycast"]["announced"] else ["b not announced"])), [],
+        [] if wb.by(wb.snapshot(a)["sites"], "site", "b")["anycast"]["announced"] else ["b not announced"])), [],
         "b announced again on a's wallboard")
     chk.eq(announced_metric(a, "b"), 1.0, "a: acd_peer_anycast_announced{peer=b} 1 again")
 
@@ -109,7 +109,7 @@ def check_killed(chk, c):
     a = c["a"]
     c["b"].kill(signal.SIGKILL)
     row = h.wait_for(lambda: next((s for s in (wb.snapshot(a) or {}).get("sites", [])
-                                   if s["name"] == "b" and s["dark"]), None), 20, interval=0.3)
+                                   if s["site"] == "b" and s["dark"]), None), 20, interval=0.3)
     chk.check(row is not None, "a's wallboard shows b dark after kill -9")
     chk.check((ADDRESS["b"] + "/32") in lo_addrs_here(), "a killed acdd leaves its address on lo",
               lo_addrs_here())

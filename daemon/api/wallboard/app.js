@@ -219,8 +219,8 @@ function agentTile(a, nowMs) {
 
 function siteTile(s) {
   const t = el('div', 'site ' + (s.live ? 'live' : 'dark'));
-  t.dataset.site = s.name;
-  const name = valueEl('span', 'site-name', 'name', s.name, s.name + (s.self ? ' (this site)' : ''));
+  t.dataset.site = s.site;
+  const name = valueEl('span', 'site-name', 'name', s.site, s.site + (s.self ? ' (this site)' : ''));
   const live = valueEl('span', 'badge ' + (s.live ? 'good' : 'bad'), 'live', s.live,
                        s.live ? 'LIVE' : 'DARK');
   const leader = valueEl('span', 'badge leader', 'leader', s.leader, s.leader ? 'LEADER' : '');

@@ -80,7 +80,7 @@ static void test_routes_and_snapshot(void **state)
     assert_member_int(member(doc, "agent_states"), "paused", 1);
     assert_member_int(member(doc, "agent_states"), "ringing", 1);
     json_object *site = json_object_array_get_idx(member(doc, "sites"), 0);
-    assert_member_str(site, "name", "A");
+    assert_member_str(site, "site", "A"); /* GET /v1/cluster's rows */
     assert_true(json_object_get_boolean(member(site, "live")));
     assert_member_null(site, "anycast");
     assert_member_int(member(doc, "totals"), "waiting", 1);
