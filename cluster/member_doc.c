@@ -22,7 +22,12 @@ void acd__member_doc_init(acd__member_doc_t *d, acd_member_t *m, const char *key
     snprintf(d->key, sizeof(d->key), "%s", key);
 }
 
-/* Hands kv over unless the watch already handed over its revision or a newer one. */
+/*
+ * Hands kv over unless something newer was handed over already. Several keys may change
+ * in one revision (a transaction, a prefix delete): each is handed over; the watch never
+ * delivers a revision twice (it resumes after the last one it delivered, and etcd never
+ * splits a revision's events), so an equal revision is another key of the same change.
+ */
 static void doc_event(acd_etcd_watch_t *w, const acd_etcd_event_t *ev, void *ud)
 {
     acd__member_doc_t *d = ud;
@@ -36,7 +41,7 @@ static void doc_event(acd_etcd_watch_t *w, const acd_etcd_event_t *ev, void *ud)
     if (!ev->kv || (ev->type != ACD_ETCD_EVENT_PUT && ev->type != ACD_ETCD_EVENT_DELETE))
         return;
     int64_t rev = ev->kv->mod_revision;
-    if (rev && rev <= d->rev)
+    if (rev && rev < d->rev)
         return;
     if (rev > d->rev)
         d->rev = rev;

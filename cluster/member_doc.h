@@ -25,7 +25,8 @@
  *     handed over before the read (the others were handed over already); a key deleted
  *     while no watch ran is not noticed;
  *   - the watch: each put (deleted false) and delete (deleted true: kv has the key and
- *     the revision only) newer than the newest revision handed over or read.
+ *     the revision only) not older than the newest revision handed over or read: every
+ *     key of a change that touched several at once (a transaction, a prefix delete).
  * Everything in kv lives only during the callback.
  */
 

@@ -225,6 +225,19 @@ static void test_prefix(void **state)
     assert_int_equal(p->v[3].rev, rd);
     spin_for(w, 300);
     assert_int_equal(p->n, 4);
+    /* One delete of the prefix removes b and c in one revision: both are handed over. */
+    int want = w->answers + 1;
+    assert_int_equal(acd_etcd_delete_range(w->writer, ACD_ETCD_PREFIX(acd_str_from("t/ts/")),
+                                           write_cb, w),
+                     0);
+    spin_until(w, &w->answers, want, 20000);
+    assert_int_equal(w->err, 0);
+    spin_until(w, &p->n, 6, 10000);
+    assert_true(p->v[4].deleted && p->v[5].deleted);
+    assert_int_equal(p->v[4].rev, p->v[5].rev);
+    assert_string_not_equal(p->v[4].key, p->v[5].key);
+    spin_for(w, 300);
+    assert_int_equal(p->n, 6);
 }
 
 /*
