@@ -2,7 +2,6 @@
 #include "report/cdr.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +19,6 @@ struct acd_cdr_writer {
     const acd_cdr_format_t *fmt;
     acd_buf_t line; /* reused for every record */
 };
-
-#define CDR_MODE 0640
 
 static bool cdr_is_stdout(const char *path)
 {
@@ -44,9 +41,9 @@ static int cdr_open_fd(acd_cdr_writer_t *w)
 {
     int fd = STDOUT_FILENO;
     if (!cdr_is_stdout(w->path)) {
-        fd = open(w->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, CDR_MODE);
+        fd = acd_open_append(w->path);
         if (fd < 0)
-            return -errno;
+            return fd;
     }
     int rc = cdr_maybe_header(w, fd);
     if (rc < 0 && fd != STDOUT_FILENO)

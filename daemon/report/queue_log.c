@@ -2,7 +2,6 @@
 #include "report/queue_log.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -61,14 +60,6 @@ struct acd_qlog_writer {
     char *path;
 };
 
-#define QLOG_MODE 0640
-
-static int qlog_open_fd(const char *path)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, QLOG_MODE);
-    return fd < 0 ? -errno : fd;
-}
-
 static bool qlog_path_ok(const char *path)
 {
     return path && *path && strcmp(path, "-") != 0;
@@ -87,7 +78,7 @@ int acd_qlog_writer_open(acd_qlog_writer_t **wp, const char *path)
         rc = -ENOMEM;
         goto out;
     }
-    if ((rc = qlog_open_fd(path)) < 0)
+    if ((rc = acd_open_append(path)) < 0)
         goto out;
     w->fd = rc;
     rc = 0;
@@ -122,7 +113,7 @@ int acd_qlog_writer_reopen(acd_qlog_writer_t *w, const char *path)
     char *p = path ? strdup(path) : NULL;
     if (path && !p)
         return -ENOMEM;
-    int fd = qlog_open_fd(p ? p : w->path);
+    int fd = acd_open_append(p ? p : w->path);
     if (fd < 0) {
         free(p);
         return fd;
