@@ -3,7 +3,6 @@
 
 void acd__cc_observe(acd_callctl_t *cc, const acd_event_t *ev, int rc, const acd_actions_t *acts)
 {
-    (void)cc, (void)ev, (void)rc, (void)acts;
     acd__cc_kpi_observe(cc, ev, rc, acts);
     acd__cc_qlog_observe(cc, ev, rc, acts);
 }
